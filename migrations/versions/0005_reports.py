@@ -1,0 +1,25 @@
+"""residents' reports, idempotency and the outbox
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-28 17:20:00
+
+Reserved in the chain so features can land in any order; filled in by the feature that owns it.
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+import reporter.common.db  # noqa: F401
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

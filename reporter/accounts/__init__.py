@@ -1,0 +1,1 @@
+"""Accounts, roles and sign-in (WeChat for residents, password for staff)."""

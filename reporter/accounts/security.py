@@ -1,0 +1,46 @@
+"""Role checks every endpoint uses: `@roles_required(...)` and `actor()`."""
+from functools import wraps
+
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from reporter.accounts.models import User
+from reporter.errors import Forbidden
+
+BEARER_DOC = {"security": [{"bearerAuth": []}]}
+
+
+def _with_doc(func):
+    """Mark the view as needing a bearer token in the OpenAPI document."""
+    apidoc = getattr(func, "_apidoc", {})
+    manual = dict(apidoc.get("manual_doc", {}))
+    manual.update(BEARER_DOC)
+    func._apidoc = {**apidoc, "manual_doc": manual}
+    return func
+
+
+def roles_required(*roles: str, fresh: bool = False, refresh: bool = False):
+    """Require a valid token and (when roles are named) at least one of the roles; 401/403 otherwise."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request(fresh=fresh, refresh=refresh)
+            if roles and not current_user.has_role(*roles):
+                raise Forbidden("Your role does not allow this", error="forbidden")
+            return view(*args, **kwargs)
+
+        return _with_doc(wrapper)
+
+    return decorator
+
+
+def login_required(view=None, *, fresh: bool = False):
+    """Any signed-in user."""
+    if view is None:
+        return roles_required(fresh=fresh)
+    return roles_required()(view)
+
+
+def actor() -> User:
+    """The signed-in user of this request."""
+    return current_user

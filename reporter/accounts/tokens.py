@@ -1,0 +1,68 @@
+"""JWT issuing and the flask-jwt-extended callbacks mapped to the one error shape."""
+from datetime import timedelta
+
+from flask import current_app, g
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, decode_token
+
+from reporter.accounts.models import AuthSession, RefreshToken, User
+from reporter.errors import error_response
+from reporter.extensions import db
+
+
+def issue_tokens(user: User, session: AuthSession, *, fresh: bool) -> dict:
+    """A new access/refresh pair for the session; the refresh jti is recorded (caller commits)."""
+    claims = {"sid": session.id}
+    fresh_for = timedelta(minutes=current_app.config["FRESH_LOGIN_MINUTES"]) if fresh else False
+    access = create_access_token(identity=str(user.id), additional_claims=claims, fresh=fresh_for)
+    refresh = create_refresh_token(identity=str(user.id), additional_claims=claims)
+    jti = decode_token(refresh)["jti"]
+    db.session.add(RefreshToken(jti=jti, session_id=session.id))
+    return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer"}
+
+
+def register_jwt_callbacks(jwt: JWTManager) -> None:
+    """Revocation from the database (shared by all workers) and errors in our shape, never `{"msg": …}`."""
+
+    @jwt.token_in_blocklist_loader
+    def _revoked(_header, payload) -> bool:
+        sid = payload.get("sid")
+        if not sid:
+            return True
+        session = db.session.get(AuthSession, sid)
+        return session is None or session.revoked_at is not None
+
+    @jwt.user_lookup_loader
+    def _lookup(_header, payload):
+        user = db.session.get(User, int(payload["sub"]))
+        if user is None or not user.is_active:
+            return None
+        g.user_id = user.id
+        return user
+
+    @jwt.user_lookup_error_loader
+    def _lookup_error(_header, _payload):
+        return error_response(401, "unauthorized", "The account is unknown or disabled")
+
+    @jwt.unauthorized_loader
+    def _missing(reason: str):
+        return error_response(401, "unauthorized", "Sign-in required: send Authorization: Bearer <token>")
+
+    @jwt.invalid_token_loader
+    def _invalid(reason: str):
+        return error_response(401, "invalid_token", "The token is not valid")
+
+    @jwt.expired_token_loader
+    def _expired(_header, _payload):
+        return error_response(401, "token_expired", "The token has expired")
+
+    @jwt.revoked_token_loader
+    def _revoked_response(_header, _payload):
+        return error_response(401, "token_revoked", "The token has been revoked")
+
+    @jwt.needs_fresh_token_loader
+    def _needs_fresh(_header, _payload):
+        return error_response(401, "fresh_token_required", "This action needs a fresh sign-in with your password")
+
+    @jwt.token_verification_failed_loader
+    def _claims_failed(_header, _payload):
+        return error_response(401, "invalid_token", "The token is not valid")

@@ -1,0 +1,120 @@
+"""Settings from the environment, with safe defaults for the embedded (SQLite) mode."""
+import json
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+def _instance_secrets(instance_path: Path) -> dict:
+    """Secrets generated once for the embedded mode and kept under instance/."""
+    path = instance_path / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    data = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "CONTACT_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    log.warning("generated secrets in %s; set SECRET_KEY/JWT_SECRET_KEY for production", path)
+    return data
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config dict from the environment (and test overrides)."""
+    env = dict(os.environ)
+    env.update({k: v for k, v in (overrides or {}).items() if isinstance(v, str) and k.isupper()})
+    instance = Path(instance_path)
+    reporter_env = env.get("REPORTER_ENV", "development")
+    production = reporter_env == "production"
+    default_db = f"sqlite:///{instance / 'reporter.db'}"
+    cfg: dict = {
+        "REPORTER_ENV": reporter_env,
+        "DEBUG": _bool(env.get("FLASK_DEBUG")),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_ROOT": env.get("UPLOAD_ROOT", str(PROJECT_ROOT / "uploads")),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "WECHAT_APPID": env.get("WECHAT_APPID", ""),
+        "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
+        "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        "WECHAT_TIMEOUT_S": float(env.get("WECHAT_TIMEOUT_S", "5")),
+        # Body limits: uploads are the largest legitimate bodies; JSON is far smaller.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024))) + 64 * 1024,
+        "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024))),
+        "MAX_JSON_BYTES": int(env.get("MAX_JSON_BYTES", str(1024 * 1024))),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(env.get("JWT_ACCESS_MINUTES", "15"))),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(env.get("JWT_REFRESH_DAYS", "30"))),
+        "JWT_TOKEN_LOCATION": ["headers"],  # never in URLs or cookies
+        "JWT_ALGORITHM": "HS256",
+        "JWT_DECODE_ALGORITHMS": ["HS256"],
+        "FRESH_LOGIN_MINUTES": int(env.get("FRESH_LOGIN_MINUTES", "10")),
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20/minute"),
+        "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
+        # OpenAPI / docs (assets served locally: intranets have no CDN)
+        "API_TITLE": "Qinling ecological protection reporting (reporter)",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
+        },
+        "JSON_SORT_KEYS": False,
+    }
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS"):
+        if env.get(key):
+            cfg[key] = env[key]
+    if overrides:
+        cfg.update(overrides)
+    missing = [k for k in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS") if not cfg.get(k)]
+    if production:
+        _check_production(cfg, missing)
+    elif missing:
+        generated = _instance_secrets(instance)
+        for key in missing:
+            cfg[key] = generated[key]
+    uri = cfg["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    return cfg
+
+
+def _check_production(cfg: dict, missing: list[str]) -> None:
+    """Refuse to start production with generated secrets, SQLite or debug."""
+    problems = []
+    if missing:
+        problems.append("missing secrets: " + ", ".join(missing))
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("DATABASE_URL must name a real database server (PostgreSQL), not SQLite")
+    if cfg.get("DEBUG"):
+        problems.append("debug must be off")
+    if problems:
+        raise ConfigError("refusing to start with REPORTER_ENV=production: " + "; ".join(problems))

@@ -1,0 +1,12 @@
+"""The feature packages, in dependency order.
+
+Each may provide ``api.blueprints`` (flask-smorest blueprints), ``cli.commands`` (click groups/commands)
+and ``reference.load`` (idempotent reference-data loader run by ``flask reference load``).
+"""
+
+FEATURES = [
+    "reporter.system",
+    "reporter.accounts",
+    "reporter.org",
+    "reporter.audit",
+]
