@@ -48,6 +48,8 @@ def configure_logging(app: Flask) -> None:
         handler.addFilter(RequestContextFilter())
         root.addHandler(handler)
         root.setLevel(logging.INFO if not app.debug else logging.DEBUG)
+        for noisy in ("flask-limiter", "alembic.runtime.plugins", "alembic.runtime.migration"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -1,0 +1,35 @@
+"""The view side: `@idempotent` reads the header, replays, or hands the claim to the service."""
+from functools import wraps
+
+from flask import g, request
+
+from reporter.accounts.security import actor
+from reporter.idempotency import services
+
+
+def idempotent(view):
+    """Honour `Idempotency-Key` on a POST; the view passes `current_claim()` to its service."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            g.idempotency_claim = None
+            return view(*args, **kwargs)
+        digest = services.fingerprint(request.method, request.path, request.get_json(silent=True))
+        outcome = services.begin(actor().id, key, digest)
+        if isinstance(outcome, services.Replay):
+            return outcome.body, outcome.status_code, {"Idempotent-Replayed": "true"}
+        g.idempotency_claim = outcome
+        try:
+            return view(*args, **kwargs)
+        except BaseException:
+            outcome.release()
+            raise
+
+    return wrapper
+
+
+def current_claim() -> "services.Claim | None":
+    """The claim of this request, if it carries an Idempotency-Key."""
+    return g.get("idempotency_claim")
