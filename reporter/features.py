@@ -9,4 +9,6 @@ FEATURES = [
     "reporter.accounts",
     "reporter.org",
     "reporter.audit",
+    "reporter.idempotency",
+    "reporter.notify",
 ]
