@@ -1,6 +1,7 @@
 """Admins see delivery failures and can retry them."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
+
 from reporter.accounts.roles import ADMIN
 from reporter.accounts.security import roles_required
 from reporter.common.pagination import paginate

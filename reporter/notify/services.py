@@ -9,7 +9,7 @@ from reporter.common.db import new_uuid
 from reporter.common.timeutil import utcnow
 from reporter.extensions import db
 from reporter.notify.models import OutboxMessage
-from reporter.notify.senders import SendError, Sender
+from reporter.notify.senders import Sender, SendError
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
