@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from reporter.config import load_config
 from reporter.errors import PayloadTooLarge
 from reporter.features import FEATURES
+from reporter.web_security import register_security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_limits(app)
+    register_security(app)
     return app
 
 
@@ -83,6 +85,11 @@ def register_blueprints(app: Flask) -> None:
     for module in _feature_modules("api"):
         for blp in getattr(module, "blueprints", []):
             api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")
+        for blp in getattr(module, "flask_blueprints", []):  # outside the API and its OpenAPI document
+            app.register_blueprint(blp)
+    from reporter.metrics.api import instrument
+
+    instrument(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

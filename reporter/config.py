@@ -74,6 +74,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "20/minute"),
         "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
+        "METRICS_ALLOW": [n for n in env.get("METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n],
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # OpenAPI / docs (assets served locally: intranets have no CDN)
         "API_TITLE": "Qinling ecological protection reporting (reporter)",
         "API_VERSION": "v1",

@@ -11,4 +11,5 @@ FEATURES = [
     "reporter.audit",
     "reporter.idempotency",
     "reporter.notify",
+    "reporter.metrics",
 ]

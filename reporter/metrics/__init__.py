@@ -1,0 +1,1 @@
+"""Prometheus metrics at /metrics: request counts and latencies per endpoint, and business gauges."""
