@@ -25,7 +25,9 @@ db: setup
 
 run: db
 	@echo "API on http://$(HOST):$(PORT)/api/v1 — docs at http://$(HOST):$(PORT)/api/docs (OpenAPI: /api/openapi.json)"
-	HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	rm -rf instance/prometheus && mkdir -p instance/prometheus
+	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/prometheus HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WORKERS) \
+		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: db
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

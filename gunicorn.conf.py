@@ -22,3 +22,11 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from the local reverse proxy.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_line = 8190
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the shared Prometheus directory (multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -18,6 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, config))
     app.debug = bool(app.config.get("DEBUG"))
+    if app.config["PROXY_COUNT"]:  # behind nginx: trust its X-Forwarded-For/Proto for client addresses
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     from reporter.observability import configure_logging, register_request_hooks
 
     configure_logging(app)

@@ -76,6 +76,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "CORS_ORIGINS": [o for o in env.get("CORS_ORIGINS", "").split(",") if o],
         "METRICS_ALLOW": [n for n in env.get("METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n],
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
         # OpenAPI / docs (assets served locally: intranets have no CDN)
         "API_TITLE": "Qinling ecological protection reporting (reporter)",
         "API_VERSION": "v1",
