@@ -9,6 +9,7 @@ FEATURES = [
     "reporter.accounts",
     "reporter.org",
     "reporter.audit",
+    "reporter.media",
     "reporter.idempotency",
     "reporter.notify",
     "reporter.metrics",

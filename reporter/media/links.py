@@ -1,0 +1,32 @@
+"""Signed, expiring image links: the mini-program's <image> tag cannot send an Authorization header."""
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from reporter.errors import Forbidden
+from reporter.media.settings import setting
+
+VARIANTS = ("display", "thumbnail")
+_SALT = "reporter.media.image-link"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def signed_url(upload_id: str, variant: str) -> str:
+    """A link to one variant of one upload, good for UPLOAD_URL_MAX_AGE_S seconds."""
+    token = _serializer().dumps([upload_id, variant])
+    return url_for("uploads.UploadImage", upload_id=upload_id, variant=variant, sig=token, _external=True)
+
+
+def check_signature(token: str, upload_id: str, variant: str) -> None:
+    """Accept a link made by signed_url for exactly this upload and variant; 403 when forged or expired."""
+    try:
+        signed = _serializer().loads(token, max_age=setting("UPLOAD_URL_MAX_AGE_S"))
+    except SignatureExpired:
+        raise Forbidden("This image link has expired; fetch the object again for a fresh one",
+                        error="link_expired") from None
+    except BadSignature:
+        raise Forbidden("This image link is not valid", error="link_invalid") from None
+    if signed != [upload_id, variant]:
+        raise Forbidden("This image link is not valid", error="link_invalid")
