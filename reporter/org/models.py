@@ -21,3 +21,22 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
+
+
+class UnitKind(db.Model):
+    """What a unit does (林业局, 水利局 …): rules name kinds, routing resolves a kind per county ("纵向到底")."""
+
+    __tablename__ = "unit_kinds"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)  # the generic Chinese name, e.g. 林业局
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DataStamp(db.Model):
+    """A token that changes whenever a body of reference data changes, so per-process caches know to rebuild."""
+
+    __tablename__ = "data_stamps"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(36))
