@@ -1,0 +1,51 @@
+"""What each audience sees of a report, composed from the services (the schemas give the shapes)."""
+from reporter.accounts.models import User
+from reporter.geo.schemas import location_out
+from reporter.media.services import uploads_out
+from reporter.reports import crypto, services
+from reporter.reports.models import Report
+from reporter.reports.schemas import DeskReportOut, UnitReportOut
+
+
+def _location(report: Report, coord_system: str) -> dict:
+    return location_out(report.lat, report.lng, coord_system, accuracy_m=report.accuracy_m, address=report.address)
+
+
+def resident_view(report: Report, coord_system: str = "wgs84") -> dict:
+    """The reporter's own report: everything they sent, and the case's public progress."""
+    contact = crypto.decrypt_contact(report.contact_ciphertext) if report.contact_ciphertext else None
+    return {
+        "id": report.id, "tracking_code": report.tracking_code, "status": report.status,
+        "category": report.category, "county": report.county, "zone": report.zone, "created_at": report.created_at,
+        "case_id": report.case_id, "description": report.description, "anonymous": report.anonymous,
+        "wants_reward": report.wants_reward, "location": _location(report, coord_system),
+        "occurred_at": report.occurred_at, "contact": contact,
+        "photos": uploads_out(services.photos_of(report), coord_system),
+        "supplements": services.supplements_of(report), "feedback": services.feedback_of(report),
+        "timeline": services.timeline(report),
+    }
+
+
+def tracked_view(report: Report) -> dict:
+    """What the tracking code and PIN show."""
+    return {"tracking_code": report.tracking_code, "status": report.status, "category": report.category,
+            "county": report.county, "created_at": report.created_at, "timeline": services.timeline(report)}
+
+
+def staff_view(report: Report, viewer: User, *, primary_id: str | None = None) -> dict:
+    """A report as staff see it: units get "举报人" only; the supervisors' desk also flags and the primary."""
+    base = {"id": report.id, "created_at": report.created_at, "description": report.description,
+            "address": report.address, "location": _location(report, "wgs84"),
+            "photos": uploads_out(services.photos_of(report)), "supplements": services.supplements_of(report)}
+    if not viewer.has_role(*services.STAFF_READERS):
+        return UnitReportOut().dump(base)
+    return DeskReportOut().dump({**base, "anonymous": report.anonymous, "wants_reward": report.wants_reward,
+                                 "joined_existing": report.joined_existing, "primary": report.id == primary_id,
+                                 "flags": report.flags})
+
+
+def case_section(case, viewer: User) -> list[dict]:
+    """The "reports" section of GET /cases/{id}, for this reader."""
+    primary = services.primary_report(case.id)
+    return [staff_view(r, viewer, primary_id=primary.id if primary else None)
+            for r in services.reports_of_case(case.id)]
