@@ -4,9 +4,8 @@ from flask_smorest.fields import Upload as UploadField
 from marshmallow import validate
 
 from reporter.common.schemas import StrictSchema
+from reporter.geo.coords import COORD_SYSTEMS
 from reporter.media.models import PURPOSES
-
-COORD_SYSTEMS = ("wgs84", "gcj02")
 
 
 class OneFile(UploadField):

@@ -12,6 +12,7 @@ from reporter.accounts.models import User
 from reporter.common.timeutil import utcnow
 from reporter.errors import AppError, NotFound, PayloadTooLarge, ValidationFailed
 from reporter.extensions import db
+from reporter.geo.coords import from_wgs84
 from reporter.media import pipeline
 from reporter.media.links import VARIANTS, check_signature, signed_url
 from reporter.media.models import Upload
@@ -203,7 +204,8 @@ def uploads_out(uploads: list[Upload], coord_system: str = "wgs84") -> list[dict
 def _gps(upload: Upload, coord_system: str) -> dict | None:
     if upload.gps_lat is None or upload.gps_lng is None:
         return None
-    return {"lat": upload.gps_lat, "lng": upload.gps_lng}
+    lat, lng = from_wgs84(upload.gps_lat, upload.gps_lng, coord_system)  # EXIF positions are WGS-84
+    return {"lat": lat, "lng": lng}
 
 
 def phash_distance(a: str, b: str) -> int:

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from reporter.geo.coords import distance_m, from_wgs84
 from reporter.media.models import Upload
 from tests.api.test_frame import assert_error
 from tests.conftest import app_ctx
@@ -62,6 +63,19 @@ def test_southern_hemisphere_photo_keeps_its_negative_latitude(client, users):
     body = post_photo(client, users.headers(uid), jpeg(gps=SYDNEY)).get_json()
     assert body["gps"]["lat"] == pytest.approx(SYDNEY[0], abs=1e-5)
     assert body["gps"]["lng"] == pytest.approx(SYDNEY[1], abs=1e-5)
+    outside_china = post_photo(client, users.headers(uid), jpeg(gps=SYDNEY), query="?coord_system=gcj02")
+    assert outside_china.get_json()["gps"] == body["gps"]  # GCJ-02 equals WGS-84 outside China
+
+
+def test_gps_is_given_in_gcj02_when_asked(client, users):
+    headers = users.headers(users.make("resident"))
+    body = post_photo(client, headers, jpeg(gps=ANKANG), query="?coord_system=gcj02").get_json()
+    expected = from_wgs84(*ANKANG, "gcj02")
+    assert body["gps"] == {"lat": pytest.approx(expected[0], abs=1e-6), "lng": pytest.approx(expected[1], abs=1e-6)}
+    assert distance_m(*ANKANG, body["gps"]["lat"], body["gps"]["lng"]) > 100  # the offset is real in Ankang
+    again = client.get(f"/api/v1/uploads/{body['id']}?coord_system=wgs84", headers=headers).get_json()
+    assert again["gps"]["lat"] == pytest.approx(ANKANG[0], abs=1e-5)
+    assert_error(client.get(f"/api/v1/uploads/{body['id']}?coord_system=bd09", headers=headers), 422)
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
