@@ -1,4 +1,6 @@
-"""Media settings with their defaults (override them in the app config)."""
+"""Media settings: the app config, else the environment variable of the same name, else the default here."""
+import os
+
 from flask import current_app
 
 DEFAULTS = {
@@ -9,5 +11,8 @@ DEFAULTS = {
 
 
 def setting(name: str):
-    """A media setting from the app config, or its default."""
-    return current_app.config.get(name, DEFAULTS[name])
+    """A media setting, typed like its default."""
+    if name in current_app.config:
+        return current_app.config[name]
+    default = DEFAULTS[name]
+    return type(default)(os.environ.get(name, default))

@@ -209,3 +209,10 @@ def test_openapi_documents_the_multipart_upload(client):
     assert schema == {"$ref": "#/components/schemas/UploadIn"}
     fields = spec["components"]["schemas"]["UploadIn"]["properties"]
     assert fields["file"]["format"] == "binary" and "purpose" in fields
+
+
+def test_pixel_cap_is_a_setting(make_app, users):
+    client = make_app(MAX_IMAGE_PIXELS=100_000).test_client()
+    headers = users.headers(users.make("resident"))
+    assert_error(post_photo(client, headers, jpeg((400, 300))), 422, "image_too_large")  # 120 000 pixels
+    assert post_photo(client, headers, jpeg((300, 300))).status_code == 201
