@@ -15,5 +15,6 @@ FEATURES = [
     "reporter.routing",
     "reporter.idempotency",
     "reporter.notify",
+    "reporter.rewards",
     "reporter.metrics",
 ]

@@ -1,0 +1,302 @@
+"""The reward flow: decisions when a case closes, then propose → approve/reject → notify → claim → pay, or expire.
+
+Each step is one unit of work: lock the reward (SELECT … FOR UPDATE), check the transition, the If-Match version and
+who is acting, change the state, append the ledger entry, audit, commit once.
+"""
+import hmac
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from reporter.accounts.models import User
+from reporter.accounts.passwords import verify_password
+from reporter.audit.services import record
+from reporter.common.concurrency import etag_of
+from reporter.common.timeutil import CST, as_utc, utcnow
+from reporter.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from reporter.extensions import db
+from reporter.notify.services import enqueue
+from reporter.org.models import Unit
+from reporter.reports.crypto import decrypt_contact, encrypt_contact
+from reporter.rewards import ledger
+from reporter.rewards.eligibility import CaseFacts, decide
+from reporter.rewards.idnumber import mask
+from reporter.rewards.models import EligibilityDecision, Reward, RewardPolicy
+from reporter.rewards.money import yuan
+from reporter.rewards.policies import active_policy, amount_range, policy_facts, tier_of
+from reporter.rewards.workflow import TRANSITIONS, target_of
+
+ONE_REWARD = {"check": "one_reward", "passed": False,
+              "text": "The case already has a reward from an earlier closing; a reopened case pays once"}
+
+
+def etag(reward: Reward) -> str:
+    """The reward's ETag (changes with every step)."""
+    return etag_of("reward", reward.id, reward.version)
+
+
+def record_case_closed(facts: CaseFacts) -> list[EligibilityDecision]:
+    """Decide eligibility for every report of a closed case and create the rewards (the caller commits).
+
+    Runs inside the closing's unit of work. A case that already has rewards (closed before, reopened) gets its
+    decisions recorded but no second reward."""
+    policy = active_policy()
+    verdicts = decide(facts, policy_facts(policy))
+    already = db.session.execute(select(Reward.id).where(Reward.case_id == facts.case_id).limit(1)).first()
+    winners = [v for v in verdicts if v.eligible] if already is None else []
+    decisions = []
+    for verdict in verdicts:
+        reasons = list(verdict.reasons)
+        if already is not None and verdict.eligible:
+            reasons.append(ONE_REWARD)
+        decision = EligibilityDecision(
+            case_id=facts.case_id, report_id=verdict.report.report_id, reporter_id=verdict.report.reporter_id,
+            closing=facts.closing, policy_id=policy.id, eligible=verdict in winners, reasons=reasons)
+        if verdict in winners:
+            decision.reward_id = _new_reward(facts, verdict.report, policy, len(winners)).id
+        db.session.add(decision)
+        decisions.append(decision)
+    db.session.flush()
+    return decisions
+
+
+def _new_reward(facts: CaseFacts, report, policy: RewardPolicy, share_count: int) -> Reward:
+    reward = Reward(case_id=facts.case_id, report_id=report.report_id, reporter_id=report.reporter_id,
+                    anonymous=report.anonymous, tracking_code=report.tracking_code,
+                    claim_pin_hash=report.claim_pin_hash, policy_id=policy.id, finding=facts.finding,
+                    share_count=share_count, state="eligible")
+    db.session.add(reward)
+    db.session.flush()
+    ledger.write("eligible", reward, None, note=f"case {facts.case_id} closed; policy version {policy.version}")
+    return reward
+
+
+def _lock(reward_id: int) -> Reward:
+    """The reward, locked for this transaction and read afresh; 404 when unknown."""
+    stmt = select(Reward).where(Reward.id == reward_id).with_for_update()
+    reward = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+    if reward is None:
+        raise NotFound("No such reward")
+    return reward
+
+
+def _begin(reward_id: int, action: str, if_match: str | None, guard=None) -> tuple[Reward, str]:
+    """Lock the reward, run the guard (who may act), check the transition, then the If-Match version; return it
+    with its next state."""
+    reward = _lock(reward_id)
+    if guard is not None:
+        guard(reward)
+    target = target_of(action, reward.state)
+    if if_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+        if "*" not in tags and etag(reward) not in tags:
+            raise PreconditionFailed()
+    return reward, target
+
+
+def _finish(reward: Reward, actor_id: int | None, action: str, **details) -> Reward:
+    """Audit the step and commit it; a concurrent duplicate that slipped past the lock ends as 409, not twice."""
+    record(actor_id, f"reward.{action}", "reward", reward.id, reason=details.pop("reason", None), details=details)
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        db.session.rollback()
+        raise Conflict(f"The reward was changed by someone else; its {action} was not recorded twice",
+                       error="conflict") from exc
+    return reward
+
+
+def propose(reward_id: int, actor: User, *, tier: str, amount_fen: int, reason: str,
+            if_match: str | None = None) -> Reward:
+    """拟定: the reward officer picks a tier and an amount within it (422 outside), with a reason."""
+    reward, target = _begin(reward_id, "propose", if_match)
+    policy = db.session.get(RewardPolicy, reward.policy_id)
+    low, high = amount_range(policy, tier_of(policy, tier), reward.finding, reward.share_count)
+    if not low <= amount_fen <= high:
+        why = (" (部分属实: capped)" if reward.finding == "partly_true" else "") + (
+            f" (shared by {reward.share_count})" if reward.share_count > 1 else "")
+        raise ValidationFailed(f"Tier {tier} allows {yuan(low)} to {yuan(high)} yuan for this reward{why}",
+                               errors={"json": {"amount_fen": [f"Must be between {low} and {high} fen{why}"]}})
+    reward.state, reward.tier_code, reward.amount_fen = target, tier, amount_fen
+    reward.proposal_reason, reward.proposed_by, reward.proposed_at = reason, actor.id, utcnow()
+    ledger.write("proposed", reward, actor.id, amount_fen=amount_fen, note=reason)
+    return _finish(reward, actor.id, "propose", reason=reason, tier=tier, amount_fen=amount_fen)
+
+
+def approve(reward_id: int, actor: User, *, comment: str | None = None, if_match: str | None = None) -> Reward:
+    """审批: another person than the proposer approves; the amount is reserved in the paying unit's yearly budget."""
+    reward, target = _begin(reward_id, "approve", if_match)
+    if reward.proposed_by == actor.id:
+        raise Forbidden("The person who proposed a reward cannot approve it", error="same_person")
+    policy = db.session.get(RewardPolicy, reward.policy_id)
+    unit = db.session.execute(select(Unit).where(Unit.code == policy.paying_unit_code)).scalar_one_or_none()
+    if unit is None:
+        raise Conflict(f"The policy's paying unit {policy.paying_unit_code} does not exist", error="no_paying_unit")
+    now = utcnow()
+    budget = ledger.budget_for(unit, now.astimezone(CST).year, policy.yearly_budget_fen, actor.id)
+    reward.state, reward.approved_by, reward.decided_at = target, actor.id, now
+    reward.paying_unit_id, reward.budget_id = unit.id, budget.id
+    ledger.reserve(budget, reward, actor.id)
+    return _finish(reward, actor.id, "approve", reason=comment, amount_fen=reward.amount_fen, budget_id=budget.id)
+
+
+def reject(reward_id: int, actor: User, *, reason: str, if_match: str | None = None) -> Reward:
+    """不予奖励, with the reason the resident is told."""
+    reward, target = _begin(reward_id, "reject", if_match)
+    reward.state, reward.rejection_reason, reward.decided_at = target, reason, utcnow()
+    ledger.write("rejected", reward, actor.id, note=reason)
+    enqueue(reward.reporter_id, "reward_rejected", {"reward_id": reward.id, "case_id": reward.case_id,
+                                                   "reason": reason, "page": f"pages/rewards/detail?id={reward.id}"})
+    return _finish(reward, actor.id, "reject", reason=reason)
+
+
+def notify(reward_id: int, actor: User, *, if_match: str | None = None) -> Reward:
+    """告知: the resident is told the amount and the claim deadline through the outbox; the claim window starts."""
+    reward, target = _begin(reward_id, "notify", if_match)
+    policy = db.session.get(RewardPolicy, reward.policy_id)
+    reward.state, reward.notified_at = target, utcnow()
+    reward.claim_deadline = reward.notified_at + timedelta(days=policy.claim_window_days)
+    ledger.write("notified", reward, actor.id, amount_fen=reward.amount_fen,
+                 note=f"claim by {reward.claim_deadline.astimezone(CST):%Y-%m-%d %H:%M} CST")
+    enqueue(reward.reporter_id, "reward_approved", {
+        "reward_id": reward.id, "case_id": reward.case_id, "amount_fen": reward.amount_fen,
+        "amount_yuan": yuan(reward.amount_fen), "claim_deadline": reward.claim_deadline.isoformat(),
+        "page": f"pages/rewards/detail?id={reward.id}"})
+    return _finish(reward, actor.id, "notify")
+
+
+def _proof_ok(reward: Reward, tracking_code: str | None, pin: str | None) -> bool:
+    """An anonymous reporter's proof: the report's tracking code and (when one was set) its claim PIN."""
+    code_ok = hmac.compare_digest((tracking_code or "").strip().upper(), (reward.tracking_code or "").upper())
+    pin_ok = verify_password(reward.claim_pin_hash, pin or "") if reward.claim_pin_hash else True
+    return code_ok and pin_ok and bool(reward.tracking_code)
+
+
+def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout_account: str,
+          tracking_code: str | None = None, pin: str | None = None, if_match: str | None = None) -> Reward:
+    """领取: the reporter confirms and gives payee details (stored encrypted); anonymous reporters prove code + PIN."""
+    def owner_with_proof(reward: Reward) -> None:
+        if reward.reporter_id != actor.id:
+            raise NotFound("No such reward")
+        if reward.anonymous and not _proof_ok(reward, tracking_code, pin):
+            raise Forbidden("The tracking code or claim PIN is wrong", error="claim_proof_failed")
+
+    reward, target = _begin(reward_id, "claim", if_match, owner_with_proof)
+    now = utcnow()
+    if as_utc(reward.claim_deadline) < now:
+        raise Conflict("The claim window has closed", error="claim_window_closed",
+                       errors={"claim_deadline": [reward.claim_deadline.isoformat()]})
+    reward.state, reward.claimed_at = target, now
+    reward.payee_ciphertext = encrypt_contact(
+        {"name": real_name.strip(), "id_number": id_number.strip().upper(), "account": payout_account.strip()})
+    ledger.write("claimed", reward, actor.id, amount_fen=reward.amount_fen)
+    return _finish(reward, actor.id, "claim")
+
+
+def _is_finance(actor: User, policy: RewardPolicy) -> bool:
+    return actor.has_role(*(policy.finance_roles or ()))
+
+
+def pay(reward_id: int, actor: User, *, payment_reference: str, if_match: str | None = None) -> Reward:
+    """兑付: finance records the payment reference; a reward is paid exactly once."""
+    reward, target = _begin(reward_id, "pay", if_match)
+    policy = db.session.get(RewardPolicy, reward.policy_id)
+    if not _is_finance(actor, policy):
+        raise Forbidden(f"Recording payments needs one of the roles {', '.join(policy.finance_roles)}")
+    reward.state, reward.paid_by, reward.paid_at, reward.payment_reference = target, actor.id, utcnow(), \
+        payment_reference
+    ledger.record_payment(reward, actor.id, payment_reference)
+    return _finish(reward, actor.id, "pay", payment_reference=payment_reference, amount_fen=reward.amount_fen)
+
+
+def expire_due(now=None) -> int:
+    """逾期: every notified reward past its claim deadline expires and its reserved amount goes back to the budget.
+
+    One commit per reward; a reward claimed meanwhile is left alone."""
+    now = now or utcnow()
+    due = db.session.execute(select(Reward.id).where(Reward.state == "notified", Reward.claim_deadline < now)
+                             .order_by(Reward.id)).scalars().all()
+    done = 0
+    for reward_id in due:
+        reward = _lock(reward_id)
+        if reward.state != "notified" or as_utc(reward.claim_deadline) >= now:
+            db.session.rollback()
+            continue
+        reward.state, reward.expired_at = target_of("expire", reward.state), now
+        ledger.release(reward, None, note=f"unclaimed since {reward.notified_at.astimezone(CST):%Y-%m-%d} CST")
+        _finish(reward, None, "expire", amount_fen=reward.amount_fen)
+        done += 1
+    return done
+
+
+def get_reward(reward_id: int) -> Reward:
+    """One reward for the desk; 404 when unknown."""
+    reward = db.session.get(Reward, reward_id)
+    if reward is None:
+        raise NotFound("No such reward")
+    return reward
+
+
+def rewards_query(state: str | None = None, case_id: int | None = None):
+    """The desk's list, newest first, filtered by state and case."""
+    stmt = select(Reward).order_by(Reward.id.desc())
+    if state:
+        stmt = stmt.where(Reward.state == state)
+    if case_id is not None:
+        stmt = stmt.where(Reward.case_id == case_id)
+    return stmt
+
+
+def mine_query(user: User):
+    """A resident's own rewards, newest first."""
+    return select(Reward).where(Reward.reporter_id == user.id).order_by(Reward.id.desc())
+
+
+def decisions_query(case_id: int | None = None):
+    """Eligibility decisions, newest first, optionally of one case."""
+    stmt = select(EligibilityDecision).order_by(EligibilityDecision.id.desc())
+    return stmt if case_id is None else stmt.where(EligibilityDecision.case_id == case_id)
+
+
+def masked_payee(reward: Reward) -> dict | None:
+    """The payee as the desk lists it: surname, ID number and account masked."""
+    if reward.payee_ciphertext is None:
+        return None
+    payee = decrypt_contact(reward.payee_ciphertext)
+    name, account = payee["name"], payee["account"]
+    return {"name": name[:1] + "*" * (len(name) - 1), "id_number": mask(payee["id_number"]),
+            "account": "*" * max(len(account) - 4, 0) + account[-4:]}
+
+
+def payee_details(reward_id: int, actor: User) -> dict:
+    """The decrypted payee for finance to make the transfer; every view is audited."""
+    reward = get_reward(reward_id)
+    policy = db.session.get(RewardPolicy, reward.policy_id)
+    if not _is_finance(actor, policy):
+        raise Forbidden("Only finance sees payee details")
+    if reward.payee_ciphertext is None:
+        raise Conflict("The reward has not been claimed", error="not_claimed")
+    record(actor.id, "reward.view_payee", "reward", reward.id)
+    db.session.commit()
+    payee = decrypt_contact(reward.payee_ciphertext)
+    return {"reward_id": reward.id, "name": payee["name"], "id_number": payee["id_number"],
+            "payout_account": payee["account"], "amount_fen": reward.amount_fen, "amount_yuan": yuan(reward.amount_fen)}
+
+
+def raise_budget(actor: User, unit_code: str, year: int, total_fen: int, note: str) -> dict:
+    """追加预算: set a paying unit's yearly total higher (the policy's amount is the starting allotment)."""
+    unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
+    if unit is None:
+        raise NotFound("No such unit")
+    budget = ledger.budget_for(unit, year, active_policy().yearly_budget_fen, actor.id)
+    ledger.raise_total(budget, total_fen, actor.id, note or f"raised by user {actor.id}")
+    record(actor.id, "reward_budget.raise", "reward_budget", budget.id, details={"total_fen": total_fen})
+    db.session.commit()
+    return next(row for row in ledger.balances(year) if row["unit_code"] == unit_code)
+
+
+def allowed_actions(reward: Reward) -> list[str]:
+    """The actions the reward's state allows (for the desk's buttons)."""
+    return [name for name, t in TRANSITIONS.items() if reward.state in t.sources and name != "expire"]
