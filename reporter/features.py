@@ -13,6 +13,7 @@ FEATURES = [
     "reporter.geo",
     "reporter.workdays",
     "reporter.routing",
+    "reporter.cases",
     "reporter.idempotency",
     "reporter.notify",
     "reporter.rewards",

@@ -1,0 +1,53 @@
+"""Who sees which cases, and who may act on one: officers their unit's, county staff their county's, the city all."""
+from sqlalchemy import Select, false, or_, select, true
+
+from reporter.accounts.models import User
+from reporter.cases.models import Case, CaseUnit
+from reporter.geo.models import GridInspector
+
+READ_ALL_ROLES = ("auditor", "reward_officer", "reward_approver")  # read everything, change nothing here
+CASE_READER_ROLES = ("officer", "supervisor", "inspector", *READ_ALL_ROLES)
+
+
+def supervisor_county(user: User) -> str | None:
+    """The county a supervisor answers for; None for the city Qinling office (all counties)."""
+    return user.unit.county_adcode if user.unit is not None else None
+
+
+def supervises(user: User, case: Case) -> bool:
+    """A supervisor whose area (city, or their county) contains the case."""
+    if not user.has_role("supervisor"):
+        return False
+    county = supervisor_county(user)
+    return county is None or county == case.county_adcode
+
+
+def handles(user: User, case: Case) -> bool:
+    """An officer of the unit the case is currently dispatched to."""
+    return user.has_role("officer") and user.unit_id is not None and user.unit_id == case.current_unit_id
+
+
+def inspects(user: User, case: Case) -> bool:
+    """An inspector assigned to the case's grid (on-site verification)."""
+    from reporter.geo.services import inspector_ids_of_grid
+
+    return user.has_role("inspector") and case.grid_id is not None and user.id in inspector_ids_of_grid(case.grid_id)
+
+
+def visibility_clause(user: User):
+    """The WHERE clause selecting the cases this user may read."""
+    if user.has_role(*READ_ALL_ROLES) or (user.has_role("supervisor") and supervisor_county(user) is None):
+        return true()
+    clauses = []
+    if user.has_role("supervisor"):
+        clauses.append(Case.county_adcode == supervisor_county(user))
+    if user.has_role("officer") and user.unit_id is not None:
+        clauses.append(Case.id.in_(select(CaseUnit.case_id).where(CaseUnit.unit_id == user.unit_id)))
+    if user.has_role("inspector"):
+        clauses.append(Case.grid_id.in_(select(GridInspector.grid_id).where(GridInspector.user_id == user.id)))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_cases_query(user: User) -> Select:
+    """`select(Case)` limited to the cases the user may read."""
+    return select(Case).where(visibility_clause(user))
