@@ -6,6 +6,7 @@ and column of each problem, leaving the draft as it was.
 import io
 import json
 import re
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -155,7 +156,7 @@ def parse_xlsx(data: bytes) -> list[dict]:
     """Rule rows of a workbook in the export layout; 422 with row and column of every problem."""
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ValidationFailed("Not an XLSX workbook", errors={"file": {"_schema": [str(exc)[:200]]}}) from None
     sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
     lines = sheet.iter_rows(values_only=True)

@@ -1,0 +1,102 @@
+"""XLSX and JSON export/import of the responsibility list: round trips, and bad files named by row and column."""
+import io
+import json
+
+from openpyxl import load_workbook
+
+from tests.api.test_frame import assert_error
+from tests.routing.helpers import draft, etag, rule_fields
+
+BASE = "/api/v1/responsibility/versions"
+
+
+def _v1(client, headers) -> dict:
+    v1_id = client.get(BASE, headers=headers).get_json()["items"][0]["id"]
+    return client.get(f"{BASE}/{v1_id}", headers=headers).get_json()
+
+
+def _upload(client, headers, version_id, tag, data: bytes, name: str):
+    return client.post(f"{BASE}/{version_id}/import", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", headers={**headers, "If-Match": tag})
+
+
+def _emptied_draft(client, admin) -> tuple[dict, str]:
+    """A draft that differs from version 1 (its illegal_logging rules removed)."""
+    version, tag = draft(client, admin)
+    for rule in [r for r in version["rules"] if r["category"] == "illegal_logging"]:
+        assert client.delete(f"{BASE}/{version['id']}/rules/{rule['id']}",
+                             headers={**admin, "If-Match": tag}).status_code == 204
+        tag = etag(client, admin, version["id"])
+    return version, tag
+
+
+def test_xlsx_export_is_an_officials_sheet_and_reimports_to_an_identical_version(client, users):
+    admin = users.headers(users.make("admin"))
+    v1 = _v1(client, admin)
+    resp = client.get(f"{BASE}/{v1['id']}/export?format=xlsx", headers=admin)
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(resp.data))["责任清单"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:9] == ("问题类别", "保护区", "区县", "牵头单位类型", "配合单位类型", "受理时限(工作日)",
+                           "签收时限(工作日)", "办理时限(工作日)", "核查时限(工作日)")
+    firsts = [r[:9] for r in rows]
+    assert ("乱砍滥伐、毁林", "全部", "全市", "林业局", "自然资源局、公安局", 2, 1, 15, 5) in firsts
+    assert ("乱砍滥伐、毁林", "核心保护区", "全市", "林业局", "自然资源局、公安局", 2, 1, 10, 5) in firsts
+    assert len(rows) == 41
+    version, tag = _emptied_draft(client, admin)
+    imported = _upload(client, admin, version["id"], tag, resp.data, "清单.xlsx")
+    assert imported.status_code == 200, imported.get_json()
+    assert rule_fields(imported.get_json()["rules"]) == rule_fields(v1["rules"])
+    again = client.get(f"{BASE}/{version['id']}/export?format=xlsx", headers=admin)
+    assert list(load_workbook(io.BytesIO(again.data))["责任清单"].iter_rows(values_only=True)) == rows
+
+
+def test_json_export_reimports_to_an_identical_version(client, users):
+    admin = users.headers(users.make("admin"))
+    v1 = _v1(client, admin)
+    document = client.get(f"{BASE}/{v1['id']}/export?format=json", headers=admin).get_json()
+    assert document["format"] == "reporter.responsibility-list/1" and len(document["rules"]) == 40
+    version, tag = _emptied_draft(client, admin)
+    imported = _upload(client, admin, version["id"], tag, json.dumps(document).encode(), "list.json")
+    assert imported.status_code == 200
+    assert rule_fields(imported.get_json()["rules"]) == rule_fields(v1["rules"])
+
+
+def test_a_sheet_with_unknown_unit_or_category_is_rejected_by_row_and_column_and_changes_nothing(client, users):
+    admin = users.headers(users.make("admin"))
+    v1 = _v1(client, admin)
+    book = load_workbook(io.BytesIO(client.get(f"{BASE}/{v1['id']}/export", headers=admin).data))
+    sheet = book["责任清单"]
+    sheet["D5"] = "林业局、林草局"          # no such unit kind
+    sheet["A7"] = "乱倒垃圾"                # no such category
+    sheet["H9"] = "十五"                    # not a number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    version, tag = _emptied_draft(client, admin)
+    before = client.get(f"{BASE}/{version['id']}", headers=admin).get_json()
+    resp = _upload(client, admin, version["id"], tag, buffer.getvalue(), "bad.xlsx")
+    body = assert_error(resp, 422, "validation_failed")
+    assert body["message"].startswith("Row 5, column D (牵头单位类型): unknown unit or unit kind 林草局")
+    assert body["errors"]["file"] == {
+        "5": {"牵头单位类型": ["unknown unit or unit kind 林草局"]},
+        "7": {"问题类别": ["unknown category '乱倒垃圾'"]},
+        "9": {"办理时限(工作日)": ["not a whole number of working days: '十五'"]},
+    }
+    after = client.get(f"{BASE}/{version['id']}", headers=admin).get_json()
+    assert after == before
+    assert_error(_upload(client, admin, version["id"], tag, b"not a workbook", "x.xlsx"), 422)
+
+
+def test_city_unit_names_are_accepted_for_kinds(client, users):
+    admin = users.headers(users.make("admin"))
+    v1 = _v1(client, admin)
+    book = load_workbook(io.BytesIO(client.get(f"{BASE}/{v1['id']}/export", headers=admin).data))
+    sheet = book["责任清单"]
+    sheet["D2"], sheet["E2"] = "市文旅广电局，市自然资源局", "—"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    version, tag = draft(client, admin)
+    resp = _upload(client, admin, version["id"], tag, buffer.getvalue(), "edited.xlsx")
+    assert resp.status_code == 200
+    first = resp.get_json()["rules"][0]
+    assert (first["lead_kinds"], first["cooperating_kinds"]) == (["culture_tourism", "natural_resources"], [])
