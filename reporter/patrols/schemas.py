@@ -1,0 +1,292 @@
+"""What the inspector app sends and what patrol readers get back (API.md "Inspectors' patrols")."""
+import math
+from datetime import datetime
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import validate
+
+from reporter.cases import payloads
+from reporter.common.schemas import PageArgs, StrictSchema, page_schema
+from reporter.common.timeutil import CST
+from reporter.errors import PayloadTooLarge
+from reporter.geo.coords import COORD_SYSTEMS, WGS84, to_wgs84
+from reporter.geo.schemas import CoordSystemArgs, LocationIn
+
+MAX_POINTS_DEFAULT = 1000
+
+
+def max_points() -> int:
+    """The largest batch of track points accepted in one request."""
+    return int(current_app.config.get("PATROL_MAX_POINTS_PER_BATCH", MAX_POINTS_DEFAULT))
+
+
+class PatrolIn(StrictSchema):
+    """`{"id": "<client uuid>", "grid_id", "started_at"}`."""
+
+    id = ma.fields.UUID(required=True)
+    grid_id = ma.fields.Integer(required=True)
+    started_at = ma.fields.AwareDateTime(required=True)
+
+
+class PointIn(StrictSchema):
+    """One GPS fix (documentation of the fast loader in PointList)."""
+
+    t = ma.fields.AwareDateTime(required=True, metadata={"description": "the phone's time of the fix; its key"})
+    lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
+    coord_system = ma.fields.String(load_default=WGS84, validate=validate.OneOf(COORD_SYSTEMS))
+    accuracy_m = ma.fields.Float(allow_none=True, validate=validate.Range(min=0))
+    altitude_m = ma.fields.Float(allow_none=True)
+    speed_mps = ma.fields.Float(allow_none=True, validate=validate.Range(min=0))
+    heading = ma.fields.Float(allow_none=True, validate=validate.Range(0, 360))
+    provider = ma.fields.String(allow_none=True, validate=validate.Length(max=16))
+    mock = ma.fields.Boolean(load_default=False, metadata={"description": "the phone's mock-location flag"})
+
+
+_NUMBERS = {  # field: (minimum, maximum, may be null)
+    "lat": (-90.0, 90.0, False), "lng": (-180.0, 180.0, False), "accuracy_m": (0.0, math.inf, True),
+    "altitude_m": (-math.inf, math.inf, True), "speed_mps": (0.0, math.inf, True), "heading": (0.0, 360.0, True),
+}
+_FIELDS = frozenset(PointIn._declared_fields)
+
+
+def _point(raw) -> tuple[dict, dict | None]:
+    """One point to a WGS-84 row, or its field errors (the same rules as PointIn, about 20 times faster)."""
+    if not isinstance(raw, dict):
+        return {}, {"_schema": ["Invalid input type."]}
+    errors: dict[str, list[str]] = {}
+    for name in raw.keys() - _FIELDS:
+        errors[name] = ["Unknown field."]
+    row: dict = {}
+    for name, (low, high, nullable) in _NUMBERS.items():
+        value = raw.get(name)
+        if value is None:
+            if name in raw and not nullable or name not in raw and not nullable:
+                errors[name] = ["Field may not be null."] if name in raw else ["Missing data for required field."]
+            row[name] = None
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            errors[name] = ["Not a valid number."]
+        elif not low <= value <= high:
+            errors[name] = [f"Must be greater than or equal to {low:g} and less than or equal to {high:g}."]
+        else:
+            row[name] = float(value)
+    try:
+        row["t"] = datetime.fromisoformat(raw["t"])
+        if row["t"].tzinfo is None:
+            errors["t"] = ["Not a valid aware datetime."]
+    except KeyError:
+        errors["t"] = ["Missing data for required field."]
+    except (TypeError, ValueError):
+        errors["t"] = ["Not a valid datetime."]
+    system = raw.get("coord_system", WGS84)
+    if system not in COORD_SYSTEMS:
+        errors["coord_system"] = [f"Must be one of: {', '.join(COORD_SYSTEMS)}."]
+    mock = raw.get("mock", False)
+    if not isinstance(mock, bool):
+        errors["mock"] = ["Not a valid boolean."]
+    provider = raw.get("provider")
+    if provider is not None and (not isinstance(provider, str) or len(provider) > 16):
+        errors["provider"] = ["Not a string of at most 16 characters."]
+    if errors:
+        return {}, errors
+    if system != WGS84:
+        row["lat"], row["lng"] = to_wgs84(row["lat"], row["lng"], system)
+    row["mock"], row["provider"] = mock, provider
+    return row, None
+
+
+class PointList(ma.fields.List):
+    """The `points` array: a 413 past the batch limit, then every point checked, errors keyed by index."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ma.fields.Nested(PointIn), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ma.ValidationError("Not a valid list.")
+        limit = max_points()
+        if len(value) > limit:
+            raise PayloadTooLarge(f"At most {limit} points per batch; this one has {len(value)}",
+                                  error="too_many_points", errors={"json": {"points": [f"At most {limit} points"]}})
+        rows, errors = [], {}
+        for index, raw in enumerate(value):
+            row, problems = _point(raw)
+            if problems:
+                errors[index] = problems
+            rows.append(row)
+        if errors:
+            raise ma.ValidationError(errors)
+        return rows
+
+
+class PointsIn(StrictSchema):
+    """`{"points": [...]}`: up to 1000 fixes, in any order, repeats allowed."""
+
+    points = PointList(required=True)
+
+
+class PointsOut(ma.Schema):
+    accepted = ma.fields.Integer(required=True, metadata={"description": "new points stored"})
+    duplicates = ma.fields.Integer(required=True, metadata={"description": "points already stored (absorbed)"})
+    total_points = ma.fields.Integer(required=True)
+    late = ma.fields.Boolean(required=True, metadata={"description": "the patrol was finished; summary recomputed"})
+
+
+class RecordIn(StrictSchema):
+    """What check-ins and observations share: the phone's id, time, place, note and photos (purpose `patrol`)."""
+
+    id = ma.fields.UUID(required=True)
+    t = ma.fields.AwareDateTime(required=True)
+    location = ma.fields.Nested(LocationIn, required=True)
+    note = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    photo_ids = ma.fields.List(ma.fields.String(), load_default=list, validate=validate.Length(max=9))
+
+
+class CheckinIn(RecordIn):
+    """A check-in (打卡), optionally naming its checkpoint."""
+
+    checkpoint = ma.fields.String(allow_none=True, validate=validate.Length(max=128))
+
+
+class ObservationIn(RecordIn):
+    """An observation; `problem: true` with a `category` opens a case."""
+
+    problem = ma.fields.Boolean(load_default=False)
+    category = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+
+    @ma.validates_schema
+    def _category_of_problem(self, data, **_kwargs):
+        if data.get("problem") and not data.get("category"):
+            raise ma.ValidationError("A problem needs a category.", "category")
+
+
+class FinishIn(StrictSchema):
+    ended_at = ma.fields.AwareDateTime(required=True)
+
+
+class PatrolLocationOut(ma.Schema):
+    lat = ma.fields.Float()
+    lng = ma.fields.Float()
+    coord_system = ma.fields.String()
+    accuracy_m = ma.fields.Float(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+
+
+class RecordOut(ma.Schema):
+    id = ma.fields.String()
+    patrol_id = ma.fields.String()
+    t = ma.fields.AwareDateTime()
+    location = ma.fields.Nested(PatrolLocationOut)
+    note = ma.fields.String()
+    photo_ids = ma.fields.List(ma.fields.String())
+
+
+class CheckinOut(RecordOut):
+    checkpoint = ma.fields.String(allow_none=True)
+
+
+class ObservationOut(RecordOut):
+    problem = ma.fields.Boolean()
+    category = ma.fields.String(allow_none=True)
+    case_id = ma.fields.Integer(allow_none=True, metadata={"description": "the case a problem opened"})
+
+
+class PatrolOut(ma.Schema):
+    """A patrol and its effort summary (figures are null until it is finished)."""
+
+    id = ma.fields.String(required=True)
+    inspector_id = ma.fields.Integer(required=True)
+    grid_id = ma.fields.Integer(required=True)
+    day = ma.fields.Date(required=True, metadata={"description": "the CST patrol day"})
+    started_at = ma.fields.AwareDateTime(required=True)
+    ended_at = ma.fields.AwareDateTime(allow_none=True)
+    finished = ma.fields.Boolean(required=True)
+    point_count = ma.fields.Integer(required=True)
+    late_points = ma.fields.Integer(required=True)
+    distance_m = ma.fields.Float(allow_none=True)
+    duration_s = ma.fields.Float(allow_none=True)
+    moving_s = ma.fields.Float(allow_none=True)
+    counted_s = ma.fields.Float(allow_none=True, metadata={"description": "time of the counted stretches"})
+    in_grid_distance_m = ma.fields.Float(allow_none=True)
+    in_grid_s = ma.fields.Float(allow_none=True)
+    coverage_pct = ma.fields.Float(allow_none=True)
+    counts_as_patrol_day = ma.fields.Boolean(allow_none=True)
+    reasons = ma.fields.List(ma.fields.String())
+    flags = ma.fields.List(ma.fields.Dict())
+    explanation = ma.fields.Dict()
+    computed_at = ma.fields.AwareDateTime(allow_none=True)
+    version = ma.fields.Integer(required=True)
+
+
+PatrolPage = page_schema(PatrolOut, "PatrolPage")
+
+
+class PatrolListArgs(PageArgs):
+    """Supervisors filter by inspector, grid and CST day range; inspectors always see their own."""
+
+    inspector = ma.fields.Integer()
+    grid = ma.fields.Integer()
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+
+
+class PatrolTrackArgs(CoordSystemArgs):
+    simplify = ma.fields.Float(validate=validate.Range(min=0, max=1000),
+                               metadata={"description": "tolerance in metres for a lighter map line"})
+
+
+class PatrolTrackOut(ma.Schema):
+    """A GeoJSON Feature with a LineString (lng, lat) of the stored fixes in time order."""
+
+    type = ma.fields.String(required=True)
+    geometry = ma.fields.Dict(required=True)
+    properties = ma.fields.Dict(required=True)
+
+
+class VerifyIn(payloads.VerifyIn):
+    """On-site verification (现场核查) from the patrol: the case workflow's `verify` fields, plus the case version."""
+
+    version = ma.fields.Integer(metadata={"description": "the case version seen (a stale one → 412)"})
+
+
+class VerifiedOut(ma.Schema):
+    case_id = ma.fields.Integer(required=True)
+    state = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True)
+
+
+class FiguresArgs(StrictSchema):
+    """`?inspector&month=YYYY-MM` (inspectors: their own; the default month is the current CST month)."""
+
+    inspector = ma.fields.Integer()
+    month = ma.fields.String(load_default=lambda: datetime.now(CST).strftime("%Y-%m"),
+                             validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+
+
+class DayFiguresOut(ma.Schema):
+    day = ma.fields.Date(required=True)
+    patrols = ma.fields.Integer(required=True)
+    distance_m = ma.fields.Float(required=True)
+    in_grid_distance_m = ma.fields.Float(required=True)
+    in_grid_s = ma.fields.Float(required=True)
+    moving_s = ma.fields.Float(required=True)
+    counts = ma.fields.Boolean(required=True, metadata={"description": "counts as a valid patrol day"})
+    reasons = ma.fields.List(ma.fields.String(), required=True)
+    flags = ma.fields.List(ma.fields.String(), required=True)
+
+
+class MonthFiguresOut(ma.Schema):
+    inspector_id = ma.fields.Integer(required=True)
+    month = ma.fields.String(required=True)
+    days = ma.fields.List(ma.fields.Nested(DayFiguresOut), required=True)
+    valid_days = ma.fields.Integer(required=True)
+    target_days = ma.fields.Integer(required=True)
+    met_target = ma.fields.Boolean(required=True)
+    patrols = ma.fields.Integer(required=True)
+    distance_m = ma.fields.Float(required=True)
+    in_grid_distance_m = ma.fields.Float(required=True)
+    in_grid_s = ma.fields.Float(required=True)
+    moving_s = ma.fields.Float(required=True)
+    coverage_pct = ma.fields.Float(required=True, metadata={"description": "share of the grids' cells visited"})
+    problems_found = ma.fields.Integer(required=True)
