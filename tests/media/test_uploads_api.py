@@ -1,6 +1,7 @@
 """POST /api/v1/uploads and the image links (API.md "Uploads"), through the test client."""
 import io
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -124,11 +125,14 @@ def test_empty_body_second_file_and_stray_fields_are_422(client, users):
 
 def test_client_file_name_never_reaches_the_disk(client, users, upload_root):
     headers = users.headers(users.make("resident"))
-    resp = post_photo(client, headers, jpeg(), filename="../../../../tmp/evil.jpg")
+    before = stored_files(upload_root)
+    resp = post_photo(client, headers, jpeg((310, 230)), filename="../../../../tmp/evil-upload.jpg")
     assert resp.status_code == 201
-    names = stored_files(upload_root)
-    assert names and not any("evil" in name or ".." in name for name in names)
-    assert all(name.startswith(("display/", "thumbnail/")) for name in names)
+    sha = resp.get_json()["sha256"]
+    added = stored_files(upload_root) - before
+    assert added == {f"{variant}/{sha[:2]}/{sha[2:4]}/{sha}.jpg" for variant in ("display", "thumbnail")}
+    assert not Path("/tmp/evil-upload.jpg").exists()
+    assert not list(upload_root.parent.rglob("evil-upload*"))
 
 
 def test_polyglot_is_stored_without_its_script(client, users):
