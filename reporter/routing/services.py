@@ -103,6 +103,7 @@ class _Tables:
         self.triage_unit_id = next((i for i, (code, _n) in self.units.items() if code == TRIAGE_UNIT), None)
         self._resolved: dict[tuple, tuple] = {}
         self._deadlines: dict[tuple, dict[str, date]] = {}
+        self.explanations: dict[tuple, str] = {}
 
     def find(self, category: str, county: str, zone: str | None) -> _Rule | None:
         """The most specific rule: county+zone, county, zone, category only."""
@@ -183,6 +184,26 @@ def _where(place: Place) -> str:
     return f"位置：{place.county_name}，{zone}{grid}。"
 
 
+def _explain(tables: _Tables, category: str, place: Place, rule: _Rule | None, units: tuple) -> str:
+    """Why the case goes where it goes, in the words an official would use."""
+    lead, cooperating, supervising, government = units
+    where, name = _where(place), tables.categories[category]
+    if rule is None:
+        if not place.in_qinling:
+            why = "该点位于秦岭保护范围外"
+        elif tables.version_number is None:
+            why = "没有生效的责任清单"
+        else:
+            why = f"责任清单第{tables.version_number}版没有“{name}”的适用规则"
+        return (f"{where}{why}，交{tables.names(lead)}分流研判；属地：{tables.names(government)}。"
+                f"时限按默认（工作日）：{_days_text(_DEFAULT_DAYS)}。")
+    match = MATCH_NAMES[(rule.county is not None, rule.zone is not None)]
+    oversight = f"（县级单位牵头，{tables.names(supervising)}督导）" if supervising else ""
+    return (f"{where}适用责任清单第{tables.version_number}版规则#{rule.id}（“{name}”，适用范围：{match}）。"
+            f"牵头：{tables.names(lead)}{oversight}；配合：{tables.names(cooperating)}；属地：{tables.names(government)}。"
+            f"时限（工作日）：{_days_text(rule.days)}。")
+
+
 def route(category: str, lat: float, lng: float, at: datetime | None = None) -> Route:
     """Route a category at a WGS-84 point: the winning rule, the units and the deadlines counted from `at`."""
     tables = _tables()
@@ -198,24 +219,18 @@ def route(category: str, lat: float, lng: float, at: datetime | None = None) -> 
     rule = tables.find(category, county, place.zone) if place.in_qinling else None
     start = cst_date(at or utcnow())
     if rule is None:
-        lead = [tables.triage_unit_id] if tables.triage_unit_id else []
-        why = ("该点位于秦岭保护范围外" if not place.in_qinling
-               else f"责任清单第{tables.version_number}版没有“{tables.categories[category]}”的适用规则")
-        explanation = (f"{_where(place)}{why}，交{tables.names(lead)}分流研判（triage）；"
-                       f"属地：{tables.names([government] if government else [])}。"
-                       f"时限按默认（工作日）：{_days_text(_DEFAULT_DAYS)}。")
-        return Route(category, lat, lng, place, tables.version_id, tables.version_number, None, lead, [],
-                     government, dict(_DEFAULT_DAYS), tables.deadlines(start, _DEFAULT_DAYS), explanation)
-    lead, cooperating, supervising = tables.resolve(rule, county)
-    match = MATCH_NAMES[(rule.county is not None, rule.zone is not None)]
-    explanation = (f"{_where(place)}适用责任清单第{tables.version_number}版规则#{rule.id}"
-                   f"（“{tables.categories[category]}”，适用范围：{match}）。"
-                   f"牵头：{tables.names(lead)}"
-                   + (f"（县级单位牵头，{tables.names(supervising)}督导）" if supervising else "")
-                   + f"；配合：{tables.names(cooperating)}；属地：{tables.names([government] if government else [])}。"
-                   f"时限（工作日）：{_days_text(rule.days)}。")
-    return Route(category, lat, lng, place, tables.version_id, tables.version_number, rule.id, lead, cooperating,
-                 government, dict(rule.days), tables.deadlines(start, rule.days), explanation, supervising)
+        lead, cooperating, supervising = ([tables.triage_unit_id] if tables.triage_unit_id else []), [], []
+        days = _DEFAULT_DAYS
+    else:
+        lead, cooperating, supervising = tables.resolve(rule, county)
+        days = rule.days
+    key = (category, rule.id if rule else None, place)
+    explanation = tables.explanations.get(key)
+    if explanation is None:
+        units = (lead, cooperating, supervising, [government] if government else [])
+        explanation = tables.explanations[key] = _explain(tables, category, place, rule, units)
+    return Route(category, lat, lng, place, tables.version_id, tables.version_number, rule.id if rule else None,
+                 lead, cooperating, government, dict(days), tables.deadlines(start, days), explanation, supervising)
 
 
 def _days_text(days: tuple[tuple[str, int], ...]) -> str:
