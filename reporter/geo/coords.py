@@ -61,22 +61,29 @@ def gcj02_to_wgs84(lat: float, lng: float) -> tuple[float, float]:
     return w_lat, w_lng
 
 
+def _identity(lat: float, lng: float) -> tuple[float, float]:
+    return lat, lng
+
+
+_TO_WGS84 = {WGS84: _identity, GCJ02: gcj02_to_wgs84}
+_FROM_WGS84 = {WGS84: _identity, GCJ02: wgs84_to_gcj02}
+
+
+def _converter(table: dict, coord_system: str):
+    try:
+        return table[coord_system]
+    except KeyError:
+        raise ValueError(f"unknown coordinate system {coord_system!r}") from None
+
+
 def to_wgs84(lat: float, lng: float, coord_system: str) -> tuple[float, float]:
     """(lat, lng) in WGS-84 of a point given in `coord_system` ('wgs84' | 'gcj02')."""
-    if coord_system == WGS84:
-        return lat, lng
-    if coord_system == GCJ02:
-        return gcj02_to_wgs84(lat, lng)
-    raise ValueError(f"unknown coordinate system {coord_system!r}")
+    return _converter(_TO_WGS84, coord_system)(lat, lng)
 
 
 def from_wgs84(lat: float, lng: float, coord_system: str) -> tuple[float, float]:
     """(lat, lng) in `coord_system` of a WGS-84 point."""
-    if coord_system == WGS84:
-        return lat, lng
-    if coord_system == GCJ02:
-        return wgs84_to_gcj02(lat, lng)
-    raise ValueError(f"unknown coordinate system {coord_system!r}")
+    return _converter(_FROM_WGS84, coord_system)(lat, lng)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -96,15 +103,15 @@ def _map_positions(coordinates, convert):
 
 def geometry_to_wgs84(geometry: dict, coord_system: str) -> dict:
     """A GeoJSON geometry with every position converted to WGS-84 (rounded to ~1 cm)."""
-    if coord_system == WGS84:
-        return geometry
-    return {**geometry, "coordinates": _map_positions(geometry["coordinates"],
-                                                      lambda lat, lng: to_wgs84(lat, lng, coord_system))}
+    return _map_geometry(geometry, _converter(_TO_WGS84, coord_system))
 
 
 def geometry_from_wgs84(geometry: dict, coord_system: str) -> dict:
     """A WGS-84 GeoJSON geometry in `coord_system`."""
-    if coord_system == WGS84:
+    return _map_geometry(geometry, _converter(_FROM_WGS84, coord_system))
+
+
+def _map_geometry(geometry: dict, convert) -> dict:
+    if convert is _identity:
         return geometry
-    return {**geometry, "coordinates": _map_positions(geometry["coordinates"],
-                                                      lambda lat, lng: from_wgs84(lat, lng, coord_system))}
+    return {**geometry, "coordinates": _map_positions(geometry["coordinates"], convert)}
