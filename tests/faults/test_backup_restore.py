@@ -36,8 +36,9 @@ def test_backup_restores_into_a_fresh_database_with_the_same_rows_and_files(app,
         pytest.skip("backup/restore is for PostgreSQL")
     users.make("admin")
     users.make("officer")
-    uploads = Path(app.config["UPLOAD_ROOT"])
+    uploads = tmp_path / "uploads"  # a store of its own: the session's store is shared with other tests
     (uploads / "ab").mkdir(parents=True, exist_ok=True)
+    (uploads / "cd.jpg").write_bytes(os.urandom(1024))
     (uploads / "ab" / "abcdef.jpg").write_bytes(os.urandom(2048))
     with app_ctx(app):
         db.session.execute(text("SELECT 1"))
