@@ -1,7 +1,7 @@
 """The ledger (append-only) and the yearly budgets it accounts for; balances are derived from the entries.
 
-Budget changes are conditional updates on a row locked FOR UPDATE (PostgreSQL), and a CHECK keeps the committed
-amount between zero and the total, so no race can overspend a budget.
+Budget changes are single conditional UPDATEs (the database serialises them on the row), and a CHECK keeps the
+committed amount between zero and the total, so no race can overspend a budget.
 """
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,54 +24,50 @@ def write(kind: str, reward: Reward | None, actor_id: int | None, *, amount_fen:
     return entry
 
 
-def _locked_budget(budget_id: int) -> RewardBudget:
-    stmt = select(RewardBudget).where(RewardBudget.id == budget_id).with_for_update()
-    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
-
-
 def budget_for(unit: Unit, year: int, default_total_fen: int, actor_id: int | None) -> RewardBudget:
-    """The unit's budget of that year, locked; created with the policy's yearly amount (and allotted in the ledger)
-    the first time it is needed — concurrent first uses end with one row."""
-    found = db.session.execute(
-        select(RewardBudget.id).where(RewardBudget.unit_id == unit.id, RewardBudget.year == year)).scalar()
-    if found is None:
-        try:
-            with db.session.begin_nested():
-                budget = RewardBudget(unit_id=unit.id, year=year, total_fen=default_total_fen, committed_fen=0)
-                db.session.add(budget)
-                db.session.flush()
-                write("allotted", None, actor_id, amount_fen=default_total_fen, budget=budget, before=0,
-                      after=default_total_fen, note=f"yearly budget {year} of {unit.code} from the policy")
-                db.session.flush()
-            found = budget.id
-        except IntegrityError:  # another request created it first
-            found = db.session.execute(
-                select(RewardBudget.id).where(RewardBudget.unit_id == unit.id, RewardBudget.year == year)).scalar_one()
-    return _locked_budget(found)
+    """The unit's budget of that year; created with the policy's yearly amount (and allotted in the ledger) the first
+    time it is needed — concurrent first uses end with one row."""
+    stmt = select(RewardBudget).where(RewardBudget.unit_id == unit.id, RewardBudget.year == year)
+    budget = db.session.execute(stmt).scalar_one_or_none()
+    if budget is not None:
+        return budget
+    try:
+        with db.session.begin_nested():
+            budget = RewardBudget(unit_id=unit.id, year=year, total_fen=default_total_fen, committed_fen=0)
+            db.session.add(budget)
+            db.session.flush()
+            write("allotted", None, actor_id, amount_fen=default_total_fen, budget=budget, before=0,
+                  after=default_total_fen, note=f"yearly budget {year} of {unit.code} from the policy")
+            db.session.flush()
+        return budget
+    except IntegrityError:  # another request created it first
+        return db.session.execute(stmt).scalar_one()
 
 
 def _move(budget: RewardBudget, delta_fen: int) -> tuple[int, int]:
-    """Change the committed amount by `delta_fen` on the locked row, only if it stays within 0..total.
+    """Change the committed amount by `delta_fen` in one conditional UPDATE, only if it stays within 0..total.
 
-    Returns the available amount before and after; 409 budget_exhausted (with the numbers) otherwise."""
-    before = budget.available_fen
-    after = before - delta_fen
-    done = db.session.execute(
+    The UPDATE takes the row lock and (on PostgreSQL) re-checks its condition on the latest committed row, so
+    concurrent approvals queue on the budget for as short a time as possible and can never overspend it; the CHECK
+    constraint is the last guard. Returns the available amount before and after; 409 budget_exhausted otherwise."""
+    row = db.session.execute(
         update(RewardBudget)
-        .where(RewardBudget.id == budget.id, RewardBudget.version == budget.version,
-               RewardBudget.committed_fen + delta_fen <= RewardBudget.total_fen,
+        .where(RewardBudget.id == budget.id, RewardBudget.committed_fen + delta_fen <= RewardBudget.total_fen,
                RewardBudget.committed_fen + delta_fen >= 0)
         .values(committed_fen=RewardBudget.committed_fen + delta_fen, version=RewardBudget.version + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    if done != 1:
+        .returning(RewardBudget.total_fen, RewardBudget.committed_fen)
+        .execution_options(synchronize_session=False)).first()
+    if row is None:
+        db.session.refresh(budget)
         raise Conflict(
-            f"The {budget.year} budget has {yuan(before)} yuan left, the reward needs {yuan(delta_fen)} yuan",
-            error="budget_exhausted",
+            f"The {budget.year} budget has {yuan(budget.available_fen)} yuan left, the reward needs "
+            f"{yuan(delta_fen)} yuan", error="budget_exhausted",
             errors={"budget": {"year": budget.year, "total_fen": budget.total_fen,
-                               "committed_fen": budget.committed_fen, "available_fen": before,
+                               "committed_fen": budget.committed_fen, "available_fen": budget.available_fen,
                                "requested_fen": delta_fen}})
     db.session.expire(budget)
-    return before, after
+    after = row.total_fen - row.committed_fen
+    return after + delta_fen, after
 
 
 def reserve(budget: RewardBudget, reward: Reward, actor_id: int) -> LedgerEntry:
@@ -82,7 +78,7 @@ def reserve(budget: RewardBudget, reward: Reward, actor_id: int) -> LedgerEntry:
 
 def release(reward: Reward, actor_id: int | None, note: str) -> LedgerEntry:
     """Give the reward's reserved amount back to its budget and write the expiry entry."""
-    budget = _locked_budget(reward.budget_id)
+    budget = db.session.get(RewardBudget, reward.budget_id)
     before, after = _move(budget, -reward.amount_fen)
     return write("expired", reward, actor_id, amount_fen=reward.amount_fen, budget=budget, before=before,
                  after=after, note=note)
@@ -98,15 +94,21 @@ def record_payment(reward: Reward, actor_id: int, reference: str) -> LedgerEntry
 
 def raise_total(budget: RewardBudget, new_total_fen: int, actor_id: int, note: str) -> LedgerEntry:
     """A supplementary allotment (追加预算): the total only grows, so nothing approved is ever left uncovered."""
-    increase = new_total_fen - budget.total_fen
-    if increase < 0:
+    row = db.session.execute(
+        update(RewardBudget).where(RewardBudget.id == budget.id, RewardBudget.total_fen <= new_total_fen)
+        .values(total_fen=new_total_fen, version=RewardBudget.version + 1)
+        .returning(RewardBudget.committed_fen, RewardBudget.total_fen)
+        .execution_options(synchronize_session=False)).first()
+    db.session.refresh(budget)
+    if row is None:
         raise Conflict("A yearly budget can be raised, not lowered", error="budget_decrease",
                        errors={"budget": {"total_fen": budget.total_fen, "requested_total_fen": new_total_fen}})
-    before = budget.available_fen
-    budget.total_fen = new_total_fen
-    budget.version += 1
-    return write("allotted", None, actor_id, amount_fen=increase, budget=budget, before=before,
-                 after=before + increase, note=note)
+    increase = new_total_fen - db.session.execute(
+        select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.budget_id == budget.id,
+                                                       LedgerEntry.kind == "allotted")).scalar()
+    after = row.total_fen - row.committed_fen
+    return write("allotted", None, actor_id, amount_fen=increase, budget=budget, before=after - increase,
+                 after=after, note=note)
 
 
 def entries_of(reward_id: int):

@@ -138,6 +138,7 @@ def approve(reward_id: int, actor: User, *, comment: str | None = None, if_match
     budget = ledger.budget_for(unit, now.astimezone(CST).year, policy.yearly_budget_fen, actor.id)
     reward.state, reward.approved_by, reward.decided_at = target, actor.id, now
     reward.paying_unit_id, reward.budget_id = unit.id, budget.id
+    db.session.flush()  # the reward first: the budget row is then held only for its UPDATE, the entry and the commit
     ledger.reserve(budget, reward, actor.id)
     return _finish(reward, actor.id, "approve", reason=comment, amount_fen=reward.amount_fen, budget_id=budget.id)
 
