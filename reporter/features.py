@@ -16,6 +16,7 @@ FEATURES = [
     "reporter.cases",
     "reporter.idempotency",
     "reporter.notify",
+    "reporter.reports",
     "reporter.patrols",
     "reporter.rewards",
     "reporter.metrics",

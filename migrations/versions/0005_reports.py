@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-28 17:20:00
 
-Idempotency keys and the notification outbox (the reports feature adds its tables below).
+Idempotency keys and the notification outbox; residents' reports, their supplements, feedback and moves.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -54,11 +54,112 @@ def upgrade():
         batch_op.create_index('ix_outbox_due', ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_recipient_id'), ['recipient_id'], unique=False)
 
+    # residents' reports
+    op.create_table('reports',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('tracking_code', sa.String(length=16), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('joined_existing', sa.Boolean(), nullable=False),
+    sa.Column('category', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=False),
+    sa.Column('lng', sa.Float(), nullable=False),
+    sa.Column('coord_system', sa.String(length=8), nullable=False),
+    sa.Column('accuracy_m', sa.Float(), nullable=True),
+    sa.Column('address', sa.String(length=255), nullable=True),
+    sa.Column('county_adcode', sa.String(length=6), nullable=True),
+    sa.Column('zone', sa.String(length=16), nullable=True),
+    sa.Column('occurred_at', reporter.common.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('wants_reward', sa.Boolean(), nullable=False),
+    sa.Column('contact_ciphertext', sa.Text(), nullable=True),
+    sa.Column('claim_pin_hash', sa.String(length=255), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('NOT anonymous OR contact_ciphertext IS NULL', name=op.f('ck_reports_anonymous_has_no_contact')),
+    sa.CheckConstraint('claim_pin_hash IS NULL OR anonymous', name=op.f('ck_reports_pin_only_anonymous')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_reports_case_id_cases')),
+    sa.ForeignKeyConstraint(['county_adcode'], ['counties.adcode'], name=op.f('fk_reports_county_adcode_counties')),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_reports_reporter_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
+    sa.UniqueConstraint('tracking_code', name=op.f('uq_reports_tracking_code'))
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_case_created', ['case_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_reports_category_created', ['category', 'created_at'], unique=False)
+        batch_op.create_index('ix_reports_reporter_created', ['reporter_id', 'created_at'], unique=False)
+
+    op.create_table('report_feedback',
+    sa.Column('report_id', sa.String(length=36), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('rating BETWEEN 1 AND 5', name=op.f('ck_report_feedback_rating_range')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_report_feedback_case_id_cases')),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_feedback_report_id_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('report_id', name=op.f('pk_report_feedback'))
+    )
+    with op.batch_alter_table('report_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_feedback_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_feedback_created_at'), ['created_at'], unique=False)
+
+    op.create_table('report_moves',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('from_case_id', sa.Integer(), nullable=False),
+    sa.Column('to_case_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('merge', 'split')", name=op.f('ck_report_moves_known_kind')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_report_moves_actor_id_users')),
+    sa.ForeignKeyConstraint(['from_case_id'], ['cases.id'], name=op.f('fk_report_moves_from_case_id_cases')),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_moves_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['to_case_id'], ['cases.id'], name=op.f('fk_report_moves_to_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_moves'))
+    )
+    with op.batch_alter_table('report_moves', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_moves_report_id'), ['report_id'], unique=False)
+
+    op.create_table('report_supplements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.String(length=36), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('photo_ids', sa.JSON(), nullable=False),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_supplements_report_id_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_supplements'))
+    )
+    with op.batch_alter_table('report_supplements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_supplements_report_id'), ['report_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('report_supplements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_supplements_report_id'))
+
+    op.drop_table('report_supplements')
+    with op.batch_alter_table('report_moves', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_moves_report_id'))
+
+    op.drop_table('report_moves')
+    with op.batch_alter_table('report_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_feedback_created_at'))
+        batch_op.drop_index(batch_op.f('ix_report_feedback_case_id'))
+
+    op.drop_table('report_feedback')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_reporter_created')
+        batch_op.drop_index('ix_reports_category_created')
+        batch_op.drop_index('ix_reports_case_created')
+
+    op.drop_table('reports')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_recipient_id'))
         batch_op.drop_index('ix_outbox_due')

@@ -41,19 +41,21 @@ def reuse_flags(photos: list[Upload], reporter_id: int) -> list[dict]:
     """Photos that look like a photo someone else sent with a report (perceptual hash within the threshold)."""
     limit = min(_setting("REPORT_PHASH_MAX_DISTANCE", 6), HASH_BANDS - 1)
     width = 16 // HASH_BANDS
+    hashed = [p for p in photos if p.phash and len(p.phash) == 16]
+    if not hashed:
+        return []
+    # One query for all photos: rows sharing a band with any of them, then the exact distance here.
+    bands = {(i, p.phash[i * width:(i + 1) * width]) for p in hashed for i in range(HASH_BANDS)}
+    candidates = db.session.execute(select(Upload.id, Upload.phash, Upload.attached_id).where(
+        Upload.attached_type == "report", Upload.uploader_id != reporter_id,
+        or_(*(func.substr(Upload.phash, i * width + 1, width) == band for i, band in sorted(bands))),
+    ).order_by(Upload.created_at, Upload.id)).all()
     flags = []
-    for photo in photos:
-        if not photo.phash or len(photo.phash) != 16:
-            continue
-        bands = [func.substr(Upload.phash, i * width + 1, width) == photo.phash[i * width:(i + 1) * width]
-                 for i in range(HASH_BANDS)]
-        candidates = select(Upload.id, Upload.phash, Upload.attached_id).where(
-            Upload.attached_type == "report", Upload.uploader_id != reporter_id, or_(*bands))
-        for other_id, other_hash, report_id in db.session.execute(candidates).all():
+    for photo in hashed:
+        for other_id, other_hash, report_id in candidates:
             distance = phash_distance(photo.phash, other_hash)
             if distance <= limit:
                 flags.append({"kind": "photo_reused", "photo_id": photo.id, "similar_photo_id": other_id,
                               "report_id": report_id, "distance": distance})
                 break
     return flags
-
