@@ -78,10 +78,13 @@ def keep(*fields: str):
     return effect
 
 
-def involve_unit(case: Case, unit_id: int, relation: str) -> None:
-    """Record that a unit is involved in the case (it can read it from now on)."""
-    if db.session.get(CaseUnit, (case.id, unit_id)) is None:
-        db.session.add(CaseUnit(case_id=case.id, unit_id=unit_id, relation=relation))
+def involve_units(case: Case, units: list[tuple[int, str]]) -> None:
+    """Record that units are involved in the case, each with its first relation (they can read it from now on)."""
+    known = set(db.session.execute(select(CaseUnit.unit_id).where(CaseUnit.case_id == case.id)).scalars())
+    for unit_id, relation in units:
+        if unit_id not in known:
+            known.add(unit_id)
+            db.session.add(CaseUnit(case_id=case.id, unit_id=unit_id, relation=relation))
 
 
 def dispatch_to_unit(step: Step) -> None:
@@ -103,7 +106,7 @@ def dispatch_to_unit(step: Step) -> None:
         raise ValidationFailed("The case has no routed unit; name one", errors={"json": {"unit_id": ["Required"]}})
     case.current_unit_id = unit_id
     step.data["unit_id"] = unit_id
-    involve_unit(case, unit_id, "handling")
+    involve_units(case, [(unit_id, "handling")])
 
 
 def release_unit(step: Step) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
-from reporter.cases.effects import Step, attach_photos, involve_unit
+from reporter.cases.effects import Step, attach_photos, involve_units
 from reporter.cases.models import SOURCES, Case, CaseEvent
 from reporter.cases.reactions import DETAIL_SECTIONS, publish, register_detail_section, subscribe
 from reporter.cases.scope import supervises, visible_cases_query
@@ -63,11 +63,9 @@ def open_case(*, source: str, category: str, lat: float, lng: float, description
     case.due_on = workflow.due_on(case)
     db.session.add(case)
     db.session.flush()
-    for relation, unit_ids in (("lead", lead), ("cooperating", routed.cooperating_unit_ids),
-                               ("supervising", routed.supervising_unit_ids),
-                               ("government", [routed.government_unit_id] if routed.government_unit_id else [])):
-        for unit_id in unit_ids:
-            involve_unit(case, unit_id, relation)
+    involve_units(case, [(unit_id, relation) for relation, unit_ids in (
+        ("lead", lead), ("cooperating", routed.cooperating_unit_ids), ("supervising", routed.supervising_unit_ids),
+        ("government", [routed.government_unit_id] if routed.government_unit_id else [])) for unit_id in unit_ids])
     step = Step(case=case, actor=actor, payload={"photo_ids": list(photo_ids)}, at=at, today=cst_date(at))
     attach_photos(step)
     role = OPENING_ROLE.get(source) or next((r for r in ("supervisor", "inspector", "officer") if actor.has_role(r)),

@@ -77,10 +77,11 @@ def test_every_illegal_transition_from_every_state_is_409_naming_the_allowed_act
     for state in STATES:
         case_id = drive(world, state)
         allowed = allowed_actions(state)
+        etag = etag_of(world.get(case_id))
         for action in ACTIONS:
             if action in allowed:
                 continue
-            resp = world.act(case_id, "city_sup", action, **VALID[action])
+            resp = world.act(case_id, "city_sup", action, if_match=etag, **VALID[action])
             body = assert_error(resp, 409, "invalid_transition")
             assert body["errors"]["allowed_actions"] == allowed, (state, action)
             assert all(a in body["message"] for a in allowed)
@@ -91,6 +92,7 @@ def test_every_action_by_every_wrong_role_is_403_and_changes_nothing(world):
     for state in STATES:
         case_id = drive(world, state)
         version = world.case(case_id).version
+        etag = f'"case-{case_id}-v{version}"'
         for who in READERS:
             open_to_them = set(world.get(case_id, who).get_json()["allowed_actions"])
             for action in allowed_actions(state):
@@ -98,7 +100,7 @@ def test_every_action_by_every_wrong_role_is_403_and_changes_nothing(world):
                     assert action in open_to_them, (state, action, who)
                     continue
                 assert action not in open_to_them, (state, action, who)
-                resp = world.act(case_id, who, action, **VALID[action])
+                resp = world.act(case_id, who, action, if_match=etag, **VALID[action])
                 assert_error(resp, 403, "forbidden")
         resp = world.act(case_id, "admin", allowed_actions(state)[0] if allowed_actions(state) else "accept")
         assert_error(resp, 403, "forbidden")
