@@ -5,15 +5,19 @@ Each layer's polygons are prepared and put in an STRtree; the tree then sorts a 
 "wholly inside polygon i" and "touches polygons i, j" in one vectorised pass, so most look-ups are a dictionary hit
 and the rest test only the few prepared polygons that touch the point's cell.
 """
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 from shapely import STRtree
-from shapely.geometry import Point, shape
+from shapely.geometry import Point
 
 CELL_DEG = 0.025  # ~2.5 km; small enough that most cells lie wholly inside one county
+_CELL_TABLES: dict[bytes, tuple] = {}  # geometry digest → (origin, cells): unchanged polygons are not re-sorted
+_CELL_TABLES_KEPT = 8
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,16 @@ class Layer:
             self.origin = (0.0, 0.0)
             return
         shapely.prepare(self.geometries)
+        digest = hashlib.sha256(b"".join(shapely.to_wkb(self.geometries).tolist())).digest()
+        if digest not in _CELL_TABLES:
+            while len(_CELL_TABLES) >= _CELL_TABLES_KEPT:
+                _CELL_TABLES.pop(next(iter(_CELL_TABLES)))
+            _CELL_TABLES[digest] = self._cell_table()
+        self.origin, self.cells = _CELL_TABLES[digest]
+
+    def _cell_table(self) -> tuple:
+        """Sort the lattice cells over the polygons into wholly-inside and touching, in one vectorised pass."""
         minx, miny, maxx, maxy = shapely.total_bounds(self.geometries)
-        self.origin = (minx, miny)
         cols, rows = math.ceil((maxx - minx) / CELL_DEG) + 1, math.ceil((maxy - miny) / CELL_DEG) + 1
         ix, iy = np.meshgrid(np.arange(cols), np.arange(rows))
         ix, iy = ix.ravel(), iy.ravel()
@@ -55,7 +67,7 @@ class Layer:
         found: dict[tuple[int, int], list[tuple[int, bool]]] = {}
         for c, g, whole in zip(cell_idx.tolist(), geom_idx.tolist(), covers.tolist(), strict=True):
             found.setdefault((ix[c].item(), iy[c].item()), []).append((g, whole))
-        self.cells = {cell: tuple(sorted(hits)) for cell, hits in found.items()}
+        return (minx, miny), {cell: tuple(sorted(hits)) for cell, hits in found.items()}
 
     def find(self, lng: float, lat: float, point: list) -> int | None:
         """Index of the first polygon holding the point; `point` caches the shapely Point across layers."""
@@ -72,14 +84,19 @@ class Layer:
         return None
 
 
+def _shapes(rows: list) -> list:
+    """Shapely geometries of GeoJSON dicts, read by GEOS (far quicker than shapely.geometry.shape)."""
+    return list(shapely.from_geojson([json.dumps(geometry) for geometry, _ in rows])) if rows else []
+
+
 class GeoIndex:
     """Counties, zones (strictest first) and grids of one moment of the geography."""
 
     def __init__(self, counties: list, zones: list, grids: list):
         """Each argument: rows of (geojson geometry, key tuple)."""
-        self.counties = Layer([shape(g) for g, _ in counties], [k for _, k in counties])
-        self.zones = Layer([shape(g) for g, _ in zones], [k for _, k in zones])
-        self.grids = Layer([shape(g) for g, _ in grids], [k for _, k in grids])
+        self.counties = Layer(_shapes(counties), [k for _, k in counties])
+        self.zones = Layer(_shapes(zones), [k for _, k in zones])
+        self.grids = Layer(_shapes(grids), [k for _, k in grids])
         self.grid_geometry = {key[0]: geom for key, geom in zip(self.grids.keys, self.grids.geometries, strict=True)}
 
     def locate(self, lat: float, lng: float) -> Place:

@@ -223,10 +223,22 @@ def import_features(collection: dict, kind: str, coord_system: str, *, actor_id:
 
 # --- default grids ----------------------------------------------------------------------------------------------
 
+_cut_cells: dict[tuple, list[dict]] = {}  # the same county cut the same way again (reference reloads) is not recut
+
+
 def grid_cells(county: County, size_km: float) -> list[dict]:
     """Square cells of about `size_km` cut to the county boundary, as grid rows (15-digit codes, names)."""
     if not 0.5 <= size_km <= 100:
         raise ValidationFailed("size_km must be between 0.5 and 100", errors={"json": {"size_km": ["out of range"]}})
+    key = (county.adcode, county.name, size_km, json.dumps(county.geometry, sort_keys=True))
+    if key not in _cut_cells:
+        while len(_cut_cells) >= 32:  # bounded: enough for every county's default cut
+            _cut_cells.pop(next(iter(_cut_cells)))
+        _cut_cells[key] = _cut(county, size_km)
+    return [dict(cell) for cell in _cut_cells[key]]
+
+
+def _cut(county: County, size_km: float) -> list[dict]:
     outline = shape(county.geometry)
     shapely.prepare(outline)
     minx, miny, maxx, maxy = outline.bounds

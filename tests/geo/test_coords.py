@@ -33,3 +33,22 @@ def test_wgs84_passes_through_and_outside_china_is_unchanged():
     assert from_wgs84(48.85, 2.35, "gcj02") == (48.85, 2.35)
     with pytest.raises(ValueError):
         to_wgs84(33.1, 108.2, "bd09")
+
+
+def test_location_schema_converts_gcj02_input_and_location_out_converts_back():
+    from marshmallow import ValidationError
+
+    from reporter.geo.schemas import CoordSystemArgs, LocationIn, location_out
+
+    g_lat, g_lng = wgs84_to_gcj02(33.3, 108.3)
+    loaded = LocationIn().load({"lat": g_lat, "lng": g_lng, "coord_system": "gcj02", "accuracy_m": 8})
+    assert loaded["coord_system"] == "wgs84" and loaded["input_coord_system"] == "gcj02"
+    assert distance_m(loaded["lat"], loaded["lng"], 33.3, 108.3) < 0.01
+    assert LocationIn().load({"lat": 33.3, "lng": 108.3})["input_coord_system"] == "wgs84"
+    out = location_out(loaded["lat"], loaded["lng"], "gcj02", address="宁陕县")
+    assert out["coord_system"] == "gcj02" and out["address"] == "宁陕县"
+    assert distance_m(out["lat"], out["lng"], g_lat, g_lng) < 0.05
+    assert CoordSystemArgs().load({}) == {"coord_system": "wgs84"}
+    with pytest.raises(ValidationError) as caught:
+        LocationIn().load({"lat": 33.3, "lng": 108.3, "coord_system": "bd09", "extra": 1})
+    assert set(caught.value.messages) == {"coord_system", "extra"}
