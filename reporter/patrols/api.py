@@ -1,11 +1,12 @@
 """Patrol endpoints of API.md "Inspectors' patrols" (offline first): parse, call a service, dump."""
 from flask.views import MethodView
+from flask_jwt_extended import get_jwt_identity
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, roles_required
 from reporter.cases import schemas as case_schemas
 from reporter.common.concurrency import etag_of
-from reporter.common.limits import setting, user_or_ip
+from reporter.common.limits import setting
 from reporter.common.pagination import paginate
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.extensions import limiter
@@ -71,11 +72,14 @@ class PatrolItem(MethodView):
         return _patrol(services.get_patrol(actor(), patrol_id))
 
 
+def _inspector_key() -> str:
+    return f"inspector:{get_jwt_identity()}"  # the view has verified the token already
+
+
 @blp.route("/<uuid:patrol_id>/points")
 class Points(MethodView):
-    decorators = [limiter.limit(setting("RATELIMIT_PATROL_POINTS", "300/minute"), key_func=user_or_ip)]
-
     @roles_required("inspector")
+    @limiter.limit(setting("RATELIMIT_PATROL_POINTS", "300/minute"), key_func=_inspector_key)
     @blp.arguments(schemas.PointsIn)
     @blp.response(200, schemas.PointsOut)
     @blp.alt_response(413, description="More points than the batch limit (1000)")

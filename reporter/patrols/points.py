@@ -1,7 +1,7 @@
 """Track point storage (insert-or-absorb by (patrol, t)) and the track as GeoJSON."""
 import shapely
+from psycopg.errors import UniqueViolation
 from shapely.geometry import LineString
-from sqlalchemy import text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from reporter.extensions import db
@@ -11,28 +11,44 @@ from reporter.patrols.models import Patrol, TrackPoint
 
 COLUMNS = ("t", "lat", "lng", "accuracy_m", "altitude_m", "speed_mps", "heading", "provider", "mock")
 
-# One statement whatever the batch size: the batch travels as one array per column, and the primary key absorbs
-# repeats, also between concurrent requests (ON CONFLICT DO NOTHING); RETURNING tells which rows were new.
-_PG_INSERT = text("""
-    INSERT INTO patrol_points (patrol_id, t, lat, lng, accuracy_m, altitude_m, speed_mps, heading, provider, mock, late)
-    SELECT :patrol_id, u.t, u.lat, u.lng, u.accuracy_m, u.altitude_m, u.speed_mps, u.heading, u.provider, u.mock, :late
-    FROM unnest(CAST(:t AS timestamptz[]), CAST(:lat AS float8[]), CAST(:lng AS float8[]),
-                CAST(:accuracy_m AS float8[]), CAST(:altitude_m AS float8[]), CAST(:speed_mps AS float8[]),
-                CAST(:heading AS float8[]), CAST(:provider AS varchar[]), CAST(:mock AS boolean[]))
-         AS u(t, lat, lng, accuracy_m, altitude_m, speed_mps, heading, provider, mock)
+class AlreadyStored(Exception):
+    """The bulk path met points stored before (the transaction must be rolled back)."""
+
+
+_COPY = f"COPY patrol_points (patrol_id, late, {', '.join(COLUMNS)}) FROM STDIN"
+_ABSORB = """
+    INSERT INTO patrol_points (patrol_id, late, t, lat, lng, accuracy_m, altitude_m, speed_mps, heading, provider, mock)
+    SELECT %b, %b, u.* FROM unnest(%b::timestamptz[], %b::float8[], %b::float8[], %b::float8[], %b::float8[],
+                                   %b::float8[], %b::float8[], %b::varchar[], %b::boolean[]) AS u
     ON CONFLICT (patrol_id, t) DO NOTHING
     RETURNING 1
-""")
+"""
 
 
-def insert(patrol_id: str, rows: list[dict], *, late: bool) -> int:
-    """Insert the rows (distinct times) that are not stored yet; return how many were new."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        params = {name: [row.get(name) for row in rows] for name in COLUMNS}
-        return len(db.session.execute(_PG_INSERT, {**params, "patrol_id": patrol_id, "late": late}).all())
-    stmt = sqlite_insert(TrackPoint).on_conflict_do_nothing(index_elements=["patrol_id", "t"])
-    values = [{"patrol_id": patrol_id, "late": late, **{name: row.get(name) for name in COLUMNS}} for row in rows]
-    return len(db.session.execute(stmt.returning(TrackPoint.t), values).all())
+def insert(patrol_id: str, rows: list[dict], *, late: bool, bulk: bool = True) -> int:
+    """Insert the rows (distinct times) that are not stored yet; return how many were new.
+
+    INSERT … ON CONFLICT DO NOTHING on both databases: the primary key (patrol_id, t) absorbs repeats exactly, also
+    between concurrent requests. On PostgreSQL a batch first tries the bulk path, COPY (the usual case: points never
+    sent before); if any point is stored already, AlreadyStored is raised: the transaction is void and the caller
+    runs the batch again with bulk=False.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        stmt = sqlite_insert(TrackPoint).on_conflict_do_nothing(index_elements=["patrol_id", "t"])
+        values = [{"patrol_id": patrol_id, "late": late, **{name: row[name] for name in COLUMNS}} for row in rows]
+        return len(db.session.execute(stmt.returning(TrackPoint.t), values).all())
+    with connection.connection.driver_connection.cursor() as cursor:
+        if bulk:
+            try:
+                with cursor.copy(_COPY) as copy:
+                    for row in rows:
+                        copy.write_row((patrol_id, late, *(row[name] for name in COLUMNS)))
+            except UniqueViolation as exc:
+                raise AlreadyStored() from exc
+            return len(rows)
+        columns = [[row[name] for row in rows] for name in COLUMNS]
+        return len(cursor.execute(_ABSORB, (patrol_id, late, *columns)).fetchall())
 
 
 def feature(patrol: Patrol, positions: list[tuple[float, float]], coord_system: str,

@@ -1,5 +1,4 @@
 """What the inspector app sends and what patrol readers get back (API.md "Inspectors' patrols")."""
-import math
 from datetime import datetime
 
 import marshmallow as ma
@@ -36,41 +35,40 @@ class PointIn(StrictSchema):
     lat = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
     coord_system = ma.fields.String(load_default=WGS84, validate=validate.OneOf(COORD_SYSTEMS))
-    accuracy_m = ma.fields.Float(allow_none=True, validate=validate.Range(min=0))
-    altitude_m = ma.fields.Float(allow_none=True)
-    speed_mps = ma.fields.Float(allow_none=True, validate=validate.Range(min=0))
+    accuracy_m = ma.fields.Float(allow_none=True, validate=validate.Range(0, 1e6))
+    altitude_m = ma.fields.Float(allow_none=True, validate=validate.Range(-1000, 10000))
+    speed_mps = ma.fields.Float(allow_none=True, validate=validate.Range(0, 1000))
     heading = ma.fields.Float(allow_none=True, validate=validate.Range(0, 360))
     provider = ma.fields.String(allow_none=True, validate=validate.Length(max=16))
     mock = ma.fields.Boolean(load_default=False, metadata={"description": "the phone's mock-location flag"})
 
 
-_NUMBERS = {  # field: (minimum, maximum, may be null)
-    "lat": (-90.0, 90.0, False), "lng": (-180.0, 180.0, False), "accuracy_m": (0.0, math.inf, True),
-    "altitude_m": (-math.inf, math.inf, True), "speed_mps": (0.0, math.inf, True), "heading": (0.0, 360.0, True),
-}
+# field, minimum, maximum, may be null; NaN and ±Infinity (which JSON parsers let through) fail the bounds
+_NUMBERS = (("lat", -90.0, 90.0, False), ("lng", -180.0, 180.0, False), ("accuracy_m", 0.0, 1e6, True),
+            ("altitude_m", -1000.0, 10000.0, True), ("speed_mps", 0.0, 1000.0, True), ("heading", 0.0, 360.0, True))
 _FIELDS = frozenset(PointIn._declared_fields)
 
 
 def _point(raw) -> tuple[dict, dict | None]:
-    """One point to a WGS-84 row, or its field errors (the same rules as PointIn, about 20 times faster)."""
+    """One point to a WGS-84 row, or its field errors (the rules of PointIn, many times faster for big batches)."""
     if not isinstance(raw, dict):
         return {}, {"_schema": ["Invalid input type."]}
     errors: dict[str, list[str]] = {}
-    for name in raw.keys() - _FIELDS:
-        errors[name] = ["Unknown field."]
+    if not raw.keys() <= _FIELDS:
+        errors.update((name, ["Unknown field."]) for name in raw.keys() - _FIELDS)
     row: dict = {}
-    for name, (low, high, nullable) in _NUMBERS.items():
+    for name, low, high, nullable in _NUMBERS:
         value = raw.get(name)
         if value is None:
-            if name in raw and not nullable or name not in raw and not nullable:
+            if not nullable:
                 errors[name] = ["Field may not be null."] if name in raw else ["Missing data for required field."]
             row[name] = None
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        elif value.__class__ is not float and value.__class__ is not int:  # bool is not a number here
             errors[name] = ["Not a valid number."]
-        elif not low <= value <= high:
-            errors[name] = [f"Must be greater than or equal to {low:g} and less than or equal to {high:g}."]
-        else:
+        elif low <= value <= high:
             row[name] = float(value)
+        else:
+            errors[name] = [f"Must be greater than or equal to {low:g} and less than or equal to {high:g}."]
     try:
         row["t"] = datetime.fromisoformat(raw["t"])
         if row["t"].tzinfo is None:
@@ -83,10 +81,10 @@ def _point(raw) -> tuple[dict, dict | None]:
     if system not in COORD_SYSTEMS:
         errors["coord_system"] = [f"Must be one of: {', '.join(COORD_SYSTEMS)}."]
     mock = raw.get("mock", False)
-    if not isinstance(mock, bool):
+    if mock is not True and mock is not False:
         errors["mock"] = ["Not a valid boolean."]
     provider = raw.get("provider")
-    if provider is not None and (not isinstance(provider, str) or len(provider) > 16):
+    if provider is not None and (provider.__class__ is not str or len(provider) > 16):
         errors["provider"] = ["Not a string of at most 16 characters."]
     if errors:
         return {}, errors

@@ -143,23 +143,31 @@ def _point_time_errors(patrol: Patrol, rows: list[dict]) -> dict:
     earliest = patrol.started_at - window
     latest = min(max(patrol.started_at, patrol.ended_at or patrol.started_at) + window,
                  utcnow() + timedelta(seconds=_setting("PATROL_CLOCK_SKEW_S")))
-    errors = {}
-    for index, row in enumerate(rows):
-        if not earliest <= row["t"] <= latest:
-            errors[index] = {"t": [f"Must lie between {earliest.isoformat()} and {latest.isoformat()} "
-                                   "(the patrol's time, give or take the allowed window; never in the future)"]}
-    return errors
+    times = [row["t"] for row in rows]
+    if not times or earliest <= min(times) and max(times) <= latest:
+        return {}
+    message = (f"Must lie between {earliest.isoformat()} and {latest.isoformat()} "
+               "(the patrol's time, give or take the allowed window; never in the future)")
+    return {index: {"t": [message]} for index, t in enumerate(times) if not earliest <= t <= latest}
 
 
 def add_points(inspector: User, patrol_id: str, rows: list[dict]) -> dict:
     """Store a batch of fixes all-or-nothing; repeats are absorbed and counted; late ones recompute the summary."""
+    try:
+        return _add_points(inspector, patrol_id, rows, bulk=True)
+    except point_store.AlreadyStored:  # some were stored before: the bulk path gave up, absorb them one by one
+        db.session.rollback()
+        return _add_points(inspector, patrol_id, rows, bulk=False)
+
+
+def _add_points(inspector: User, patrol_id: str, rows: list[dict], *, bulk: bool) -> dict:
     patrol = own_patrol(inspector, patrol_id, lock=True)
     errors = _point_time_errors(patrol, rows)
     if errors:
         raise ValidationFailed("Some points are impossible; nothing of this batch was stored",
                                errors={"json": {"points": errors}})
     unique = list({row["t"]: row for row in reversed(rows)}.values())  # the first of same-time twins wins
-    accepted = point_store.insert(patrol.id, unique, late=patrol.finished) if unique else 0
+    accepted = point_store.insert(patrol.id, unique, late=patrol.finished, bulk=bulk) if unique else 0
     if accepted:
         patrol.point_count += accepted
         patrol.version += 1
