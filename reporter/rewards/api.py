@@ -9,10 +9,11 @@ from reporter.common.limits import setting, user_or_ip
 from reporter.common.pagination import paginate
 from reporter.errors import PreconditionRequired
 from reporter.extensions import limiter
-from reporter.rewards import ledger, policies, schemas, services
+from reporter.rewards import ledger, policies, reactions, schemas, services
 
 blp = Blueprint("rewards", __name__, url_prefix="/rewards", description="Rewards (奖励): desk, finance, residents")
 blueprints = [blp]
+reactions.wire()
 
 DESK = (REWARD_OFFICER, REWARD_APPROVER, AUDITOR)
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
