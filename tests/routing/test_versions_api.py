@@ -55,7 +55,8 @@ def test_draft_edit_and_activate_with_audit(client, users, app):
     statuses = {v["number"]: v["status"] for v in client.get(BASE, headers=admin).get_json()["items"]}
     assert statuses == {1: "retired", 2: "active"}
     with app_ctx(app) as session:
-        actions = session.execute(select(AuditEvent.action).where(AuditEvent.actor_id == admin_id)).scalars().all()
+        actions = session.execute(select(AuditEvent.action).where(AuditEvent.actor_id == admin_id)
+                                  .order_by(AuditEvent.id)).scalars().all()
     assert actions == ["responsibility.draft", "responsibility.rule_add", "responsibility.rule_update",
                        "responsibility.activate"]
 
