@@ -97,13 +97,6 @@ class Effort:
     explanation: dict = field(default_factory=dict)
 
 
-def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
-
 class LocalProjection:
     """An equirectangular projection in metres around a reference point (accurate to ~0.1 % over a grid)."""
 
@@ -185,122 +178,148 @@ class GridCells:
         return sorted({self.keys[i] for i in hits})
 
 
-def _fast(a: Fix, b: Fix, limit_mps: float) -> bool:
-    """Faster than the limit even if both fixes erred toward each other by their accuracy."""
-    slack = (a.accuracy_m or 0.0) + (b.accuracy_m or 0.0)
-    return haversine_m(a.lat, a.lng, b.lat, b.lng) - slack > limit_mps * (b.t - a.t)
+OK, MOCK, FAST, GAP, FROZEN = range(5)
+REASONS = {MOCK: "mock", FAST: "fast", GAP: "gap", FROZEN: "frozen"}
 
 
-def _drop_jumps(fixes: list[Fix], limit: float) -> tuple[list[Fix], int]:
+class Track:
+    """Fixes as columns in time order (numpy arrays; unknown accuracy is NaN)."""
+
+    def __init__(self, t, lat, lng, acc, mock):
+        self.t, self.lat, self.lng, self.acc, self.mock = t, lat, lng, acc, mock
+        self.slack = np.nan_to_num(acc, nan=0.0)  # unknown accuracy allows no slack
+
+    @classmethod
+    def of(cls, fixes: "Sequence[Fix] | Track") -> "Track":
+        """The fixes (or a track) sorted by time."""
+        if isinstance(fixes, Track):
+            return fixes.sorted()
+        return cls.from_rows([(f.t, f.lat, f.lng, f.accuracy_m, f.mock) for f in fixes])
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple]) -> "Track":
+        """A track of (t seconds, lat, lng, accuracy_m or None, mock) rows, sorted by time."""
+        n = len(rows)
+        return cls(np.fromiter((r[0] for r in rows), float, n), np.fromiter((r[1] for r in rows), float, n),
+                   np.fromiter((r[2] for r in rows), float, n),
+                   np.fromiter((np.nan if r[3] is None else r[3] for r in rows), float, n),
+                   np.fromiter((r[4] for r in rows), bool, n)).sorted()
+
+    def sorted(self) -> "Track":
+        """The same fixes in time order."""
+        return self.take(np.argsort(self.t, kind="stable"))
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def take(self, selector) -> "Track":
+        """The fixes picked by a mask or index array, in order."""
+        return Track(self.t[selector], self.lat[selector], self.lng[selector], self.acc[selector],
+                     self.mock[selector])
+
+    def metres(self, i, j) -> np.ndarray:
+        """Haversine distances between fixes i and j (index arrays)."""
+        return _haversine_np(self.lat[i], self.lng[i], self.lat[j], self.lng[j])
+
+    def fast(self, i, j, limit_mps: float) -> np.ndarray:
+        """Faster than the limit even if both fixes erred toward each other by their accuracy."""
+        return self.metres(i, j) - (self.slack[i] + self.slack[j]) > limit_mps * (self.t[j] - self.t[i])
+
+
+def _drop_jumps(track: Track, limit: float) -> tuple[Track, int]:
     """Drop single fixes that leap away and back while their neighbours agree."""
-    jumps = set()
-    for i in range(1, len(fixes) - 1):
-        a, p, b = fixes[i - 1], fixes[i], fixes[i + 1]
-        if a.mock or p.mock or b.mock:
-            continue
-        if _fast(a, p, limit) and _fast(p, b, limit) and not _fast(a, b, limit):
-            jumps.add(i)
-    return [f for i, f in enumerate(fixes) if i not in jumps], len(jumps)
+    if len(track) < 3:
+        return track, 0
+    i = np.arange(1, len(track) - 1)
+    calm = ~(track.mock[i - 1] | track.mock[i] | track.mock[i + 1])
+    jump = calm & track.fast(i - 1, i, limit) & track.fast(i, i + 1, limit) & ~track.fast(i - 1, i + 1, limit)
+    keep = np.ones(len(track), bool)
+    keep[i[jump]] = False
+    return track.take(keep), int(jump.sum())
 
 
-def _frozen_intervals(fixes: list[Fix], rule: Rule) -> tuple[set[int], int, int, float]:
-    """Intervals inside runs of identical coordinates lasting frozen_min_s or more; (intervals, runs, points, s)."""
-    frozen: set[int] = set()
-    runs = points = 0
-    seconds = 0.0
-    start = 0
-    for i in range(1, len(fixes) + 1):
-        same = i < len(fixes) and not fixes[i].mock and (fixes[i].lat, fixes[i].lng) == (
-            fixes[start].lat, fixes[start].lng)
-        if same:
-            continue
-        if i - 1 > start and fixes[i - 1].t - fixes[start].t >= rule.frozen_min_s:
-            frozen.update(range(start, i - 1))
-            runs, points, seconds = runs + 1, points + i - start, seconds + fixes[i - 1].t - fixes[start].t
-        start = i
-    return frozen, runs, points, seconds
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True values."""
+    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
 
 
-def _stretches(fixes: list[Fix], rule: Rule) -> tuple[list[list[Fix]], dict]:
-    """Split the fixes into stretches of counted intervals; report what was excluded and why."""
-    frozen, frozen_runs, frozen_points, frozen_s = _frozen_intervals(fixes, rule)
-    excluded = {"mock": [0, 0.0, 0.0], "fast": [0, 0.0, 0.0], "gap": [0, 0.0, 0.0], "frozen": [0, 0.0, 0.0]}
-    top_speed = 0.0
-    stretches: list[list[Fix]] = []
-    current: list[Fix] = []
-    for i in range(len(fixes) - 1):
-        a, b = fixes[i], fixes[i + 1]
-        dt = b.t - a.t
-        if a.mock or b.mock:
-            reason = "mock"
-        elif _fast(a, b, rule.max_speed_mps):
-            reason = "fast"
-        elif dt > rule.max_gap_s:
-            reason = "gap"
-        elif i in frozen:
-            reason = "frozen"
-        else:
-            current = current or [a]
-            current.append(b)
-            continue
-        d = haversine_m(a.lat, a.lng, b.lat, b.lng)
-        if reason == "fast":
-            top_speed = max(top_speed, d / dt)
-        tally = excluded[reason]
-        tally[0], tally[1], tally[2] = tally[0] + 1, tally[1] + d, tally[2] + dt
-        if current:
-            stretches.append(current)
-            current = []
-    if current:
-        stretches.append(current)
-    info = {"excluded": excluded, "top_speed_kmh": top_speed * 3.6,
-            "frozen": {"runs": frozen_runs, "points": frozen_points, "seconds": frozen_s}}
-    return stretches, info
+def _frozen(track: Track, rule: Rule) -> tuple[np.ndarray, dict]:
+    """Intervals inside runs of identical coordinates lasting frozen_min_s or more, and a tally of those runs."""
+    same = ((track.lat[1:] == track.lat[:-1]) & (track.lng[1:] == track.lng[:-1])
+            & ~track.mock[1:] & ~track.mock[:-1])
+    frozen = np.zeros(len(same), bool)
+    tally = {"runs": 0, "points": 0, "seconds": 0.0}
+    for first, last in _runs(same):
+        seconds = float(track.t[last + 1] - track.t[first])
+        if seconds >= rule.frozen_min_s:
+            frozen[first:last + 1] = True
+            tally = {"runs": tally["runs"] + 1, "points": tally["points"] + last - first + 2,
+                     "seconds": tally["seconds"] + seconds}
+    return frozen, tally
 
 
-def _moves(stretch: list[Fix], rule: Rule) -> list[tuple[Fix, Fix]]:
-    """The jitter-free moves of a stretch, ending with a stand-still move to its last fix's time."""
-    anchor = stretch[0]
-    moves = []
-    for fix in stretch[1:]:
-        step = max(rule.min_step_m, (anchor.accuracy_m or 0.0) + (fix.accuracy_m or 0.0))
-        if haversine_m(anchor.lat, anchor.lng, fix.lat, fix.lng) >= step:
-            moves.append((anchor, fix))
-            anchor = fix
-    last = stretch[-1]
-    if last is not anchor:
-        moves.append((anchor, Fix(last.t, anchor.lat, anchor.lng, anchor.accuracy_m)))
-    return moves
+def _intervals(track: Track, rule: Rule) -> tuple[np.ndarray, dict]:
+    """Why each interval between consecutive fixes is not counted (OK when it is), with a tally per reason."""
+    i = np.arange(len(track) - 1)
+    d, dt = track.metres(i, i + 1), np.diff(track.t)
+    fast = track.fast(i, i + 1, rule.max_speed_mps)
+    frozen, frozen_tally = _frozen(track, rule)
+    reason = np.select([track.mock[:-1] | track.mock[1:], fast, dt > rule.max_gap_s, frozen],
+                       [MOCK, FAST, GAP, FROZEN], OK)
+    excluded = {name: [int((reason == code).sum()), float(d[reason == code].sum()), float(dt[reason == code].sum())]
+                for code, name in REASONS.items()}
+    speeds = d[reason == FAST] / np.maximum(dt[reason == FAST], 1e-3)
+    info = {"excluded": excluded, "top_speed_kmh": float(speeds.max()) * 3.6 if len(speeds) else 0.0,
+            "frozen": frozen_tally}
+    return reason, info
 
 
-def kept_fixes(fixes: Sequence[Fix], started_at: float, ended_at: float, rule: Rule) -> tuple[list[Fix], dict]:
+def _moves(track: Track, first: int, last: int, rule: Rule, out: list) -> None:
+    """The jitter-free moves of the stretch first..last as (from, to-position, to-time) fix indices; the stretch ends
+    with a stand-still move to its last fix's time."""
+    lat, lng = np.radians(track.lat[first:last + 1]).tolist(), np.radians(track.lng[first:last + 1]).tolist()
+    cos, slack = np.cos(lat).tolist(), track.slack[first:last + 1].tolist()
+    anchor, two_r, min_step = 0, 2 * EARTH_RADIUS_M, rule.min_step_m
+    for k in range(1, len(lat)):
+        h = (math.sin((lat[k] - lat[anchor]) / 2) ** 2
+             + cos[anchor] * cos[k] * math.sin((lng[k] - lng[anchor]) / 2) ** 2)
+        if two_r * math.asin(math.sqrt(h)) >= max(min_step, slack[anchor] + slack[k]):
+            out.append((first + anchor, first + k, first + k))
+            anchor = k
+    if first + anchor != last:
+        out.append((first + anchor, first + anchor, last))
+
+
+def kept_fixes(fixes: "Sequence[Fix] | Track", started_at: float, ended_at: float,
+               rule: Rule) -> tuple[Track, dict]:
     """Steps 1–3: the fixes the figures are built from, and counts of the ones set aside."""
-    ordered = sorted(fixes, key=lambda f: f.t)
-    in_span = [f for f in ordered if started_at <= f.t <= ended_at]
-    usable = [f for f in in_span if f.mock or f.accuracy_m is None or f.accuracy_m <= rule.max_accuracy_m]
+    track = Track.of(fixes)
+    in_span = track.take((track.t >= started_at) & (track.t <= ended_at))
+    usable = in_span.take(in_span.mock | np.isnan(in_span.acc) | (in_span.acc <= rule.max_accuracy_m))
     kept, jumps = _drop_jumps(usable, rule.max_speed_mps)
-    counts = {"points": len(ordered), "outside_span": len(ordered) - len(in_span),
-              "inaccurate": len(in_span) - len(usable), "jumps": jumps,
-              "mock": sum(1 for f in in_span if f.mock)}
+    counts = {"points": len(track), "outside_span": len(track) - len(in_span),
+              "inaccurate": len(in_span) - len(usable), "jumps": jumps, "mock": int(in_span.mock.sum())}
     return kept, counts
 
 
-def compute(fixes: Sequence[Fix], started_at: float, ended_at: float, grid: BaseGeometry | None,
+def compute(fixes: "Sequence[Fix] | Track", started_at: float, ended_at: float, grid: BaseGeometry | None,
             rule: Rule | None = None, cells: GridCells | None = None) -> Effort:
     """All figures, flags and reasons of one patrol (times in seconds since the epoch, grid in WGS-84)."""
     rule = rule or Rule()
     if cells is None and grid is not None and not grid.is_empty:
         cells = GridCells(grid, rule.cell_m)
     kept, counts = kept_fixes(fixes, started_at, ended_at, rule)
-    stretches, info = _stretches(kept, rule)
-    moves = [move for stretch in stretches for move in _moves(stretch, rule)]
+    reason, info = _intervals(kept, rule) if len(kept) > 1 else (np.zeros(0, int), _no_intervals())
+    stretches = _runs(reason == OK)
+    moves: list[tuple[int, int, int]] = []
+    for first, last in stretches:
+        _moves(kept, first, last + 1, rule, moves)
+    frm, to, when = (np.array(column, dtype=int) for column in zip(*moves, strict=True)) if moves else (
+        np.zeros(0, int),) * 3
     effort = Effort(duration_s=max(0.0, ended_at - started_at))
-    n = len(moves)
-    lat0 = np.fromiter((a.lat for a, _ in moves), float, n)
-    lng0 = np.fromiter((a.lng for a, _ in moves), float, n)
-    lat1 = np.fromiter((b.lat for _, b in moves), float, n)
-    lng1 = np.fromiter((b.lng for _, b in moves), float, n)
-    dt = np.fromiter((b.t - a.t for a, b in moves), float, n)
+    lat0, lng0, lat1, lng1 = kept.lat[frm], kept.lng[frm], kept.lat[to], kept.lng[to]
+    dt = kept.t[when] - kept.t[frm]
     dist = _haversine_np(lat0, lng0, lat1, lng1)
     effort.distance_m = float(dist.sum())
     effort.counted_s = float(dt.sum())
@@ -317,10 +336,15 @@ def compute(fixes: Sequence[Fix], started_at: float, ended_at: float, grid: Base
     effort.counts_as_patrol_day, day_reasons = judge_day(effort.in_grid_distance_m, effort.in_grid_s, rule)
     effort.flags = _flags(counts, info, effort, rule)
     effort.reasons = day_reasons + _exclusion_reasons(counts, info, rule)
-    effort.explanation = {**counts, "kept": len(kept), "moves": n, "stretches": len(stretches),
+    effort.explanation = {**counts, "kept": len(kept), "moves": len(moves), "stretches": len(stretches),
                           "excluded": {k: {"intervals": v[0], "distance_m": round(v[1], 1), "seconds": round(v[2])}
                                        for k, v in info["excluded"].items()}}
     return effort
+
+
+def _no_intervals() -> dict:
+    return {"excluded": {name: [0, 0.0, 0.0] for name in REASONS.values()}, "top_speed_kmh": 0.0,
+            "frozen": {"runs": 0, "points": 0, "seconds": 0.0}}
 
 
 def _haversine_np(lat0, lng0, lat1, lng1) -> np.ndarray:
