@@ -20,6 +20,8 @@ from reporter.extensions import db
 from reporter.notify.services import enqueue
 from reporter.org.models import Unit
 from reporter.reports.crypto import decrypt_contact, encrypt_contact
+from reporter.reports.models import Report
+from reporter.reports.reactions import notify_reward_decided
 from reporter.rewards import ledger
 from reporter.rewards.eligibility import CaseFacts, decide
 from reporter.rewards.idnumber import mask
@@ -143,13 +145,27 @@ def approve(reward_id: int, actor: User, *, comment: str | None = None, if_match
     return _finish(reward, actor.id, "approve", reason=comment, amount_fen=reward.amount_fen, budget_id=budget.id)
 
 
+def _tell_resident(reward: Reward, *, approved: bool, reason: str | None = None) -> None:
+    """The decision goes to the resident through the outbox: as the reports feature's subscribe message about their
+    report; a reward whose report is gone gets a message of its own."""
+    report = db.session.get(Report, reward.report_id)
+    if report is not None:
+        notify_reward_decided(report, approved=approved, amount_fen=reward.amount_fen, reason=reason)
+        return
+    enqueue(reward.reporter_id, "reward_decided", {
+        "reward_id": reward.id, "case_id": reward.case_id, "approved": approved,
+        "amount_yuan": yuan(reward.amount_fen) if approved else None, "reason": reason,
+        "fields": {"phrase2": "奖励已核定" if approved else "不予奖励",
+                   "thing3": f"奖励金额{yuan(reward.amount_fen)}元" if approved else (reason or "不予奖励"),
+                   "time4": utcnow().astimezone(CST).strftime("%Y-%m-%d %H:%M")}})
+
+
 def reject(reward_id: int, actor: User, *, reason: str, if_match: str | None = None) -> Reward:
     """不予奖励, with the reason the resident is told."""
     reward, target = _begin(reward_id, "reject", if_match)
     reward.state, reward.rejection_reason, reward.decided_at = target, reason, utcnow()
     ledger.write("rejected", reward, actor.id, note=reason)
-    enqueue(reward.reporter_id, "reward_rejected", {"reward_id": reward.id, "case_id": reward.case_id,
-                                                   "reason": reason, "page": f"pages/rewards/detail?id={reward.id}"})
+    _tell_resident(reward, approved=False, reason=reason)
     return _finish(reward, actor.id, "reject", reason=reason)
 
 
@@ -161,10 +177,7 @@ def notify(reward_id: int, actor: User, *, if_match: str | None = None) -> Rewar
     reward.claim_deadline = reward.notified_at + timedelta(days=policy.claim_window_days)
     ledger.write("notified", reward, actor.id, amount_fen=reward.amount_fen,
                  note=f"claim by {reward.claim_deadline.astimezone(CST):%Y-%m-%d %H:%M} CST")
-    enqueue(reward.reporter_id, "reward_approved", {
-        "reward_id": reward.id, "case_id": reward.case_id, "amount_fen": reward.amount_fen,
-        "amount_yuan": yuan(reward.amount_fen), "claim_deadline": reward.claim_deadline.isoformat(),
-        "page": f"pages/rewards/detail?id={reward.id}"})
+    _tell_resident(reward, approved=True)
     return _finish(reward, actor.id, "notify")
 
 

@@ -6,9 +6,11 @@ import itertools
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from reporter.accounts.models import User
 from reporter.cases import services as cases
+from reporter.notify.models import OutboxMessage
 from tests.conftest import app_ctx
 from tests.rewards.support import Desk, claim_body
 
@@ -92,6 +94,10 @@ def test_from_report_to_payment(place):
     assert decision["eligible"] and all(r["passed"] for r in decision["reasons"])
     desk = place.desk
     desk.to_notified(reward["id"], 1_000_00)
+    with app_ctx(place.app) as session:
+        told = session.execute(select(OutboxMessage).where(OutboxMessage.recipient_id == resident,
+                                                           OutboxMessage.kind == "reward_decided")).scalar_one()
+        assert told.data["report_id"] == reward["report_id"] and "1000.00" in told.data["fields"]["thing3"]
     [mine] = place.client.get("/api/v1/rewards/mine", headers=headers).get_json()["items"]
     assert mine["status"] == "awaiting_claim" and mine["amount_yuan"] == "1,000.00"
     claimed = place.client.post(f"/api/v1/rewards/{reward['id']}/claim", json=claim_body(), headers=headers)

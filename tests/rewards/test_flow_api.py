@@ -48,7 +48,8 @@ def test_the_resident_is_told_through_the_outbox_and_sees_no_amount_before(app, 
     desk.notify(reward_id)
     with app_ctx(app):
         [message] = db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient_id == resident)).scalars()
-        assert message.data["reward_id"] == reward_id and message.data["amount_yuan"] == "600.00"
+        assert message.kind == "reward_decided" and message.data["reward_id"] == reward_id
+        assert message.data["amount_yuan"] == "600.00" and message.data["fields"]["thing3"] == "奖励金额600.00元"
 
 
 def test_amount_outside_its_tier_is_refused_and_partly_true_pays_at_most_half(app, client, users):
@@ -138,7 +139,7 @@ def test_rejection_tells_the_resident_and_ends_the_reward(app, client, users):
     assert again.status_code == 409 and again.get_json()["error"] == "invalid_transition"
     with app_ctx(app):
         kinds = db.session.execute(select(OutboxMessage.kind).where(OutboxMessage.recipient_id == resident)).scalars()
-        assert "reward_rejected" in set(kinds)
+        assert "reward_decided" in set(kinds)
 
 
 def test_payment_is_recorded_exactly_once_and_only_by_finance(app, client, users):
