@@ -76,7 +76,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_cases_source'), ['source'], unique=False)
         batch_op.create_index('ix_cases_state_due', ['state', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_supervision_level'), ['supervision_level'], unique=False)
-        batch_op.create_index('ix_cases_unit_state_created', ['current_unit_id', 'state', 'created_at'], unique=False)
+        batch_op.create_index('ix_cases_unit_state_created', ['current_unit_id', 'state', 'created_at', 'id'], unique=False)
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),

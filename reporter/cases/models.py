@@ -41,7 +41,7 @@ class Case(db.Model):
         CheckConstraint(f"finding IS NULL OR finding IN ({_in(FINDINGS)})", name="known_finding"),
         CheckConstraint(f"supervision_level IS NULL OR supervision_level IN ({_in(SUPERVISION_LEVELS)})",
                         name="known_supervision"),
-        Index("ix_cases_unit_state_created", "current_unit_id", "state", "created_at"),
+        Index("ix_cases_unit_state_created", "current_unit_id", "state", "created_at", "id"),
         Index("ix_cases_state_due", "state", "due_on"),
         Index("ix_cases_county_state", "county_adcode", "state"),
         Index("ix_cases_category_lat", "category", "lat"),

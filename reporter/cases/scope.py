@@ -48,6 +48,17 @@ def visibility_clause(user: User):
     return or_(*clauses) if clauses else false()
 
 
+def sees_all_handled_by(user: User, unit_id: int) -> bool:
+    """Whether every case a unit is handling is visible to the user (so a list filtered by that unit needs no scope).
+
+    True for city-wide readers and for the unit's own officers: dispatching always records the handling unit
+    among the case's units (`effects.dispatch_to_unit`), which is what an officer's scope looks at.
+    """
+    if user.has_role(*READ_ALL_ROLES) or (user.has_role("supervisor") and supervisor_county(user) is None):
+        return True
+    return user.has_role("officer") and user.unit_id == unit_id
+
+
 def visible_cases_query(user: User) -> Select:
     """`select(Case)` limited to the cases the user may read."""
     return select(Case).where(visibility_clause(user))

@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 import marshmallow as ma
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from reporter.accounts.models import User, UserRole
@@ -12,7 +12,7 @@ from reporter.cases import workflow
 from reporter.cases.effects import Step, attach_photos, involve_units
 from reporter.cases.models import SOURCES, Case, CaseEvent
 from reporter.cases.reactions import DETAIL_SECTIONS, publish, register_detail_section, subscribe
-from reporter.cases.scope import supervises, visible_cases_query
+from reporter.cases.scope import sees_all_handled_by, supervises, visible_cases_query
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.errors import Conflict, Forbidden, InvalidTransition, NotFound, PreconditionFailed, ValidationFailed
 from reporter.extensions import db
@@ -162,6 +162,13 @@ def _search(q: str):
     return or_(Case.description.ilike(pattern, escape="\\"), Case.address.ilike(pattern, escape="\\"))
 
 
+def _unit_id(unit: str) -> int | None:
+    """A unit filter given by id or by code."""
+    if unit.isdigit():
+        return int(unit)
+    return db.session.execute(select(Unit.id).where(Unit.code == unit)).scalar()
+
+
 SORTS = {
     "newest": (Case.created_at.desc(), Case.id.desc()),
     "age": (Case.created_at.asc(), Case.id.asc()),  # oldest first
@@ -172,16 +179,15 @@ SORTS = {
 def list_cases(actor: User, args: dict, *, today=None):
     """The select behind GET /cases: the actor's scope, the API.md filters, the chosen order."""
     today = today or cst_date(utcnow())
-    stmt = visible_cases_query(actor)
+    unit_id = _unit_id(args["unit"]) if args.get("unit") else None
+    stmt = select(Case) if unit_id is not None and sees_all_handled_by(actor, unit_id) else visible_cases_query(actor)
+    if args.get("unit"):  # an unknown unit code matches nothing (not the unassigned cases)
+        stmt = stmt.where(Case.current_unit_id == unit_id if unit_id is not None else false())
     if args.get("status"):
         stmt = stmt.where(Case.state.in_(args["status"]))
     for name, column in (("county", Case.county_adcode), ("category", Case.category), ("source", Case.source)):
         if args.get(name):
             stmt = stmt.where(column == args[name])
-    if args.get("unit"):
-        unit = args["unit"]
-        stmt = stmt.where(Case.current_unit_id == (int(unit) if unit.isdigit()
-                                                   else select(Unit.id).where(Unit.code == unit).scalar_subquery()))
     if args.get("overdue") is not None:
         late = Case.due_on < today
         stmt = stmt.where(late if args["overdue"] else or_(Case.due_on.is_(None), ~late))

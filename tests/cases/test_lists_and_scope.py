@@ -45,6 +45,9 @@ def test_filters_sorts_and_pages(world):
     assert ids(listing(world, "city_sup", county="610902")) == []
     assert ids(listing(world, "city_sup", unit=str(unit))) == [new]
     assert ids(listing(world, "city_sup", unit="610923.forestry")) == [new]
+    assert ids(listing(world, "city_sup", unit="no.such.unit")) == []
+    assert ids(listing(world, "officer", unit=str(unit))) == [new]
+    assert ids(listing(world, "other_officer", unit=str(unit))) == []  # the filter never widens a scope
     assert ids(listing(world, "city_sup", category="illegal_fishing")) == [fishing]
     assert ids(listing(world, "city_sup", source="patrol")) == [fishing]
     assert ids(listing(world, "city_sup", supervised="true")) == [new]

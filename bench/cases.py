@@ -1,0 +1,211 @@
+"""Case list benchmark: with 200,000 generated cases, an officer's GET /api/v1/cases filtered by unit and status
+(page 1 and page 500) through the whole Flask stack (auth, scoping, filters, count, page, JSON), against the same
+filtered query run directly through SQLAlchemy (count + page of ORM rows) in the same run, interleaved.
+
+Uses a fresh PostgreSQL database created next to BENCH_DATABASE_URL (default
+postgresql+psycopg://postgres@127.0.0.1/test) and dropped at the end; `--sqlite` uses a temporary SQLite file.
+Rows are bulk-loaded (COPY on PostgreSQL, Core executemany on SQLite), not timed.
+
+    .venv/bin/python bench/cases.py [--sqlite] [--cases 200000] [--repeat 30]
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from reporter import create_app  # noqa: E402
+from reporter.accounts.models import AuthSession, User, UserRole  # noqa: E402
+from reporter.accounts.tokens import issue_tokens  # noqa: E402
+from reporter.cases import services  # noqa: E402
+from reporter.cases.models import Case, CaseUnit  # noqa: E402
+from reporter.common.pagination import paginate  # noqa: E402
+from reporter.extensions import db  # noqa: E402
+from reporter.geo.models import County  # noqa: E402
+from reporter.org.models import Unit  # noqa: E402
+from reporter.reference import load_all  # noqa: E402
+from reporter.routing.models import Category  # noqa: E402
+
+OFFICER_UNIT = "610923.forestry"
+STATES = [("in_progress", 40), ("dispatched", 10), ("pending_verification", 10), ("closed", 30), ("submitted", 5),
+          ("accepted", 3), ("rejected", 2)]
+COLUMNS = ["id", "source", "category", "description", "lat", "lng", "address", "county_adcode", "zone", "routing",
+           "routed_unit_id", "current_unit_id", "state", "due_on", "handle_due", "extension_used", "rework_count",
+           "return_count", "reopen_count", "version", "created_at", "updated_at"]
+
+
+@contextmanager
+def database(use_sqlite: bool):
+    """A fresh database URL, removed afterwards."""
+    if use_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    base = make_url(os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/test"))
+    name = f"reporter_bench_cases_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def generate(n: int, unit_ids: list[int], officer_unit: int, categories: list[str], counties: list[str]):
+    """Case rows and their lead/cooperating unit rows: 30 % of the cases belong to the officer's unit."""
+    rng = random.Random(20260101)
+    states = [s for s, weight in STATES for _ in range(weight)]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    cases, links = [], []
+    for case_id in range(1, n + 1):
+        unit = officer_unit if rng.random() < 0.3 else rng.choice(unit_ids)
+        state = rng.choice(states)
+        created = start + timedelta(seconds=rng.randrange(0, 700 * 86400))
+        due = (created + timedelta(days=rng.randrange(1, 30))).date() if state != "closed" else None
+        cases.append({
+            "id": case_id, "source": rng.choice(("citizen_report", "patrol", "video")),
+            "category": rng.choice(categories), "description": f"生成的案件 {case_id}",
+            "lat": 32.6 + rng.random() * 1.0, "lng": 108.4 + rng.random() * 1.2, "address": None,
+            "county_adcode": rng.choice(counties), "zone": rng.choice((None, "general", "key", "core")),
+            "routing": {}, "routed_unit_id": unit, "current_unit_id": unit if state not in ("submitted", "accepted",
+                                                                                           "rejected") else None,
+            "state": state, "due_on": due, "handle_due": due, "extension_used": False, "rework_count": 0,
+            "return_count": 0, "reopen_count": 0, "version": 1, "created_at": created, "updated_at": created,
+        })
+        links.append({"case_id": case_id, "unit_id": unit, "relation": "lead"})
+        other = rng.choice(unit_ids)
+        if other != unit:
+            links.append({"case_id": case_id, "unit_id": other, "relation": "cooperating"})
+    return cases, links
+
+
+def bulk_load(cases: list[dict], links: list[dict]) -> None:
+    """COPY on PostgreSQL, Core executemany elsewhere."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY cases ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in cases:
+                        copy.write_row([json.dumps(row[c]) if c == "routing" else row[c] for c in COLUMNS])
+                with cur.copy("COPY case_units (case_id, unit_id, relation) FROM STDIN") as copy:
+                    for row in links:
+                        copy.write_row([row["case_id"], row["unit_id"], row["relation"]])
+                cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
+            raw.commit()
+        finally:
+            raw.close()
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE cases"))
+            conn.execute(text("VACUUM ANALYZE case_units"))
+        return
+    with engine.begin() as conn:
+        for chunk in range(0, len(cases), 20_000):
+            conn.execute(insert(Case.__table__), cases[chunk:chunk + 20_000])
+        for chunk in range(0, len(links), 50_000):
+            conn.execute(insert(CaseUnit.__table__), links[chunk:chunk + 50_000])
+        conn.execute(text("ANALYZE"))
+
+
+def make_app(url: str, tmp: str):
+    return create_app({
+        "INSTANCE_PATH": tmp, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": f"{tmp}/uploads",
+        "RATELIMIT_ENABLED": False, "ACCESS_LOG": False,
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
+        "JWT_SECRET_KEY": "bench-jwt-secret-0123456789abcdef0123456789",
+        "CONTACT_ENCRYPTION_KEYS": "bench-contact-key",
+    })
+
+
+def prepare(app, n: int) -> tuple[int, int, dict]:
+    """Schema, reference data, an officer with a token, and n cases. Returns (officer id, unit id, headers)."""
+    with app.app_context():
+        upgrade(revision="heads")
+        load_all()
+        unit_id = db.session.execute(select(Unit.id).where(Unit.code == OFFICER_UNIT)).scalar_one()
+        officer = User(username="bench-officer", display_name="经办人", unit_id=unit_id,
+                       role_rows=[UserRole(role="officer")])
+        db.session.add(officer)
+        db.session.flush()
+        session = AuthSession(user_id=officer.id, method="password")
+        db.session.add(session)
+        db.session.flush()
+        token = issue_tokens(officer, session, fresh=False)["access_token"]
+        db.session.commit()
+        unit_ids = list(db.session.execute(select(Unit.id)).scalars())
+        categories = list(db.session.execute(select(Category.code)).scalars())
+        counties = list(db.session.execute(select(County.adcode)).scalars())
+        started = time.perf_counter()
+        cases, links = generate(n, unit_ids, unit_id, categories, counties)
+        bulk_load(cases, links)
+        print(f"generated and loaded {n:,} cases and {len(links):,} unit links in "
+              f"{time.perf_counter() - started:.1f} s (not timed below)", flush=True)
+        officer_id = officer.id
+        db.session.remove()
+    return officer_id, unit_id, {"Authorization": f"Bearer {token}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    opts = parser.parse_args()
+    with database(opts.sqlite) as url, tempfile.TemporaryDirectory() as tmp:
+        app = make_app(url, tmp)
+        officer_id, unit_id, headers = prepare(app, opts.cases)
+        client = app.test_client()
+        query = {"unit": str(unit_id), "status": "in_progress", "page_size": 20}
+
+        def api(page: int):
+            resp = client.get("/api/v1/cases", query_string={**query, "page": page}, headers=headers)
+            assert resp.status_code == 200, resp.get_json()
+            return resp.get_json()
+
+        def direct(page: int):
+            with app.app_context():
+                officer = db.session.get(User, officer_id)
+                args = {"unit": str(unit_id), "status": ["in_progress"], "sort": "newest"}
+                result = paginate(services.list_cases(officer, args), page, 20)
+                db.session.remove()
+                return result
+
+        print(f"database: {url.split(':')[0]}; officer of {OFFICER_UNIT}, filter unit={unit_id} status=in_progress")
+        for page in (1, 500):
+            body, rows = api(page), direct(page)  # warm-up, and the same answer both ways
+            assert [c["id"] for c in body["items"]] == [c.id for c in rows["items"]] and len(rows["items"]) == 20
+            assert body["total"] == rows["total"]
+            times: tuple[list[float], list[float]] = ([], [])
+            for _ in range(opts.repeat):
+                for fn, bucket in ((api, times[0]), (direct, times[1])):
+                    began = time.perf_counter()
+                    fn(page)
+                    bucket.append(time.perf_counter() - began)
+            api_rps, direct_rps = 1 / statistics.median(times[0]), 1 / statistics.median(times[1])
+            print(f"page {page:>3} of {rows['total']:,} matching: GET /api/v1/cases {api_rps:7.1f} requests/s "
+                  f"(median {1000 / api_rps:6.1f} ms) | SQLAlchemy {direct_rps:7.1f} queries/s "
+                  f"(median {1000 / direct_rps:6.1f} ms) | ratio {api_rps / direct_rps:.2f} (target >= 0.5)")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
