@@ -128,3 +128,35 @@ def test_submissions_are_rate_limited_per_user(make_app, users, wechat):
     limited = town.client.post("/api/v1/reports", json={}, headers=town.h("spammer"))
     assert_error(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) > 0
+
+
+@pytest.mark.postgres
+def test_a_double_tap_sends_one_report(town):
+    """Two identical submissions at once (same key): one report; the other answer is a replay or a 409."""
+    import threading
+
+    with town.app.app_context():
+        from reporter.extensions import db
+
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("needs PostgreSQL's real concurrency")
+    town.resident("li")
+    body = report_body([town.upload("li") for _ in range(3)])
+    headers = {**town.h("li"), "Idempotency-Key": "double-tap"}
+    barrier, answers = threading.Barrier(2), []
+
+    def tap():
+        client = town.app.test_client()
+        barrier.wait()
+        answers.append(client.post("/api/v1/reports", json=body, headers=headers))
+
+    threads = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    codes = sorted(a.status_code for a in answers)
+    assert codes in ([201, 201], [201, 409]), [a.get_json() for a in answers]
+    created = [a.get_json() for a in answers if a.status_code == 201]
+    assert all(c == created[0] for c in created)
+    assert count(town, Report) == 1 and count(town, Case) == 1
