@@ -146,7 +146,7 @@ class Tasks(MethodView):
 @blp.route("/<uuid:patrol_id>/tasks/<int:case_id>/verify")
 class Verify(MethodView):
     @roles_required("inspector")
-    @blp.arguments(schemas.VerifyIn)
+    @blp.arguments(schemas.PatrolVerifyIn)
     @blp.response(200, schemas.VerifiedOut)
     def post(self, data, patrol_id, case_id):
         """Verify a case on site from the patrol (pass, or fail with a reason); `version` guards a stale view."""

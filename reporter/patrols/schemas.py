@@ -242,7 +242,7 @@ class PatrolTrackOut(ma.Schema):
     properties = ma.fields.Dict(required=True)
 
 
-class VerifyIn(payloads.VerifyIn):
+class PatrolVerifyIn(payloads.VerifyIn):
     """On-site verification (现场核查) from the patrol: the case workflow's `verify` fields, plus the case version."""
 
     version = ma.fields.Integer(metadata={"description": "the case version seen (a stale one → 412)"})
