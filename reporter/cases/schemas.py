@@ -9,7 +9,7 @@ from marshmallow import INCLUDE, validate
 
 from reporter.cases.models import SOURCES, SUPERVISION_LEVELS, Case, CaseEvent
 from reporter.cases.payloads import ActionBase
-from reporter.cases.workflow import ACTIONS, STATES
+from reporter.cases.workflow import ACTIONS, STATES, TRANSITIONS
 from reporter.common.concurrency import etag_of
 from reporter.common.schemas import PageArgs, StrictSchema, page_schema
 from reporter.geo.schemas import CoordSystemArgs, LocationIn, LocationOut, location_out
@@ -54,7 +54,10 @@ class ActionIn(ActionBase):
     class Meta:
         unknown = INCLUDE
 
-    action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    action = ma.fields.String(required=True, validate=validate.OneOf(ACTIONS),
+                              metadata={"description": "the action and its own fields: " + "; ".join(
+                                  f"{t.action} ({', '.join(sorted(set(t.schema().fields) - set(ActionBase().fields)))})"
+                                  for t in {t.action: t for t in TRANSITIONS}.values())})
 
 
 class StaffCaseIn(StrictSchema):
@@ -137,20 +140,13 @@ class CaseDetailOut(CaseItemOut):
     sections = ma.fields.Dict(metadata={"description": "added by other features, e.g. reports"})
 
 
-class TaskOut(ma.Schema):
+class TaskOut(CaseItemOut):
     """A case for an inspector to verify on site (the patrol app carries these offline)."""
 
-    id = ma.fields.Integer(required=True)
-    number = ma.fields.String(required=True)
-    category = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
-    location = ma.fields.Nested(LocationOut, required=True)
     address = ma.fields.String(allow_none=True)
-    grid_id = ma.fields.Integer(allow_none=True)
-    finding = ma.fields.String(allow_none=True)
     measures = ma.fields.String(allow_none=True)
     verify_due = ma.fields.Date(allow_none=True)
-    version = ma.fields.Integer(required=True)
     etag = ma.fields.String(required=True, metadata={"description": "send as If-Match with the verify action"})
 
 
