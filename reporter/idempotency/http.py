@@ -1,7 +1,7 @@
 """The view side: `@idempotent` reads the header, replays, or hands the claim to the service."""
 from functools import wraps
 
-from flask import g, request
+from flask import g, jsonify, request
 
 from reporter.accounts.security import actor
 from reporter.idempotency import services
@@ -19,7 +19,11 @@ def idempotent(view):
         digest = services.fingerprint(request.method, request.path, request.get_json(silent=True))
         outcome = services.begin(actor().id, key, digest)
         if isinstance(outcome, services.Replay):
-            return outcome.body, outcome.status_code, {"Idempotent-Replayed": "true"}
+            # A finished Response passes the response schema untouched: the stored body is already dumped.
+            response = jsonify(outcome.body)
+            response.status_code = outcome.status_code
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
         g.idempotency_claim = outcome
         try:
             return view(*args, **kwargs)

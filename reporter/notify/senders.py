@@ -33,10 +33,9 @@ _PERMANENT = {40003, 40037, 43101, 47003}
 class WeChatSubscribeSender:
     """`{WECHAT_API_BASE}/cgi-bin/message/subscribe/send` with a token from `/cgi-bin/token`, cached until expiry."""
 
-    _lock = threading.Lock()
-    _cache: dict[str, tuple[str, float]] = {}
-
     def __init__(self, config):
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[str, float]] = {}  # per worker process; Redis shares it when configured
         self.base = config["WECHAT_API_BASE"]
         self.appid = config["WECHAT_APPID"]
         self.secret = config["WECHAT_SECRET"]
