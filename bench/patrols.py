@@ -102,8 +102,9 @@ def upload_through_api(client, headers, grid_id: int, t0: float, bodies: list[by
     return time.perf_counter() - start, patrol_id
 
 
-def copy_plain(app, grid_id: int, inspector_id: int, t0: float, fixes: list[dict]) -> float:
-    """COPY the same rows (already converted, as the fastest client would) into a patrol of their own."""
+def copy_plain(app, grid_id: int, inspector_id: int, t0: float, fixes: list[dict], batch: int | None = None) -> float:
+    """COPY the same rows (already converted, as the fastest client would) into a patrol of their own: in one COPY,
+    or in one COPY and commit per batch."""
     with app.app_context():
         started = datetime.fromtimestamp(t0, CST)
         patrol_id = str(uuid.uuid4())
@@ -116,11 +117,13 @@ def copy_plain(app, grid_id: int, inspector_id: int, t0: float, fixes: list[dict
                  90.0, "gps", f["mock"], False) for f in fixes]
         raw = db.engine.raw_connection()
         try:
+            size = batch or len(rows)
             start = time.perf_counter()
-            with raw.cursor() as cur, cur.copy(f"COPY patrol_points ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            raw.commit()
+            for first in range(0, len(rows), size):
+                with raw.cursor() as cur, cur.copy(f"COPY patrol_points ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows[first:first + size]:
+                        copy.write_row(row)
+                raw.commit()
             elapsed = time.perf_counter() - start
         finally:
             raw.close()
@@ -163,16 +166,19 @@ def run(tmp: str, url: str, rounds: int) -> None:
     bodies = [json.dumps({"points": [wire(f) for f in fixes[i:i + BATCH]]}).encode()
               for i in range(0, len(fixes), BATCH)]
     print(f"{len(fixes)} points in {len(bodies)} batches of {BATCH}; PostgreSQL; {rounds} rounds, interleaved")
-    api_times, copy_times, patrol_ids = [], [], []
+    api_times, copy_times, batched_times, patrol_ids = [], [], [], []
     for _ in range(rounds):
         elapsed, patrol_id = upload_through_api(client, headers, grid_id, t0, bodies)
         api_times.append(elapsed)
         patrol_ids.append(patrol_id)
         copy_times.append(copy_plain(app, grid_id, inspector_id, t0, fixes))
-    api, plain = statistics.median(api_times), statistics.median(copy_times)
+        batched_times.append(copy_plain(app, grid_id, inspector_id, t0, fixes, BATCH))
+    api, plain, batched = (statistics.median(x) for x in (api_times, copy_times, batched_times))
     print(f"full stack (HTTP, auth, validation, lock, insert-or-absorb, commit): {len(fixes) / api:10,.0f} points/s")
     print(f"plain COPY of the same rows, same connection:                       {len(fixes) / plain:10,.0f} points/s")
     print(f"ratio full stack / COPY: {plain / api:.2f} (target ≥ 0.25)")
+    print(f"(for context: COPY + commit per batch of {BATCH}: {len(fixes) / batched:,.0f} points/s; "
+          f"ratio {batched / api:.2f})")
 
     ended = datetime.fromtimestamp(fixes[-1]["t"] + 5, CST).isoformat()
     finish_s = timed(lambda: client.post(f"/api/v1/patrols/{patrol_ids[0]}/finish", headers=headers,
