@@ -38,6 +38,23 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Feature settings the README documents as environment variables (limits, thresholds, windows): read by prefix.
+_FEATURE_PREFIXES = ("RATELIMIT_", "REPORT_", "PATROL_", "CASE_", "REWARD_", "IDEMPOTENCY_", "REFERENCE_CACHE_",
+                     "UPLOAD_URL_", "MAX_IMAGE_")
+
+
+def _feature_settings(env: dict, cfg: dict) -> dict:
+    """Environment variables with a feature prefix, numbers and booleans as JSON, anything else as text."""
+    found = {}
+    for key, raw in env.items():
+        if key.startswith(_FEATURE_PREFIXES) and key not in cfg:
+            try:
+                found[key] = json.loads(raw)
+            except ValueError:
+                found[key] = raw
+    return found
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config dict from the environment (and test overrides)."""
     env = dict(os.environ)
@@ -95,6 +112,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS"):
         if env.get(key):
             cfg[key] = env[key]
+    cfg.update(_feature_settings(env, cfg))
     if overrides:
         cfg.update(overrides)
     missing = [k for k in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS") if not cfg.get(k)]
