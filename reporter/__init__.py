@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, config))
     app.debug = bool(app.config.get("DEBUG"))
+    app.json.ensure_ascii = False  # UTF-8 JSON: Chinese names readable on the wire
     if app.config["PROXY_COUNT"]:  # behind nginx: trust its X-Forwarded-For/Proto for client addresses
         from werkzeug.middleware.proxy_fix import ProxyFix
 
