@@ -53,6 +53,12 @@ class Track(MethodView):
         """Follow an anonymous report by tracking code and claim PIN (no sign-in; deliberately public)."""
         return views.tracked_view(services.track(args["code"], args["pin"]))
 
+    @reports.arguments(schemas.TrackArgs)
+    @reports.response(200, schemas.TrackOut)
+    def post(self, data):
+        """The same as GET with code and PIN in the body, so the PIN stays out of URLs and proxy logs."""
+        return views.tracked_view(services.track(data["code"], data["pin"]))
+
 
 @reports.route("/<report_id>")
 class OwnReport(MethodView):

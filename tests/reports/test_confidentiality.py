@@ -153,3 +153,15 @@ def _script_info(app):
 
 
 __all__ = ["Town"]
+
+
+def test_tracking_by_post_keeps_the_pin_out_of_the_url_and_shares_the_limit(town, make_app):
+    town.resident("anon2")
+    created = town.submit("anon2", anonymous=True, contact=None, claim_pin="975310").get_json()
+    resp = town.client.post("/api/v1/reports/track", json={"code": created["tracking_code"], "pin": "975310"})
+    assert resp.status_code == 200 and resp.get_json()["tracking_code"] == created["tracking_code"]
+    assert_error(town.client.post("/api/v1/reports/track", json={"code": created["tracking_code"], "pin": "1"}), 404)
+    client = make_app(RATELIMIT_REPORT_TRACK="2/minute").test_client()
+    client.get("/api/v1/reports/track?code=ABCDEFGHJK&pin=123456")
+    client.post("/api/v1/reports/track", json={"code": "ABCDEFGHJK", "pin": "123456"})
+    assert_error(client.post("/api/v1/reports/track", json={"code": "ABCDEFGHJK", "pin": "123456"}), 429)
