@@ -5,7 +5,9 @@ from flask_jwt_extended import get_jwt
 from flask_smorest import Blueprint
 
 from reporter.accounts import schemas, services
+from reporter.accounts.roles import ADMIN, AUDITOR
 from reporter.accounts.security import actor, login_required, roles_required
+from reporter.common.pagination import paginate
 from reporter.extensions import limiter
 
 auth = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and tokens")
@@ -67,3 +69,36 @@ class Me(MethodView):
     def get(self):
         """The signed-in user: id, roles, display name, unit and grids."""
         return actor()
+
+
+admin_users = Blueprint("admin_users", __name__, url_prefix="/admin/users", description="Staff accounts (admins)")
+blueprints.append(admin_users)
+
+
+@admin_users.route("")
+class Users(MethodView):
+    @roles_required(ADMIN, AUDITOR)
+    @admin_users.arguments(schemas.UserArgs, location="query")
+    @admin_users.response(200, schemas.UserPage)
+    def get(self, args):
+        """Accounts, newest first, by role, unit or name."""
+        return paginate(services.users_query(args), args["page"], args["page_size"])
+
+    @roles_required(ADMIN)
+    @admin_users.arguments(schemas.UserIn)
+    @admin_users.response(201, schemas.UserOut)
+    def post(self, data):
+        """Create a staff account with one or more roles (and a unit)."""
+        return services.create_user(data["username"], data["password"], data["roles"],
+                                    unit_code=data.get("unit_code"), display_name=data.get("display_name"),
+                                    actor_id=actor().id)
+
+
+@admin_users.route("/<int:user_id>")
+class UserDetail(MethodView):
+    @roles_required(ADMIN)
+    @admin_users.arguments(schemas.UserPatch)
+    @admin_users.response(200, schemas.UserOut)
+    def patch(self, data, user_id: int):
+        """Change roles, unit, name or enabled state (a role change or disabling ends the user's sessions)."""
+        return services.update_user(user_id, data, actor_id=actor().id)

@@ -2,7 +2,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from reporter.common.schemas import StrictSchema
+from reporter.accounts.roles import ALL_ROLES, STAFF_ROLES
+from reporter.common.schemas import StrictSchema, page_schema
 
 
 class WechatLoginIn(StrictSchema):
@@ -56,3 +57,50 @@ class AccessTokenOut(ma.Schema):
     access_token = ma.fields.String(required=True)
     refresh_token = ma.fields.String(required=True)
     token_type = ma.fields.String()
+
+
+class UserArgs(StrictSchema):
+    """`GET /admin/users` filters and paging."""
+
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    role = ma.fields.String(validate=validate.OneOf(ALL_ROLES))
+    unit = ma.fields.String(validate=validate.Length(max=64))
+    q = ma.fields.String(validate=validate.Length(max=64))
+
+
+class UserIn(StrictSchema):
+    """A new staff account."""
+
+    username = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$"))
+    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(STAFF_ROLES)), required=True,
+                           validate=validate.Length(min=1, max=len(STAFF_ROLES)))
+    unit_code = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+    display_name = ma.fields.String(validate=validate.Length(min=1, max=64))
+
+
+class UserPatch(StrictSchema):
+    """Changes to an account: roles, unit, name, enabled."""
+
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ALL_ROLES)),
+                           validate=validate.Length(min=1, max=len(ALL_ROLES)))
+    unit_code = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+    display_name = ma.fields.String(validate=validate.Length(min=1, max=64))
+    is_active = ma.fields.Boolean()
+
+
+class UserOut(ma.Schema):
+    """A user as admins see it (never the WeChat openid or the password hash)."""
+
+    id = ma.fields.Integer(required=True)
+    username = ma.fields.String(allow_none=True)
+    display_name = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    unit = ma.fields.Nested(UnitBrief, allow_none=True)
+    is_active = ma.fields.Boolean()
+    locked_until = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+UserPage = page_schema(UserOut, "UserPage")

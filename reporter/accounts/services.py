@@ -112,12 +112,9 @@ def create_user(username: str, password: str, roles: list[str], *, unit_code: st
     if unknown:
         raise AppError(f"Unknown role(s): {', '.join(unknown)}", status=422, error="validation_failed")
     if db.session.execute(select(User.id).where(User.username == username)).first():
-        raise AppError(f"User {username!r} exists", status=409, error="conflict")
-    unit = None
-    if unit_code:
-        unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
-        if unit is None:
-            raise AppError(f"Unknown unit {unit_code!r}", status=422, error="validation_failed")
+        raise AppError(f"User {username!r} exists", status=409, error="conflict",
+                       errors={"json": {"username": ["Already taken."]}})
+    unit = _unit_by_code(unit_code) if unit_code else None
     user = User(username=username, password_hash=hash_password(password), display_name=display_name or username,
                 unit=unit, role_rows=[UserRole(role=r) for r in sorted(set(roles))])
     db.session.add(user)
@@ -139,3 +136,48 @@ def set_password(username: str, password: str, *, actor_id: int | None = None) -
                        .values(revoked_at=utcnow(), revoked_reason="password_changed"))
     record(actor_id, "user.set_password", "user", user.id)
     db.session.commit()
+
+
+def users_query(filters: dict):
+    """Users matching the admin filters (role, unit code, name), newest first."""
+    stmt = select(User).order_by(User.id.desc())
+    if filters.get("role"):
+        stmt = stmt.where(User.role_rows.any(UserRole.role == filters["role"]))
+    if filters.get("unit"):
+        stmt = stmt.join(Unit, User.unit_id == Unit.id).where(Unit.code == filters["unit"])
+    if filters.get("q"):
+        like = f"%{filters['q']}%"
+        stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
+    return stmt
+
+
+def update_user(user_id: int, changes: dict, *, actor_id: int) -> User:
+    """Change roles, unit, name or enabled state; disabling or changing roles ends the user's sessions. Audited."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AppError("No such user", status=404, error="not_found")
+    before = {"roles": user.roles, "unit": user.unit.code if user.unit else None, "is_active": user.is_active}
+    if "roles" in changes:
+        wanted = sorted(set(changes["roles"]))
+        user.role_rows = [row for row in user.role_rows if row.role in wanted]
+        user.role_rows.extend(UserRole(role=r) for r in wanted if r not in {row.role for row in user.role_rows})
+    if "unit_code" in changes:
+        user.unit = _unit_by_code(changes["unit_code"]) if changes["unit_code"] else None
+    if "display_name" in changes:
+        user.display_name = changes["display_name"]
+    if "is_active" in changes:
+        user.is_active = changes["is_active"]
+    if changes.get("is_active") is False or ("roles" in changes and sorted(set(changes["roles"])) != before["roles"]):
+        db.session.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+                           .values(revoked_at=utcnow(), revoked_reason="account_changed"))
+    record(actor_id, "user.update", "user", user.id, details={"before": before, "changes": changes})
+    db.session.commit()
+    return user
+
+
+def _unit_by_code(code: str) -> Unit:
+    unit = db.session.execute(select(Unit).where(Unit.code == code)).scalar_one_or_none()
+    if unit is None:
+        raise AppError(f"Unknown unit {code!r}", status=422, error="validation_failed",
+                       errors={"json": {"unit_code": ["Unknown unit."]}})
+    return unit

@@ -1,5 +1,6 @@
 """Recording audit events inside the caller's unit of work."""
 from flask import g, has_request_context
+from sqlalchemy import select
 
 from reporter.audit.models import AuditEvent
 from reporter.extensions import db
@@ -15,3 +16,16 @@ def record(actor_id: int | None, action: str, target_type: str, target_id=None, 
     )
     db.session.add(event)
     return event
+
+
+def events_query(filters: dict):
+    """Audit events matching the filters, newest first."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    for field in ("action", "target_type", "target_id", "actor_id"):
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(AuditEvent, field) == filters[field])
+    if filters.get("since"):
+        stmt = stmt.where(AuditEvent.at >= filters["since"])
+    if filters.get("until"):
+        stmt = stmt.where(AuditEvent.at < filters["until"])
+    return stmt

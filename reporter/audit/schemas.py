@@ -1,0 +1,29 @@
+"""What auditors see of the audit log."""
+import marshmallow as ma
+from marshmallow import validate
+
+from reporter.common.schemas import PageArgs, page_schema
+
+
+class AuditArgs(PageArgs):
+    action = ma.fields.String(validate=validate.Length(max=64))
+    target_type = ma.fields.String(validate=validate.Length(max=64))
+    target_id = ma.fields.String(validate=validate.Length(max=64))
+    actor_id = ma.fields.Integer(validate=validate.Range(min=1))
+    since = ma.fields.AwareDateTime(data_key="from")
+    until = ma.fields.AwareDateTime(data_key="to")
+
+
+class AuditEventOut(ma.Schema):
+    id = ma.fields.Integer()
+    at = ma.fields.AwareDateTime()
+    actor_id = ma.fields.Integer(allow_none=True)
+    action = ma.fields.String()
+    target_type = ma.fields.String()
+    target_id = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    details = ma.fields.Dict()
+    request_id = ma.fields.String(allow_none=True)
+
+
+AuditPage = page_schema(AuditEventOut, "AuditEventPage")
