@@ -20,4 +20,5 @@ FEATURES = [
     "reporter.patrols",
     "reporter.rewards",
     "reporter.metrics",
+    "reporter.stats",
 ]

@@ -1,0 +1,109 @@
+"""The bulletin as a workbook (one sheet per table, Chinese headers, number formats) or as CSV (one table)."""
+import csv
+import io
+from datetime import date
+
+from openpyxl import Workbook
+
+from reporter.cases.models import SOURCES
+
+PERCENT, YUAN, DECIMAL = "0.0%", "#,##0.00", "0.0"
+SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
+                "superior": "上级交办"}
+
+# (header, field, format): `pct` fields are shown as fractions with a percent format, `fen` fields as yuan.
+AREA_COLUMNS = [
+    ("受理总数", "received", None), *((f"来源：{SOURCE_NAMES[s]}", f"source:{s}", None) for s in SOURCES),
+    ("立案", "accepted", None), ("不予受理", "rejected", None), ("结案", "closed", None),
+    ("按期结案", "closed_on_time", None), ("按期结案率", "on_time_pct", PERCENT), ("月末超期未结", "overdue_open", None),
+    ("平均办结工作日", "avg_working_days_to_close", DECIMAL), ("退回", "returns", None), ("返工", "reworks", None),
+    ("重新办理", "reopenings", None), ("督办案件", "supervised", None), ("督办未结", "supervised_open", None),
+    ("督办已结", "supervised_closed", None), ("督办超期", "supervised_overdue", None),
+    ("满意度均分", "satisfaction_mean", "0.00"), ("评价数", "satisfaction_count", None),
+    ("批准奖励笔数", "rewards_approved", None), ("批准奖励金额（元）", "rewards_approved_fen", YUAN),
+    ("发放奖励笔数", "rewards_paid", None), ("发放奖励金额（元）", "rewards_paid_fen", YUAN),
+]
+TABLES = {
+    "counties": ("区县", [("区县代码", "adcode", None), ("区县", "name", None), *AREA_COLUMNS]),
+    "units": ("单位", [("单位代码", "code", None), ("单位", "name", None), *AREA_COLUMNS]),
+    "inspectors": ("网格员", [
+        ("编号", "inspector_id", None), ("姓名", "name", None), ("有效巡查天数", "valid_days", None),
+        ("目标天数", "target_days", None), ("达标", "met_target", None), ("巡查次数", "patrols", None),
+        ("里程（公里）", "km", "0.00"), ("网格内时长（小时）", "in_grid_hours", "0.00"),
+        ("网格覆盖率", "coverage_pct", PERCENT), ("发现问题", "problems_found", None),
+        ("问题属实", "problems_confirmed", None), ("异常标记", "flags_raised", None)]),
+    "supervised_cases": ("督办案件", [
+        ("案件编号", "case_id", None), ("区县代码", "county_adcode", None), ("办理单位", "unit", None),
+        ("督办级别", "level", None), ("督办期限", "due", "yyyy-mm-dd"), ("月末状态", "state", None),
+        ("超期", "overdue", None)]),
+    "ranking_counties": ("区县排名", [("排名", "rank", None), ("区县", "name", None),
+                                   ("按期结案率", "on_time_pct", PERCENT), ("结案", "closed", None),
+                                   ("样本不足", "small_sample", None)]),
+    "ranking_units": ("单位排名", [("排名", "rank", None), ("单位", "name", None),
+                                ("按期结案率", "on_time_pct", PERCENT), ("结案", "closed", None),
+                                ("样本不足", "small_sample", None)]),
+    "ranking_inspectors": ("网格员排名", [("排名", "rank", None), ("姓名", "name", None),
+                                     ("有效巡查天数", "valid_days", None)]),
+}
+
+
+def _rows(report: dict, table: str) -> list[dict]:
+    if table.startswith("ranking_"):
+        return report["rankings"][table.removeprefix("ranking_")]
+    return report[table]
+
+
+def _value(row: dict, field: str, fmt: str | None):
+    """A cell's value: sources from the breakdown, percents as fractions, fen as yuan, yes/no in Chinese."""
+    value = row.get("received_by_source", {}).get(field[7:], 0) if field.startswith("source:") else row.get(field)
+    if value is None:
+        return None
+    if fmt == PERCENT:
+        return round(value / 100, 4)
+    if fmt == YUAN:
+        return value / 100
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def workbook_bytes(report: dict) -> bytes:
+    """The bulletin as an XLSX workbook: a cover sheet, then one sheet per table."""
+    book = Workbook()
+    cover = book.active
+    cover.title = "说明"
+    cover.append(["月份", report["month"]])
+    cover.append(["数据截至（北京时间）", f"{report['month']} 月末 24:00"])
+    cover.append(["排名最少结案数", report["min_sample"]])
+    cover.append(["区县", report.get("county") or "全市"])
+    for table, (title, columns) in TABLES.items():
+        sheet = book.create_sheet(title)
+        sheet.append([header for header, _, _ in columns])
+        for row in _rows(report, table):
+            sheet.append([_value(row, field, fmt) for _, field, fmt in columns])
+            for cell, (_, _, fmt) in zip(sheet[sheet.max_row], columns, strict=True):
+                if fmt:
+                    cell.number_format = fmt
+        sheet.freeze_panes = "A2"
+        for letter_cells in sheet.iter_cols(min_row=1, max_row=1):
+            sheet.column_dimensions[letter_cells[0].column_letter].width = max(10, 2 * len(letter_cells[0].value))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_text(report: dict, table: str) -> str:
+    """One table of the bulletin as CSV with Chinese headers (UTF-8 with BOM, as spreadsheet programs expect)."""
+    _, columns = TABLES[table]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for header, _, _ in columns])
+    for row in _rows(report, table):
+        cells = []
+        for _, field, fmt in columns:
+            value = _value(row, field, None if fmt in (PERCENT, YUAN) else fmt)
+            if fmt == YUAN and value is not None:
+                value = f"{value / 100:.2f}"
+            cells.append(value.isoformat() if isinstance(value, date) else value)
+        writer.writerow(cells)
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,150 @@
+"""A case's history replayed up to an instant: its state, handling unit, stage deadlines and what happened in a month.
+
+The replay reads the stage clocks from the workflow table itself (the `start_<stage>` / `end_<stage>` effects of
+each transition), so the bulletin judges deadlines exactly as the case workflow did when the events happened.
+"""
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from reporter.cases import workflow
+from reporter.cases.effects import DEFAULT_DEADLINE_DAYS
+from reporter.common.timeutil import cst_date
+from reporter.workdays.services import add_working_days, is_working_day, working_days_between
+
+
+class Calendar:
+    """Working days over a span of dates, each day asked of the workdays feature once; outside the span it asks again."""
+
+    def __init__(self, first: date, last: date):
+        self.first, self.last = first, last
+        self.days = [first + timedelta(days=i) for i in range((last - first).days + 1)
+                     if is_working_day(first + timedelta(days=i))]
+
+    def add(self, start: date, n: int) -> date:
+        """The n-th working day after `start` (as `add_working_days`)."""
+        if n <= 0:
+            return start
+        i = bisect.bisect_right(self.days, start) + n - 1
+        if start >= self.first and i < len(self.days):
+            return self.days[i]
+        return add_working_days(start, n)
+
+    def between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (as `working_days_between`)."""
+        if end <= start:
+            return 0
+        if start >= self.first and end <= self.last:
+            return bisect.bisect_right(self.days, end) - bisect.bisect_right(self.days, start)
+        return working_days_between(start, end)
+
+
+@cache
+def _clock(from_state: str | None, action: str, to_state: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stages an event started and ended, read from the workflow table's effects."""
+    rows = [t for t in workflow.transitions_for(from_state or "", action)
+            if (from_state if t.to is workflow.SAME else t.to) == to_state]
+    names = [effect.__name__ for row in rows[:1] for effect in row.effects]
+    return (tuple(n.removeprefix("start_") for n in names if n.startswith("start_")),
+            tuple(n.removeprefix("end_") for n in names if n.startswith("end_")))
+
+
+@dataclass
+class CaseFacts:
+    """One case as of the month's end, with what happened to it during the month."""
+
+    id: int
+    county: str | None
+    source: str
+    category: str
+    unit_id: int | None  # the unit handling it at the month's end (the routed unit until first dispatched)
+    state: str | None = None  # at the month's end
+    open_at_start: bool = False
+    received: bool = False
+    accepted: bool = False
+    rejected: bool = False
+    closed: bool = False  # closed during the month (its last closing counts)
+    closed_on_time: bool = False
+    days_to_close: int | None = None
+    overdue: bool = False  # open at the month's end with the current stage's deadline missed
+    reworks: int = 0
+    reopenings: int = 0
+    returned_by: list = field(default_factory=list)  # units that returned it during the month
+    supervision_level: str | None = None
+    supervision_due: date | None = None
+    finding: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Open at the month's end."""
+        return self.state in workflow.OPEN_STATES
+
+    @property
+    def active(self) -> bool:
+        """Open at some time during the month."""
+        return self.open_at_start or self.received or self.is_open or self.closed or self.rejected
+
+
+def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar: Calendar) -> CaseFacts:
+    """Walk one case's events (seq order, all before `end`) and return its facts for the month [start, end)."""
+    facts = CaseFacts(id=case["id"], county=case["county"], source=case["source"], category=case["category"],
+                      unit_id=case["routed_unit_id"])
+    days = {**DEFAULT_DEADLINE_DAYS, **{k: int(v) for k, v in (case["deadline_days"] or {}).items() if v}}
+    due: dict[str, date | None] = {}
+    met: dict[str, bool] = {}
+    opened_on = cst_date(case["created_at"])
+    for ev in events:
+        at, action, data = ev["at"], ev["action"], ev["data"] or {}
+        in_month = at >= start
+        if not in_month:
+            facts.open_at_start = ev["to_state"] in workflow.OPEN_STATES
+        today = cst_date(at)
+        starts, ends = _clock(ev["from_state"], action, ev["to_state"])
+        for stage in ends:
+            met[stage] = due.get(stage) is None or today <= due[stage]
+        for stage in starts:
+            due[stage] = calendar.add(today, days[stage])
+        if action == "open":
+            due["accept"] = calendar.add(today, days["accept"])
+            facts.received = in_month
+            facts.accepted = in_month and ev["to_state"] == "accepted"
+        elif action == "dispatch":
+            facts.unit_id = data.get("unit_id", facts.unit_id)
+        elif action == "decide_extension" and data.get("approve"):
+            due["handle"] = calendar.add(due.get("handle") or today, int(data.get("days") or 0))
+        elif action == "submit_result":
+            facts.finding = data.get("finding")
+        elif action == "supervise":
+            facts.supervision_level = data.get("level")
+            facts.supervision_due = date.fromisoformat(data["due"]) if data.get("due") else None
+        elif action == "reopen":
+            met, due["verify"] = {}, None  # a new round: verification starts over
+        if in_month:
+            _count(facts, ev, data, met, today, opened_on, calendar)
+        facts.state = ev["to_state"]
+    stage = workflow.STAGE_OF_STATE.get(facts.state)
+    following = cst_date(end)
+    facts.overdue = stage is not None and due.get(stage) is not None and due[stage] < following
+    return facts
+
+
+def _count(facts: CaseFacts, ev: dict, data: dict, met: dict, today: date, opened_on: date,
+           calendar: Calendar) -> None:
+    """What an event of the month adds to the case's month figures."""
+    action = ev["action"]
+    if action == "accept":
+        facts.accepted = True
+    elif action == "reject":
+        facts.rejected = True
+    elif action == "return":
+        facts.returned_by.append(data.get("unit_id"))
+    elif action == "verify" and ev["to_state"] == "in_progress":
+        facts.reworks += 1
+    elif action == "reopen":
+        facts.reopenings += 1
+        facts.closed = False
+    elif action == "close":
+        facts.closed = True
+        facts.closed_on_time = all(met.values())
+        facts.days_to_close = calendar.between(opened_on, today)
