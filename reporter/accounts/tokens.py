@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from flask import current_app, g
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, decode_token
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from reporter.accounts.models import AuthSession, RefreshToken, User
 from reporter.errors import error_response
@@ -25,16 +27,24 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload) -> bool:
+        # One query per request: the session's revocation and its user (with roles and unit) together.
         sid = payload.get("sid")
         if not sid:
             return True
-        session = db.session.get(AuthSession, sid)
-        return session is None or session.revoked_at is not None
+        row = db.session.execute(
+            select(User, AuthSession.revoked_at).join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.id == sid, User.id == int(payload["sub"]))
+            .options(joinedload(User.role_rows))
+        ).unique().first()
+        if row is None or row.revoked_at is not None:
+            return True
+        g.token_user = row.User
+        return False
 
     @jwt.user_lookup_loader
     def _lookup(_header, payload):
-        user = db.session.get(User, int(payload["sub"]))
-        if user is None or not user.is_active:
+        user = g.pop("token_user", None)
+        if user is None or user.id != int(payload["sub"]) or not user.is_active:
             return None
         g.user_id = user.id
         return user
