@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 import marshmallow as ma
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from reporter.accounts.models import User, UserRole
@@ -23,7 +23,7 @@ from reporter.routing.services import route
 
 __all__ = ["open_case", "perform", "visible_cases_query", "public_timeline", "subscribe", "register_detail_section",
            "find_nearby_open_case", "get_case", "list_cases", "case_events", "detail_sections", "sweep_overdue",
-           "verification_tasks", "enter_case"]
+           "verification_tasks", "enter_case", "overdue_counts"]
 
 STAFF_SOURCES = ("video", "undercover", "superior")  # entered by staff with POST /cases
 OPENING_ROLE = {"citizen_report": "resident", "patrol": "inspector"}
@@ -274,6 +274,18 @@ def sweep_overdue(at: datetime | None = None) -> list[int]:
         except StaleDataError:  # someone acted on it meanwhile; the next sweep looks again
             db.session.rollback()
     return raised
+
+
+def overdue_counts(at: datetime | None = None) -> dict[str, int]:
+    """Open cases past their current deadline, by stage (one indexed count; the metrics gauge)."""
+    today = cst_date(at or utcnow())
+    rows = db.session.execute(select(Case.state, func.count()).where(Case.due_on < today,
+                                                                     Case.state.in_(tuple(workflow.STAGE_OF_STATE)))
+                              .group_by(Case.state))
+    counts = dict.fromkeys(sorted(set(workflow.STAGE_OF_STATE.values())), 0)
+    for state, count in rows:
+        counts[workflow.STAGE_OF_STATE[state]] += count
+    return counts
 
 
 def actions_for(case: Case, actor: User) -> list[str]:
