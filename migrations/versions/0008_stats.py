@@ -6,8 +6,8 @@ Create Date: 2026-11-28 17:20:00
 
 The typical cases published for exposure, and the index the bulletin sums reward ledger entries by.
 """
-from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
 
 import reporter.common.db  # noqa: F401
 

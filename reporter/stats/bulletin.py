@@ -194,7 +194,8 @@ def supervised_cases(month: Month, facts: dict[int, CaseFacts]) -> list[dict]:
         if f.supervision_level and f.active:
             rows.append({"case_id": f.id, "county_adcode": f.county, "unit": names.get(f.unit_id),
                          "level": f.supervision_level, "due": f.supervision_due, "state": f.state,
-                         "overdue": f.is_open and f.supervision_due is not None and f.supervision_due < month.following})
+                         "overdue": f.is_open and f.supervision_due is not None
+                         and f.supervision_due < month.following})
     return rows
 
 

@@ -15,7 +15,8 @@ SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "vid
 AREA_COLUMNS = [
     ("受理总数", "received", None), *((f"来源：{SOURCE_NAMES[s]}", f"source:{s}", None) for s in SOURCES),
     ("立案", "accepted", None), ("不予受理", "rejected", None), ("结案", "closed", None),
-    ("按期结案", "closed_on_time", None), ("按期结案率", "on_time_pct", PERCENT), ("月末超期未结", "overdue_open", None),
+    ("按期结案", "closed_on_time", None), ("按期结案率", "on_time_pct", PERCENT),
+    ("月末超期未结", "overdue_open", None),
     ("平均办结工作日", "avg_working_days_to_close", DECIMAL), ("退回", "returns", None), ("返工", "reworks", None),
     ("重新办理", "reopenings", None), ("督办案件", "supervised", None), ("督办未结", "supervised_open", None),
     ("督办已结", "supervised_closed", None), ("督办超期", "supervised_overdue", None),

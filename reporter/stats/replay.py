@@ -15,7 +15,7 @@ from reporter.workdays.services import add_working_days, is_working_day, working
 
 
 class Calendar:
-    """Working days over a span of dates, each day asked of the workdays feature once; outside the span it asks again."""
+    """Working days over a span of dates, each asked of the workdays feature once (outside it, asked again)."""
 
     def __init__(self, first: date, last: date):
         self.first, self.last = first, last

@@ -1,0 +1,117 @@
+"""The October 2026 bulletin of a month built by hand gives exactly the known figures, again after later events,
+and the same numbers in the workbook, the CSV, the API and the command line."""
+import io
+
+from openpyxl import load_workbook
+
+from reporter.stats.bulletin import bulletin
+from tests.cases.conftest import RESULT_FALSE
+from tests.conftest import app_ctx
+from tests.stats.conftest import cst
+
+NINGSHAN_COUNTY = "610923"
+EXPECTED = {  # 宁陕 in October 2026: cases A–E of the `october` fixture
+    "received": 4, "received_by_source": {"video": 4}, "received_by_category": {"illegal_logging": 4},
+    "accepted": 3, "rejected": 1, "closed": 2, "closed_on_time": 1, "on_time_pct": 50.0, "overdue_open": 1,
+    "avg_working_days_to_close": 8.5, "returns": 1, "reworks": 1, "reopenings": 1, "supervised": 1,
+    "supervised_open": 1, "supervised_closed": 0, "supervised_overdue": 1, "satisfaction_mean": 5.0,
+    "satisfaction_count": 1, "rewards_approved": 1, "rewards_approved_fen": 50_000, "rewards_approved_yuan": "500.00",
+    "rewards_paid": 1, "rewards_paid_fen": 50_000, "rewards_paid_yuan": "500.00",
+}
+
+
+def _compute(app, month="2026-10"):
+    with app_ctx(app):
+        return bulletin(month)
+
+
+def _county(report, adcode=NINGSHAN_COUNTY):
+    return next(row for row in report["counties"] if row["adcode"] == adcode)
+
+
+def _unit(report, code="610923.forestry"):
+    return next(row for row in report["units"] if row["code"] == code)
+
+
+def test_october_figures_are_exactly_the_known_answers(app, october):
+    report = _compute(app)
+    county = _county(report)
+    assert {k: county[k] for k in EXPECTED} == EXPECTED
+    unit = _unit(report)  # every case was routed to and handled by 宁陕 林业局
+    assert {k: unit[k] for k in EXPECTED} == EXPECTED
+    others = [row for row in report["counties"] if row["adcode"] != NINGSHAN_COUNTY]
+    assert len(others) == 9 and all(row["received"] == 0 and row["on_time_pct"] is None for row in others)
+    assert report["supervised_cases"] == [{"case_id": october["d"], "county_adcode": NINGSHAN_COUNTY,
+                                           "unit": _unit(report)["name"], "level": "city",
+                                           "due": cst(10, 30).date(), "state": "dispatched", "overdue": True}]
+    # September saw case A opened and accepted, nothing else.
+    september = _county(_compute(app, "2026-09"))
+    assert (september["received"], september["accepted"], september["closed"]) == (1, 1, 0)
+
+
+def test_recomputing_october_after_later_events_changes_nothing(app, october, build):
+    before = _compute(app)
+    # November: D is signed, C closed again, B reopened and closed, the duplicate reporter rates A.
+    build.act(october["d"], "officer", "sign", None)
+    for who, action, payload in [("officer", "submit_result", RESULT_FALSE), ("city_sup", "verify", {"result": "pass"}),
+                                 ("city_sup", "close", {})]:
+        build.act(october["c"], who, action, None, **payload)
+    build.act(october["b"], "city_sup", "reopen", None, reason="群众再次投诉")
+    build.rate(october["resident2"], october["report_a2"], 1)
+    after = _compute(app)
+    assert after == before
+    assert _county(_compute(app, "2026-11"))["reopenings"] == 1  # the later events land in November
+
+
+def test_workbook_and_csv_hold_the_same_numbers(app, client, users, october):
+    report = _compute(app)
+    sup = users.headers(users.make("supervisor", unit_code="city.qinling_office"))
+    resp = client.get("/api/v1/stats/monthly.xlsx?month=2026-10", headers=sup)
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(resp.data))
+    assert {"区县", "单位", "网格员", "督办案件", "区县排名", "单位排名", "网格员排名"} <= set(book.sheetnames)
+    sheet = book["区县"]
+    headers = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == NINGSHAN_COUNTY)
+    cells = dict(zip(headers, row, strict=True))
+    county = _county(report)
+    assert cells["受理总数"].value == county["received"] == 4
+    assert cells["来源：视频监管"].value == 4
+    assert cells["按期结案率"].value == 0.5 and cells["按期结案率"].number_format == "0.0%"
+    assert cells["发放奖励金额（元）"].value == 500.0 and cells["发放奖励金额（元）"].number_format == "#,##0.00"
+    assert cells["平均办结工作日"].value == 8.5 and cells["满意度均分"].value == 5.0
+    same = client.get("/api/v1/stats/monthly?month=2026-10&format=xlsx", headers=sup)
+    assert load_workbook(io.BytesIO(same.data))["区县"]["A2"].value == sheet["A2"].value
+    csv = client.get("/api/v1/stats/monthly?month=2026-10&format=csv&table=units", headers=sup)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("单位代码,单位,受理总数")
+    forestry = next(line.split(",") for line in lines[1:] if line.startswith("610923.forestry"))
+    header = lines[0].split(",")
+    assert forestry[header.index("按期结案率")] == "50.0" and forestry[header.index("发放奖励金额（元）")] == "500.00"
+
+
+def test_api_json_scope_and_roles(app, client, users, october):
+    city = users.headers(users.make("supervisor", unit_code="city.qinling_office"))
+    body = client.get("/api/v1/stats/monthly?month=2026-10", headers=city).get_json()
+    assert _county(body)["closed"] == 2 and len(body["counties"]) == 10 and body["as_of"].startswith("2026-11-01")
+    county_sup = users.headers(users.make("supervisor", unit_code="610902.qinling_office"))
+    own = client.get("/api/v1/stats/monthly?month=2026-10&county=610923", headers=county_sup).get_json()
+    assert [row["adcode"] for row in own["counties"]] == ["610902"] and own["county"] == "610902"
+    auditor = users.headers(users.make("auditor"))
+    assert client.get("/api/v1/stats/monthly?month=2026-10&county=610923", headers=auditor).get_json()[
+        "counties"][0]["received"] == 4
+    officer = users.headers(users.make("officer", unit_code="610923.forestry"))
+    assert client.get("/api/v1/stats/monthly?month=2026-10", headers=officer).status_code == 403
+    assert client.get("/api/v1/stats/monthly?month=2026-10").status_code == 401
+    bad = client.get("/api/v1/stats/monthly?month=2026-13", headers=city)
+    assert bad.status_code == 422 and bad.get_json()["error"] == "validation_failed"
+
+
+def test_command_writes_the_workbook(app, october, tmp_path):
+    out = tmp_path / "bulletin.xlsx"
+    result = app.test_cli_runner().invoke(args=["stats", "bulletin", "--month", "2026-10", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["单位"]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "610923.forestry")
+    assert row[2] == 4  # 受理总数
