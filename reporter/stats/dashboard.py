@@ -116,7 +116,8 @@ def compute(county: str | None = None, now: datetime | None = None) -> dict:
                    .group_by(Case.state, bucket), Case.county_adcode)
     for state, label, count in db.session.execute(opened):
         by_state[state][label] += count
-    overdue = scope(select(Unit.code, Unit.name, func.count()).join(Unit, Unit.id == Case.current_unit_id)
+    overdue = scope(select(Unit.code, Unit.name, func.count()).select_from(Case)
+                    .join(Unit, Unit.id == Case.current_unit_id)
                     .where(Case.state.in_(OPEN_STATES), Case.due_on < today).group_by(Unit.code, Unit.name)
                     .order_by(func.count().desc(), Unit.code), Case.county_adcode)
     patrols = select(Patrol.finished, func.count(), func.count(func.distinct(Patrol.inspector_id))).where(

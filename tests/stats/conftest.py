@@ -102,7 +102,7 @@ def october(world, build):  # noqa: F811
     a = build.report(ids["resident"], cst(9, 29), contact={"name": "王秦岭", "phone": "13912345678"})
     ids["report_a"], ids["a"], ids["tracking_a"] = a["id"], a["case_id"], a["tracking_code"]
     # A: opened 29 Sep; the sign deadline (1 working day after 30 Sep) is 8 Oct because of National Day: on time.
-    evidence = world.upload("officer")
+    evidence = ids["evidence"] = world.upload("officer")
     build.run(ids["a"], [(cst(9, 30), "city_sup", "accept", {}), (cst(9, 30), "city_sup", "dispatch", {}),
                          (cst(10, 8), "officer", "sign", {})])
     second = build.report(ids["resident2"], cst(10, 9), contact={"name": "李汉江", "phone": "13787654321"})
