@@ -67,7 +67,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REPORTER_ENV": reporter_env,
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: database errors (and their logged tracebacks) never carry the values, e.g. an openid.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "UPLOAD_ROOT": env.get("UPLOAD_ROOT", str(PROJECT_ROOT / "uploads")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "WECHAT_APPID": env.get("WECHAT_APPID", ""),
@@ -124,7 +125,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             cfg[key] = generated[key]
     uri = cfg["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}, "hide_parameters": True}
+    elif uri.startswith("postgresql"):
+        # A database host that takes the connection and never answers must not hold a worker until gunicorn's timeout.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {
+            "connect_timeout": int(env.get("DATABASE_CONNECT_TIMEOUT_S", "5"))}}
     return cfg
 
 
