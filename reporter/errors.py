@@ -164,5 +164,33 @@ def register_errorhandlers(app: Flask) -> None:
         from reporter.extensions import db
 
         db.session.rollback()
+        if database_unavailable(exc):
+            cause = getattr(exc, "orig", None) or exc
+            log.warning("database unavailable (request %s): %s", g.get("request_id"), type(cause).__name__)
+            return error_response(503, "database_unavailable", "The database does not answer; try again shortly",
+                                  headers={"Retry-After": "5"})
         log.exception("unhandled error (request %s)", g.get("request_id"))
         return error_response(500, "internal_error", "Internal server error")
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Whether an error means the database cannot be reached or is shutting down (retrying later may work)."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    import psycopg
+
+    orig = exc.orig
+    if not isinstance(orig, psycopg.Error):
+        return False
+    # no SQLSTATE: the connection itself failed (refused, timed out, closed); 08 connection, 53 resources, 57 shutdown
+    state = orig.sqlstate
+    if state is None:
+        return isinstance(orig, psycopg.OperationalError)
+    return state[:2] in {"08", "53", "57"}
