@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import JSON, case, func, or_, select, type_coerce
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
@@ -23,6 +23,7 @@ from reporter.patrols.services import monthly_figures
 from reporter.reports.models import ReportFeedback
 from reporter.rewards.models import LedgerEntry, Reward
 from reporter.rewards.money import yuan
+from reporter.stats import replay as replay_module
 from reporter.stats.ranking import rank
 from reporter.stats.replay import Calendar, CaseFacts, replay
 
@@ -86,12 +87,13 @@ def case_facts(month: Month, county: str | None = None) -> dict[int, CaseFacts]:
     if not cases:
         return {}
     events = defaultdict(list)
+    needs_data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), CaseEvent.data), else_=None)
     rows = db.session.execute(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at, CaseEvent.from_state, CaseEvent.to_state,
-               CaseEvent.data).where(CaseEvent.case_id.in_(ids), CaseEvent.at < month.end)
-        .order_by(CaseEvent.case_id, CaseEvent.seq)).mappings()
+               type_coerce(needs_data, JSON)).where(CaseEvent.case_id.in_(ids), CaseEvent.at < month.end)
+        .order_by(CaseEvent.case_id, CaseEvent.seq))
     for row in rows:
-        events[row["case_id"]].append(row)
+        events[row[0]].append(row[1:])
     earliest = min(cst_date(c["created_at"]) for c in cases)
     calendar = Calendar(earliest, month.following + timedelta(days=400))
     return {c["id"]: replay(c, events[c["id"]], start=month.start, end=month.end, calendar=calendar)

@@ -86,8 +86,19 @@ class CaseFacts:
         return self.open_at_start or self.received or self.is_open or self.closed or self.rejected
 
 
+DATA_ACTIONS = ("dispatch", "decide_extension", "submit_result", "supervise", "return")  # whose data the replay reads
+_CST_OFFSET = timedelta(hours=8)  # China Standard Time has had no daylight saving since 1991
+
+
+def _cst_day(at: datetime) -> date:
+    """The CST date of a UTC instant (as `cst_date`, without a time-zone conversion per event)."""
+    return (at + _CST_OFFSET).date()
+
+
 def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar: Calendar) -> CaseFacts:
-    """Walk one case's events (seq order, all before `end`) and return its facts for the month [start, end)."""
+    """Walk one case's events (seq order, all before `end`) and return its facts for the month [start, end).
+
+    Each event is `(action, at (UTC), from_state, to_state, data)`; data only for DATA_ACTIONS."""
     facts = CaseFacts(id=case["id"], county=case["county"], source=case["source"], category=case["category"],
                       unit_id=case["routed_unit_id"])
     days = {**DEFAULT_DEADLINE_DAYS, **{k: int(v) for k, v in (case["deadline_days"] or {}).items() if v}}
@@ -95,12 +106,13 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
     met: dict[str, bool] = {}
     opened_on = cst_date(case["created_at"])
     for ev in events:
-        at, action, data = ev["at"], ev["action"], ev["data"] or {}
+        action, at, from_state, to_state, data = ev
+        data = data or {}
         in_month = at >= start
         if not in_month:
-            facts.open_at_start = ev["to_state"] in workflow.OPEN_STATES
-        today = cst_date(at)
-        starts, ends = _clock(ev["from_state"], action, ev["to_state"])
+            facts.open_at_start = to_state in workflow.OPEN_STATES
+        today = _cst_day(at)
+        starts, ends = _clock(from_state, action, to_state)
         for stage in ends:
             met[stage] = due.get(stage) is None or today <= due[stage]
         for stage in starts:
@@ -108,7 +120,7 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
         if action == "open":
             due["accept"] = calendar.add(today, days["accept"])
             facts.received = in_month
-            facts.accepted = in_month and ev["to_state"] == "accepted"
+            facts.accepted = in_month and to_state == "accepted"
         elif action == "dispatch":
             facts.unit_id = data.get("unit_id", facts.unit_id)
         elif action == "decide_extension" and data.get("approve"):
@@ -121,25 +133,24 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
         elif action == "reopen":
             met, due["verify"] = {}, None  # a new round: verification starts over
         if in_month:
-            _count(facts, ev, data, met, today, opened_on, calendar)
-        facts.state = ev["to_state"]
+            _count(facts, action, to_state, data, met, today, opened_on, calendar)
+        facts.state = to_state
     stage = workflow.STAGE_OF_STATE.get(facts.state)
     following = cst_date(end)
     facts.overdue = stage is not None and due.get(stage) is not None and due[stage] < following
     return facts
 
 
-def _count(facts: CaseFacts, ev: dict, data: dict, met: dict, today: date, opened_on: date,
+def _count(facts: CaseFacts, action: str, to_state: str, data: dict, met: dict, today: date, opened_on: date,
            calendar: Calendar) -> None:
     """What an event of the month adds to the case's month figures."""
-    action = ev["action"]
     if action == "accept":
         facts.accepted = True
     elif action == "reject":
         facts.rejected = True
     elif action == "return":
         facts.returned_by.append(data.get("unit_id"))
-    elif action == "verify" and ev["to_state"] == "in_progress":
+    elif action == "verify" and to_state == "in_progress":
         facts.reworks += 1
     elif action == "reopen":
         facts.reopenings += 1
