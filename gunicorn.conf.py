@@ -9,7 +9,7 @@ worker_class = "sync"
 # Requests that wait on WeChat time out after 5 s; uploads over slow mobile links need more than the default 30 s.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+keepalive = 5  # ignored by sync workers (one request per connection); nginx keeps its own upstream pool
 # Recycle workers now and then so slow leaks never accumulate; jitter keeps them from restarting together.
 max_requests = 2000
 max_requests_jitter = 200
