@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import JSON, case, func, or_, select, type_coerce
+from sqlalchemy import JSON, case, func, select, type_coerce
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
@@ -61,43 +61,64 @@ def min_sample() -> int:
 
 # ---- loading ------------------------------------------------------------------------------------------------------
 
-def _relevant_ids(month: Month, county: str | None):
-    """Cases that can have a figure in the month: open now, touched since the month began, rated or rewarded in it.
-
-    A case closed or rejected now whose every event is older than the month was closed before it began: it has none.
-    """
+def _touched(month: Month):
+    """Cases with an event since the month began, or rated or rewarded during it: these are replayed."""
     touched = select(CaseEvent.case_id).where(CaseEvent.at >= month.start)
     rated = select(ReportFeedback.case_id).where(ReportFeedback.created_at >= month.start,
                                                  ReportFeedback.created_at < month.end)
     rewarded = (select(Reward.case_id).join(LedgerEntry, LedgerEntry.reward_id == Reward.id)
                 .where(LedgerEntry.kind.in_(("approved", "paid")), LedgerEntry.at >= month.start,
                        LedgerEntry.at < month.end))
-    stmt = select(Case.id).where(Case.created_at < month.end, or_(
-        Case.state.in_(workflow.OPEN_STATES), Case.id.in_(touched), Case.id.in_(rated), Case.id.in_(rewarded)))
-    return stmt.where(Case.county_adcode == county) if county else stmt
+    return touched.union(rated, rewarded)
+
+
+def _idle_open(month: Month, county: str | None) -> dict[int, CaseFacts]:
+    """Cases open now without any event since the month began: open all month, exactly as they are now.
+
+    Only an action changes a case's state, unit, deadlines or flags, and every action appends an event; with none
+    since the month began, the case's columns are what they were at its start and at its end.
+    """
+    stmt = select(Case.id, Case.county_adcode, Case.source, Case.category,
+                  func.coalesce(Case.current_unit_id, Case.routed_unit_id), Case.state, Case.due_on,
+                  Case.supervision_level, Case.supervision_due, Case.finding).where(
+        Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start,
+        Case.id.not_in(select(CaseEvent.case_id).where(CaseEvent.at >= month.start)))
+    if county:
+        stmt = stmt.where(Case.county_adcode == county)
+    return {row[0]: CaseFacts(id=row[0], county=row[1], source=row[2], category=row[3], unit_id=row[4],
+                              state=row[5], open_at_start=True, overdue=row[6] is not None and row[6] < month.following,
+                              supervision_level=row[7], supervision_due=row[8], finding=row[9])
+            for row in db.session.execute(stmt)}
 
 
 def case_facts(month: Month, county: str | None = None) -> dict[int, CaseFacts]:
-    """Every relevant case replayed from its events up to the month's end."""
-    ids = _relevant_ids(month, county).scalar_subquery()
+    """Every case with a figure in the month, as of its end: replayed from its events, or open and idle all month.
+
+    A case closed or rejected now with no event since the month began was closed before it: it has no figure.
+    """
+    facts = _idle_open(month, county)
+    ids = select(_touched(month).subquery().c[0])
+    scope = [Case.id.in_(ids), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     cases = db.session.execute(
         select(Case.id, Case.county_adcode.label("county"), Case.source, Case.category, Case.routed_unit_id,
-               Case.created_at, Case.routing["deadline_days"].label("deadline_days")).where(Case.id.in_(ids))
+               Case.created_at, Case.routing["deadline_days"].label("deadline_days")).where(*scope)
     ).mappings().all()
     if not cases:
-        return {}
+        return facts
     events = defaultdict(list)
     needs_data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), CaseEvent.data), else_=None)
     rows = db.session.execute(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at, CaseEvent.from_state, CaseEvent.to_state,
-               type_coerce(needs_data, JSON)).where(CaseEvent.case_id.in_(ids), CaseEvent.at < month.end)
+               type_coerce(needs_data, JSON)).join(Case, Case.id == CaseEvent.case_id)
+        .where(*scope, CaseEvent.at < month.end)
         .order_by(CaseEvent.case_id, CaseEvent.seq))
     for row in rows:
         events[row[0]].append(row[1:])
     earliest = min(cst_date(c["created_at"]) for c in cases)
     calendar = Calendar(earliest, month.following + timedelta(days=400))
-    return {c["id"]: replay(c, events[c["id"]], start=month.start, end=month.end, calendar=calendar)
-            for c in cases if events[c["id"]]}
+    facts.update({c["id"]: replay(c, events[c["id"]], start=month.start, end=month.end, calendar=calendar)
+                  for c in cases if events[c["id"]]})
+    return facts
 
 
 # ---- figures per county and unit ----------------------------------------------------------------------------------

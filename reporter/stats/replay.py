@@ -58,7 +58,7 @@ class CaseFacts:
     county: str | None
     source: str
     category: str
-    unit_id: int | None  # the unit handling it at the month's end (the routed unit until first dispatched)
+    unit_id: int | None  # the unit handling it at the month's end (else the routed unit)
     state: str | None = None  # at the month's end
     open_at_start: bool = False
     received: bool = False
@@ -123,6 +123,8 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
             facts.accepted = in_month and to_state == "accepted"
         elif action == "dispatch":
             facts.unit_id = data.get("unit_id", facts.unit_id)
+        elif action == "return":  # back at the intake desk: it counts for its routed unit again
+            facts.unit_id = case["routed_unit_id"]
         elif action == "decide_extension" and data.get("approve"):
             due["handle"] = calendar.add(due.get("handle") or today, int(data.get("days") or 0))
         elif action == "submit_result":

@@ -44,6 +44,11 @@ def test_october_figures_are_exactly_the_known_answers(app, october):
     assert report["supervised_cases"] == [{"case_id": october["d"], "county_adcode": NINGSHAN_COUNTY,
                                            "unit": _unit(report)["name"], "level": "city",
                                            "due": cst(10, 30).date(), "state": "dispatched", "overdue": True}]
+    # November so far: C and D untouched since October, open all month and past their deadlines (C's on 11 Nov).
+    november = _county(_compute(app, "2026-11"))
+    assert (november["received"], november["overdue_open"], november["supervised_open"],
+            november["supervised_overdue"]) == (0, 2, 1, 1)
+    assert _unit(_compute(app, "2026-11"))["overdue_open"] == 2
     # September saw case A opened and accepted, nothing else.
     september = _county(_compute(app, "2026-09"))
     assert (september["received"], september["accepted"], september["closed"]) == (1, 1, 0)
