@@ -10,10 +10,13 @@ class StrictSchema(ma.Schema):
         unknown = RAISE
 
 
+MAX_PAGE = 1_000_000  # keeps OFFSET within a 64-bit integer on every database
+
+
 class PageArgs(StrictSchema):
     """`?page=1&page_size=20` (max 100)."""
 
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
