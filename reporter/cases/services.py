@@ -164,7 +164,7 @@ def _search(q: str):
 
 def _unit_id(unit: str) -> int | None:
     """A unit filter given by id or by code."""
-    if unit.isdigit():
+    if unit.isdecimal() and unit.isascii():
         return int(unit)
     return db.session.execute(select(Unit.id).where(Unit.code == unit)).scalar()
 
