@@ -1,6 +1,19 @@
 """flask-smorest's Api with the project's error shape and error schema in the OpenAPI document."""
 import marshmallow as ma
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.routing import IntegerConverter
+
+MAX_DB_INTEGER = 2**31 - 1  # the largest id a database INTEGER column holds (PostgreSQL `integer`)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` path segments bounded by MAX_DB_INTEGER: a larger number matches no route (404) instead of
+    overflowing the database driver (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DB_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class ErrorSchema(ma.Schema):
@@ -17,6 +30,15 @@ class ReporterApi(Api):
     """Api whose HTTP errors use the project's shape."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app, *args, **kwargs):
+        """Bounded integer path segments (documented with their maximum); query strings as strict as their schemas."""
+        app.url_map.converters["int"] = IdConverter
+        super().init_app(app, *args, **kwargs)
+        self.register_converter(IdConverter, integerconverter2paramschema)
+        # webargs ignores unknown query parameters by default; let each schema's `unknown` decide (StrictSchema: 422)
+        parser = Blueprint.ARGUMENTS_PARSER
+        parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
 
     def handle_http_exception(self, error):
         from reporter.errors import http_exception_response
