@@ -7,14 +7,23 @@ from reporter.accounts.models import User
 from reporter.errors import Forbidden
 
 BEARER_DOC = {"security": [{"bearerAuth": []}]}
+# The error responses every signed-in operation may give (flask-smorest's responses in the one error shape).
+AUTH_ERRORS = ((401, "UNAUTHORIZED"), (403, "FORBIDDEN"))
 
 
-def _with_doc(func):
-    """Mark the view as needing a bearer token in the OpenAPI document."""
+def _with_doc(func, roles: tuple[str, ...]):
+    """Mark the view as needing a bearer token; document its roles (`x-roles`), 401 and 403 when roles are named."""
     apidoc = getattr(func, "_apidoc", {})
     manual = dict(apidoc.get("manual_doc", {}))
     manual.update(BEARER_DOC)
-    func._apidoc = {**apidoc, "manual_doc": manual}
+    if roles:
+        manual["x-roles"] = list(roles)
+    response = dict(apidoc.get("response", {}))
+    responses = {code: list(docs) for code, docs in response.get("responses", {}).items()}
+    for code, name in AUTH_ERRORS[:2 if roles else 1]:
+        responses.setdefault(code, [name])
+    response["responses"] = responses
+    func._apidoc = {**apidoc, "manual_doc": manual, "response": response}
     return func
 
 
@@ -29,7 +38,7 @@ def roles_required(*roles: str, fresh: bool = False, refresh: bool = False):
                 raise Forbidden("Your role does not allow this", error="forbidden")
             return view(*args, **kwargs)
 
-        return _with_doc(wrapper)
+        return _with_doc(wrapper, roles)
 
     return decorator
 
