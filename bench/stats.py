@@ -30,7 +30,7 @@ from reporter.geo.models import County, Grid  # noqa: E402
 from reporter.org.models import Unit  # noqa: E402
 from reporter.reference import load_all  # noqa: E402
 from reporter.routing.models import Category  # noqa: E402
-from reporter.stats.bulletin import bulletin, case_counts_baseline  # noqa: E402
+from reporter.stats.bulletin import area_tables, bulletin, case_counts_baseline, case_facts, inspector_table, month_of  # noqa: E402,E501
 
 MONTH = "2026-10"
 PATH = [("open", None, "submitted"), ("accept", "submitted", "accepted"), ("dispatch", "accepted", "dispatched"),
@@ -158,12 +158,17 @@ def main() -> None:
         prepare(app, opts.cases, opts.inspectors)
         baseline, counts = timed(app, lambda: case_counts_baseline(MONTH), max(10, opts.repeat * 5))
         full, report = timed(app, lambda: bulletin(MONTH), opts.repeat)
+        month = month_of(MONTH)
+        cases_only, _ = timed(app, lambda: area_tables(month, case_facts(month)), opts.repeat)
+        patrols_only, _ = timed(app, lambda: inspector_table(month, {}), opts.repeat)
         received = sum(row["received"] for row in report["counties"])
         assert received == sum(n for _, _, n in counts), "the bulletin and the aggregate disagree on cases received"
         print(f"month {MONTH}: {received:,} cases received, {sum(r['closed'] for r in report['counties']):,} closed, "
               f"{len(report['units'])} units, {len(report['inspectors']):,} inspectors")
         print(f"SQL aggregate (cases per county and state): median {baseline * 1000:8.1f} ms")
         print(f"monthly bulletin (every table, rankings):   median {full * 1000:8.1f} ms")
+        print(f"  of which: case tables {cases_only * 1000:.1f} ms ({cases_only / baseline:.1f}x the aggregate), "
+              f"inspector table (patrols.monthly_figures) {patrols_only * 1000:.1f} ms")
         print(f"ratio bulletin / aggregate: {full / baseline:.1f}x (target <= 20x)")
         with app.app_context():
             db.session.remove()

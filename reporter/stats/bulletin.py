@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import JSON, case, func, select, type_coerce
+from sqlalchemy import JSON, DateTime, case, func, select, type_coerce
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
@@ -107,8 +107,10 @@ def case_facts(month: Month, county: str | None = None) -> dict[int, CaseFacts]:
         return facts
     events = defaultdict(list)
     needs_data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), CaseEvent.data), else_=None)
+    # PostgreSQL hands back aware instants already: skip UTCDateTime's per-row conversion (the replay reads offsets).
+    at = CaseEvent.at if db.engine.dialect.name == "sqlite" else type_coerce(CaseEvent.at, DateTime(timezone=True))
     rows = db.session.execute(
-        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at, CaseEvent.from_state, CaseEvent.to_state,
+        select(CaseEvent.case_id, CaseEvent.action, at, CaseEvent.from_state, CaseEvent.to_state,
                type_coerce(needs_data, JSON)).join(Case, Case.id == CaseEvent.case_id)
         .where(*scope, CaseEvent.at < month.end)
         .order_by(CaseEvent.case_id, CaseEvent.seq))

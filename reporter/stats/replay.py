@@ -91,8 +91,8 @@ _CST_OFFSET = timedelta(hours=8)  # China Standard Time has had no daylight savi
 
 
 def _cst_day(at: datetime) -> date:
-    """The CST date of a UTC instant (as `cst_date`, without a time-zone conversion per event)."""
-    return (at + _CST_OFFSET).date()
+    """The CST date of an aware instant (as `cst_date`, without a zone look-up per event)."""
+    return (at + (_CST_OFFSET - at.utcoffset())).date()
 
 
 def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar: Calendar) -> CaseFacts:
