@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import JSON, DateTime, case, func, select, type_coerce
+from sqlalchemy import JSON, DateTime, String, case, cast, func, select, type_coerce
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
@@ -82,7 +82,7 @@ def _idle_open(month: Month, county: str | None) -> dict[int, CaseFacts]:
                   func.coalesce(Case.current_unit_id, Case.routed_unit_id), Case.state, Case.due_on,
                   Case.supervision_level, Case.supervision_due, Case.finding).where(
         Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start,
-        Case.id.not_in(select(CaseEvent.case_id).where(CaseEvent.at >= month.start)))
+        ~select(CaseEvent.id).where(CaseEvent.case_id == Case.id, CaseEvent.at >= month.start).exists())
     if county:
         stmt = stmt.where(Case.county_adcode == county)
     return {row[0]: CaseFacts(id=row[0], county=row[1], source=row[2], category=row[3], unit_id=row[4],
@@ -101,7 +101,7 @@ def case_facts(month: Month, county: str | None = None) -> dict[int, CaseFacts]:
     scope = [Case.id.in_(ids), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     cases = db.session.execute(
         select(Case.id, Case.county_adcode.label("county"), Case.source, Case.category, Case.routed_unit_id,
-               Case.created_at, Case.routing["deadline_days"].label("deadline_days")).where(*scope)
+               Case.created_at, cast(Case.routing["deadline_days"], String).label("deadline_days")).where(*scope)
     ).mappings().all()
     if not cases:
         return facts

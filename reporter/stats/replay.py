@@ -4,6 +4,7 @@ The replay reads the stage clocks from the workflow table itself (the `start_<st
 each transition), so the bulletin judges deadlines exactly as the case workflow did when the events happened.
 """
 import bisect
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -48,6 +49,13 @@ def _clock(from_state: str | None, action: str, to_state: str) -> tuple[tuple[st
     names = [effect.__name__ for row in rows[:1] for effect in row.effects]
     return (tuple(n.removeprefix("start_") for n in names if n.startswith("start_")),
             tuple(n.removeprefix("end_") for n in names if n.startswith("end_")))
+
+
+@cache
+def _deadline_days(text: str | None) -> dict[str, int]:
+    """Working days per stage from the routing snapshot's `deadline_days` (JSON text; the same few texts recur)."""
+    given = json.loads(text) if text else None
+    return {**DEFAULT_DEADLINE_DAYS, **{k: int(v) for k, v in (given or {}).items() if v}}
 
 
 @dataclass
@@ -101,7 +109,7 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
     Each event is `(action, at (UTC), from_state, to_state, data)`; data only for DATA_ACTIONS."""
     facts = CaseFacts(id=case["id"], county=case["county"], source=case["source"], category=case["category"],
                       unit_id=case["routed_unit_id"])
-    days = {**DEFAULT_DEADLINE_DAYS, **{k: int(v) for k, v in (case["deadline_days"] or {}).items() if v}}
+    days = _deadline_days(case["deadline_days"])
     due: dict[str, date | None] = {}
     met: dict[str, bool] = {}
     opened_on = cst_date(case["created_at"])
