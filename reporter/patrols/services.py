@@ -8,6 +8,7 @@ import shapely
 from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
@@ -317,7 +318,8 @@ def monthly_figures(month: str | date, inspector_ids: list[int] | None = None) -
     """Per inspector: each CST day's figures and whether it counts, valid days against the target, month totals."""
     first, following = _month_bounds(month)
     stmt = (select(Patrol).where(Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following)
-            .order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
+            .order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at)
+            .options(defer(Patrol.explanation), defer(Patrol.reasons)))  # month figures never read these
     if inspector_ids is not None:
         stmt = stmt.where(Patrol.inspector_id.in_(inspector_ids))
     by_inspector: dict[int, list[Patrol]] = {i: [] for i in inspector_ids or []}
