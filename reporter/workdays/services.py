@@ -5,6 +5,7 @@ Monday–Friday with a logged warning, never an error.
 """
 import logging
 from datetime import date, timedelta
+from functools import cache
 
 import chinese_calendar
 from sqlalchemy import delete, select
@@ -33,12 +34,14 @@ def _build_overrides() -> dict[int, dict[date, bool]]:
 _overrides = StampedCache((CALENDAR,), _build_overrides)
 
 
+@cache
+def _library_years() -> frozenset[int]:
+    """The years whose holidays the chinese-calendar release knows."""
+    return frozenset(day.year for day in chinese_calendar.holidays)
+
+
 def _library_knows(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(date(year, 1, 1))
-    except NotImplementedError:
-        return False
-    return True
+    return year in _library_years()
 
 
 def calendar_source(year: int) -> str:
@@ -53,14 +56,13 @@ def is_working_day(d: date) -> bool:
     loaded = _overrides.get().get(d.year)
     if loaded is not None:
         return loaded.get(d, d.weekday() < 5)
-    try:
+    if _library_knows(d.year):
         return chinese_calendar.is_workday(d)
-    except NotImplementedError:
-        if d.year not in _warned_years:
-            _warned_years.add(d.year)
-            log.warning("no holiday data for %s: counting Monday–Friday as working days; load the year "
-                        "with `flask workdays load-year`", d.year)
-        return d.weekday() < 5
+    if d.year not in _warned_years:
+        _warned_years.add(d.year)
+        log.warning("no holiday data for %s: counting Monday–Friday as working days; load the year "
+                    "with `flask workdays load-year`", d.year)
+    return d.weekday() < 5
 
 
 def add_working_days(start: date, n: int) -> date:
