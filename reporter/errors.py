@@ -107,8 +107,18 @@ def error_body(status: int, error: str | None = None, message: str | None = None
         "message": message or phrase,
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = _string_keys(errors)
     return body
+
+
+def _string_keys(errors):
+    """Field errors with every key a string: marshmallow keys list items by int and the schema by `_schema`,
+    and a JSON object (sorted on output) cannot mix the two."""
+    if isinstance(errors, dict):
+        return {str(key): _string_keys(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [_string_keys(value) for value in errors]
+    return errors
 
 
 def error_response(status: int, error: str | None = None, message: str | None = None, errors=None,

@@ -80,6 +80,15 @@ def test_unknown_fields_are_rejected(client):
     assert "admin" in body["errors"]["json"]
 
 
+def test_errors_of_list_items_and_of_the_whole_body_together(client, users):
+    """A list item's errors are keyed by position and the body's by `_schema`; both in one answer (found by fuzzing:
+    it used to crash the JSON encoder)."""
+    resp = client.post("/api/v1/rewards/policies", headers=users.headers(users.make("admin")), json={
+        "tiers": [{"code": "", "name": "x", "min_fen": 2, "max_fen": 1}], "yearly_budget_fen": 0})
+    body = assert_error(resp, 422, "validation_failed")
+    assert body["errors"]["json"]["tiers"]["0"]["code"] and body["errors"]["json"]["tiers"]["_schema"]
+
+
 def test_body_over_the_limit_is_413(client, app):
     big = "x" * (app.config["MAX_JSON_BYTES"] + 10)
     resp = client.post("/api/v1/auth/login", data=big, content_type="application/json")
