@@ -4,7 +4,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
-MAX_DB_INTEGER = 2**31 - 1  # the largest id a database INTEGER column holds (PostgreSQL `integer`)
+from reporter.common.schemas import MAX_DB_INTEGER
 
 
 class IdConverter(IntegerConverter):

@@ -3,7 +3,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from reporter.accounts.roles import ALL_ROLES, STAFF_ROLES
-from reporter.common.schemas import StrictSchema, page_schema
+from reporter.common.schemas import MAX_PAGE, StrictSchema, page_schema
 
 
 class WechatLoginIn(StrictSchema):
@@ -62,7 +62,7 @@ class AccessTokenOut(ma.Schema):
 class UserArgs(StrictSchema):
     """`GET /admin/users` filters and paging."""
 
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     role = ma.fields.String(validate=validate.OneOf(ALL_ROLES))
     unit = ma.fields.String(validate=validate.Length(max=64))

@@ -2,14 +2,14 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from reporter.common.schemas import PageArgs, page_schema
+from reporter.common.schemas import Id, PageArgs, page_schema
 
 
 class AuditArgs(PageArgs):
     action = ma.fields.String(validate=validate.Length(max=64))
     target_type = ma.fields.String(validate=validate.Length(max=64))
     target_id = ma.fields.String(validate=validate.Length(max=64))
-    actor_id = ma.fields.Integer(validate=validate.Range(min=1))
+    actor_id = Id()
     since = ma.fields.AwareDateTime(data_key="from")
     until = ma.fields.AwareDateTime(data_key="to")
 

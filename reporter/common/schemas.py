@@ -11,6 +11,27 @@ class StrictSchema(ma.Schema):
 
 
 MAX_PAGE = 1_000_000  # keeps OFFSET within a 64-bit integer on every database
+MAX_DB_INTEGER = 2**31 - 1  # the largest id a database INTEGER column holds (PostgreSQL `integer`)
+MAX_FEN = 10**13  # 1,000 亿 yuan: any sum of money the reward desk can mean, far inside a BIGINT
+
+
+MONTH = validate.Regexp(r"^20[2-9][0-9]-(0[1-9]|1[0-2])$", error="Use YYYY-MM (2020 or later)")
+"""A calendar month `YYYY-MM` the service can have figures for (it started in 2022)."""
+
+
+def Id(**kwargs) -> ma.fields.Integer:
+    """An id given in a body or query: 1 … MAX_DB_INTEGER, so a larger number is a 422, not a driver overflow."""
+    return ma.fields.Integer(validate=validate.Range(min=1, max=MAX_DB_INTEGER), **kwargs)
+
+
+def Counter(**kwargs) -> ma.fields.Integer:
+    """A version counter as the client saw it (0 … MAX_DB_INTEGER)."""
+    return ma.fields.Integer(validate=validate.Range(min=0, max=MAX_DB_INTEGER), **kwargs)
+
+
+def Fen(minimum: int = 0, **kwargs) -> ma.fields.Integer:
+    """An amount of money in fen (分), a whole number as JSON gives it."""
+    return ma.fields.Integer(strict=True, validate=validate.Range(min=minimum, max=MAX_FEN), **kwargs)
 
 
 class PageArgs(StrictSchema):

@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import validate
 
 from reporter.cases import payloads
-from reporter.common.schemas import PageArgs, StrictSchema, page_schema
+from reporter.common.schemas import MONTH, Counter, Id, PageArgs, StrictSchema, page_schema
 from reporter.common.timeutil import CST
 from reporter.errors import PayloadTooLarge
 from reporter.geo.coords import COORD_SYSTEMS, WGS84, to_wgs84
@@ -24,7 +24,7 @@ class PatrolIn(StrictSchema):
     """`{"id": "<client uuid>", "grid_id", "started_at"}`."""
 
     id = ma.fields.UUID(required=True)
-    grid_id = ma.fields.Integer(required=True)
+    grid_id = Id(required=True)
     started_at = ma.fields.AwareDateTime(required=True)
 
 
@@ -223,8 +223,8 @@ PatrolPage = page_schema(PatrolOut, "PatrolPage")
 class PatrolListArgs(PageArgs):
     """Supervisors filter by inspector, grid and CST day range; inspectors always see their own."""
 
-    inspector = ma.fields.Integer()
-    grid = ma.fields.Integer()
+    inspector = Id()
+    grid = Id()
     from_ = ma.fields.Date(data_key="from")
     to = ma.fields.Date()
 
@@ -245,7 +245,7 @@ class PatrolTrackOut(ma.Schema):
 class PatrolVerifyIn(payloads.VerifyIn):
     """On-site verification (现场核查) from the patrol: the case workflow's `verify` fields, plus the case version."""
 
-    version = ma.fields.Integer(metadata={"description": "the case version seen (a stale one → 412)"})
+    version = Counter(metadata={"description": "the case version seen (a stale one → 412)"})
 
 
 class VerifiedOut(ma.Schema):
@@ -257,9 +257,9 @@ class VerifiedOut(ma.Schema):
 class FiguresArgs(StrictSchema):
     """`?inspector&month=YYYY-MM` (inspectors: their own; the default month is the current CST month)."""
 
-    inspector = ma.fields.Integer()
+    inspector = Id()
     month = ma.fields.String(load_default=lambda: datetime.now(CST).strftime("%Y-%m"),
-                             validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+                             validate=MONTH)
 
 
 class DayFiguresOut(ma.Schema):

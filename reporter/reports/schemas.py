@@ -5,7 +5,7 @@ from datetime import timedelta
 import marshmallow as ma
 from marshmallow import validate, validates_schema
 
-from reporter.common.schemas import PageArgs, StrictSchema, page_schema
+from reporter.common.schemas import Id, PageArgs, StrictSchema, page_schema
 from reporter.common.timeutil import utcnow
 from reporter.geo.schemas import CoordSystemArgs, CountyBrief, LocationIn
 
@@ -167,8 +167,8 @@ class RevealOut(ma.Schema):
 class MergeIn(StrictSchema):
     """Merge a case still waiting for acceptance into another case of the same problem."""
 
-    from_case_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-    into_case_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    from_case_id = Id(required=True)
+    into_case_id = Id(required=True)
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 

@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import ValidationError, validate, validates
 
-from reporter.common.schemas import PageArgs, StrictSchema, page_schema
+from reporter.common.schemas import Fen, Id, PageArgs, StrictSchema, page_schema
 from reporter.rewards.idnumber import id_number_problem
 from reporter.rewards.models import REWARD_STATES
 from reporter.rewards.money import yuan
@@ -25,12 +25,12 @@ def Yuan(fen_attribute: str, **kwargs) -> ma.fields.Function:  # noqa: N802 (use
 
 class RewardListArgs(PageArgs):
     state = ma.fields.String(validate=validate.OneOf(REWARD_STATES))
-    case_id = ma.fields.Integer()
+    case_id = Id()
 
 
 class ProposeIn(StrictSchema):
     tier = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
-    amount_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    amount_fen = Fen(1, required=True)
     reason = ma.fields.String(required=True, validate=validate.Length(min=2, max=2000))
 
 
@@ -153,7 +153,7 @@ LedgerPage = page_schema(LedgerEntryOut, "LedgerPage")
 
 
 class DecisionArgs(PageArgs):
-    case_id = ma.fields.Integer()
+    case_id = Id()
 
 
 class ReasonOut(ma.Schema):
@@ -207,15 +207,15 @@ class BudgetOut(ma.Schema):
 
 
 class BudgetRaiseIn(StrictSchema):
-    total_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    total_fen = Fen(required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class TierIn(StrictSchema):
     code = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
-    min_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    max_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    min_fen = Fen(1, required=True)
+    max_fen = Fen(1, required=True)
 
 
 class TierOut(ma.Schema):
@@ -234,10 +234,10 @@ class PolicyIn(StrictSchema):
     same_day_sharing = ma.fields.Boolean(load_default=False)
     claim_window_days = ma.fields.Integer(load_default=60, validate=validate.Range(min=1, max=3650))
     paying_unit_code = ma.fields.String(load_default="city.qinling_office", validate=validate.Length(max=64))
-    yearly_budget_fen = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    yearly_budget_fen = Fen(required=True)
     finance_roles = ma.fields.List(ma.fields.String(), load_default=lambda: ["reward_approver"],
                                    validate=validate.Length(min=1))
-    excluded_user_ids = ma.fields.List(ma.fields.Integer(), load_default=list)
+    excluded_user_ids = ma.fields.List(Id(), load_default=list)
     excluded_unit_codes = ma.fields.List(ma.fields.String(), load_default=list)
 
     @validates("tiers")

@@ -3,11 +3,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from reporter.cases.schemas import CaseListArgs
-from reporter.common.schemas import PageArgs, StrictSchema, page_schema
+from reporter.common.schemas import MONTH, Id, PageArgs, StrictSchema, page_schema
 from reporter.geo.schemas import CoordSystemArgs
 from reporter.stats.export import TABLES
-
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM")
 
 
 class MonthlyArgs(StrictSchema):
@@ -141,7 +139,7 @@ class BulletinOut(ma.Schema):
 
 
 class PublishIn(StrictSchema):
-    case_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+    case_id = Id(required=True)
     title = ma.fields.String(required=True, validate=validate.Length(min=4, max=200))
     summary = ma.fields.String(required=True, validate=validate.Length(min=10, max=5000))
     photo_ids = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)),
