@@ -4,6 +4,7 @@ from marshmallow import validate
 
 from reporter.accounts.roles import ALL_ROLES, STAFF_ROLES
 from reporter.common.schemas import MAX_PAGE, StrictSchema, page_schema
+from reporter.org.schemas import UnitCode
 
 
 class WechatLoginIn(StrictSchema):
@@ -76,7 +77,7 @@ class UserIn(StrictSchema):
     password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
     roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(STAFF_ROLES)), required=True,
                            validate=validate.Length(min=1, max=len(STAFF_ROLES)))
-    unit_code = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+    unit_code = UnitCode(allow_none=True)
     display_name = ma.fields.String(validate=validate.Length(min=1, max=64))
 
 
@@ -85,7 +86,7 @@ class UserPatch(StrictSchema):
 
     roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ALL_ROLES)),
                            validate=validate.Length(min=1, max=len(ALL_ROLES)))
-    unit_code = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+    unit_code = UnitCode(allow_none=True)
     display_name = ma.fields.String(validate=validate.Length(min=1, max=64))
     is_active = ma.fields.Boolean()
 

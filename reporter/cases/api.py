@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from reporter.accounts.security import actor, roles_required
 from reporter.cases import schemas, services
 from reporter.cases.scope import CASE_READER_ROLES
-from reporter.common.concurrency import etag_of
+from reporter.common.concurrency import IF_MATCH, etag_of
 from reporter.common.pagination import paginate
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.errors import PreconditionFailed, PreconditionRequired
@@ -84,7 +84,7 @@ class CaseActions(MethodView):
     @blp.arguments(schemas.ActionIn)
     @blp.arguments(CoordSystemArgs, location="query")
     @blp.response(200, schemas.CaseDetailOut, headers={"ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}])
+    @blp.doc(**IF_MATCH)
     def post(self, data, args, case_id):
         """Take an action of the workflow (If-Match required): 409 when not allowed now, 403 when not for you."""
         case = services.perform(case_id, data["action"], actor(), data,

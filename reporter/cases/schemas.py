@@ -13,6 +13,7 @@ from reporter.cases.workflow import ACTIONS, STATES, TRANSITIONS
 from reporter.common.concurrency import etag_of
 from reporter.common.schemas import PageArgs, StrictSchema, page_schema
 from reporter.geo.schemas import CoordSystemArgs, LocationIn, LocationOut, location_out
+from reporter.routing.schemas import CategoryCode
 
 SORTS = ("newest", "age", "deadline")
 
@@ -64,7 +65,7 @@ class StaffCaseIn(StrictSchema):
     """A case entered by staff: video surveillance, undercover inspection or a superior's referral."""
 
     source = ma.fields.String(required=True, validate=validate.OneOf(("video", "undercover", "superior")))
-    category = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    category = CategoryCode(required=True)
     description = ma.fields.String(required=True, validate=validate.Length(min=1, max=4000))
     location = ma.fields.Nested(LocationIn, required=True)
     occurred_at = ma.fields.AwareDateTime()

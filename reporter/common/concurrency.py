@@ -3,6 +3,12 @@ from flask import request
 
 from reporter.errors import PreconditionFailed, PreconditionRequired
 
+IF_MATCH = {"parameters": [{
+    "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+    "description": "the ETag of the object as last read (or `*`): 412 when it has changed since, 428 when missing",
+}]}
+"""`@blp.doc(**IF_MATCH)` on every operation that changes an object only at the version the client saw."""
+
 
 def etag_of(kind: str, obj_id, version: int) -> str:
     """A strong ETag naming the object and its version."""

@@ -1,7 +1,30 @@
 """Units as the API shows them, and the filters of the unit list."""
 import marshmallow as ma
+from marshmallow import validate
 
 from reporter.common.schemas import PageArgs, page_schema
+from reporter.org.reference import COUNTIES, KINDS, reference_units
+
+# The reference data is the only source of units, kinds and counties (no API creates them), so the document can
+# name every valid code and a client — or a fuzzer — knows what it may send.
+UNIT_CODES = tuple(row["code"] for row in reference_units())
+KIND_CODES = tuple(code for code, _name, _city in KINDS)
+COUNTY_ADCODES = tuple(adcode for adcode, _name, _qinling in COUNTIES)
+
+
+def UnitCode(**kwargs) -> ma.fields.String:
+    """A unit's code (`city.forestry`, `610923.forestry`, …)."""
+    return ma.fields.String(validate=validate.OneOf(UNIT_CODES, error="Unknown unit."), **kwargs)
+
+
+def UnitKindCode(**kwargs) -> ma.fields.String:
+    """A kind of unit (`forestry`, `water`, …): a rule names kinds, resolved per county."""
+    return ma.fields.String(validate=validate.OneOf(KIND_CODES, error="Unknown kind of unit."), **kwargs)
+
+
+def CountyAdcode(**kwargs) -> ma.fields.String:
+    """One of Ankang's ten county adcodes."""
+    return ma.fields.String(validate=validate.OneOf(COUNTY_ADCODES, error="Not a county of Ankang."), **kwargs)
 
 
 class UnitOut(ma.Schema):

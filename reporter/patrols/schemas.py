@@ -11,6 +11,7 @@ from reporter.common.timeutil import CST
 from reporter.errors import PayloadTooLarge
 from reporter.geo.coords import COORD_SYSTEMS, WGS84, to_wgs84
 from reporter.geo.schemas import CoordSystemArgs, LocationIn
+from reporter.routing.schemas import CategoryCode
 
 MAX_POINTS_DEFAULT = 1000
 
@@ -151,7 +152,7 @@ class ObservationIn(RecordIn):
     """An observation; `problem: true` with a `category` opens a case."""
 
     problem = ma.fields.Boolean(load_default=False)
-    category = ma.fields.String(allow_none=True, validate=validate.Length(max=64))
+    category = CategoryCode(allow_none=True)
 
     @ma.validates_schema
     def _category_of_problem(self, data, **_kwargs):

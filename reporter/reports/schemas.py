@@ -8,6 +8,7 @@ from marshmallow import validate, validates_schema
 from reporter.common.schemas import Id, PageArgs, StrictSchema, page_schema
 from reporter.common.timeutil import utcnow
 from reporter.geo.schemas import CoordSystemArgs, CountyBrief, LocationIn
+from reporter.routing.schemas import CategoryCode
 
 MAX_PHOTOS = 9
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock a little ahead is not "in the future"
@@ -31,7 +32,7 @@ class ContactIn(StrictSchema):
 class ReportIn(StrictSchema):
     """POST /reports (API.md)."""
 
-    category = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    category = CategoryCode(required=True)
     description = ma.fields.String(required=True, validate=validate.Length(min=5, max=2000))
     location = ma.fields.Nested(LocationIn, required=True)
     occurred_at = ma.fields.AwareDateTime(allow_none=True)

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from reporter.accounts.roles import ADMIN, AUDITOR, RESIDENT, REWARD_APPROVER, REWARD_OFFICER, STAFF_ROLES
 from reporter.accounts.security import actor, roles_required
+from reporter.common.concurrency import IF_MATCH
 from reporter.common.limits import setting, user_or_ip
 from reporter.common.pagination import paginate
 from reporter.errors import PreconditionRequired
@@ -17,7 +18,6 @@ reactions.wire()
 
 DESK = (REWARD_OFFICER, REWARD_APPROVER, AUDITOR)
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
-IF_MATCH = {"parameters": [{"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}]}
 
 
 def _if_match() -> str:

@@ -3,6 +3,8 @@ from datetime import date
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CODES = "10X98765432"  # indexed by (weighted sum mod 11)
+# The shape the document states: area (no leading 0), birth date 19xx/20xx, sequence, check character.
+ID_NUMBER_PATTERN = r"^[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$"
 
 
 def check_digit(first17: str) -> str:

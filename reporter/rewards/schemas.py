@@ -3,7 +3,8 @@ import marshmallow as ma
 from marshmallow import ValidationError, validate, validates
 
 from reporter.common.schemas import Fen, Id, PageArgs, StrictSchema, page_schema
-from reporter.rewards.idnumber import id_number_problem
+from reporter.org.schemas import UnitCode
+from reporter.rewards.idnumber import ID_NUMBER_PATTERN, id_number_problem
 from reporter.rewards.models import REWARD_STATES
 from reporter.rewards.money import yuan
 
@@ -48,7 +49,9 @@ class PayIn(StrictSchema):
 
 class ClaimIn(StrictSchema):
     real_name = ma.fields.String(required=True, validate=validate.Length(min=2, max=64))
-    id_number = ma.fields.String(required=True)
+    id_number = ma.fields.String(required=True, validate=validate.Regexp(
+        ID_NUMBER_PATTERN, error="An ID number has 17 digits and a final digit or X"),
+        metadata={"description": "18 characters (GB 11643): the birth date must exist and the check digit match"})
     payout_account = ma.fields.String(required=True, validate=validate.Regexp(
         r"^[0-9A-Za-z@._\- ]{6,64}$", error="A bank card number or payout account of 6 to 64 characters"))
     tracking_code = ma.fields.String(validate=validate.Length(max=32))
@@ -233,12 +236,12 @@ class PolicyIn(StrictSchema):
     partly_true_percent = ma.fields.Integer(load_default=50, validate=validate.Range(min=0, max=100))
     same_day_sharing = ma.fields.Boolean(load_default=False)
     claim_window_days = ma.fields.Integer(load_default=60, validate=validate.Range(min=1, max=3650))
-    paying_unit_code = ma.fields.String(load_default="city.qinling_office", validate=validate.Length(max=64))
+    paying_unit_code = UnitCode(load_default="city.qinling_office")
     yearly_budget_fen = Fen(required=True)
     finance_roles = ma.fields.List(ma.fields.String(), load_default=lambda: ["reward_approver"],
                                    validate=validate.Length(min=1))
     excluded_user_ids = ma.fields.List(Id(), load_default=list)
-    excluded_unit_codes = ma.fields.List(ma.fields.String(), load_default=list)
+    excluded_unit_codes = ma.fields.List(UnitCode(), load_default=list)
 
     @validates("tiers")
     def _tiers(self, tiers, **_kwargs):

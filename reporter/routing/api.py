@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, login_required, roles_required
-from reporter.common.concurrency import check_if_match, etag_of
+from reporter.common.concurrency import IF_MATCH, check_if_match, etag_of
 from reporter.common.pagination import paginate
 from reporter.geo.schemas import CoordSystemArgs, location_out
 from reporter.routing import schemas, sheets, versions
@@ -87,6 +87,7 @@ class Version(MethodView):
         return version, _etag(version)
 
     @roles_required("admin")
+    @list_blp.doc(**IF_MATCH)
     @list_blp.response(204)
     def delete(self, version_id):
         """Discard a draft (If-Match)."""
@@ -96,6 +97,7 @@ class Version(MethodView):
 @list_blp.route("/versions/<int:version_id>/rules")
 class Rules(MethodView):
     @roles_required("admin")
+    @list_blp.doc(**IF_MATCH)
     @list_blp.arguments(schemas.RuleIn)
     @list_blp.response(201, schemas.RuleOut)
     def post(self, data, version_id):
@@ -107,6 +109,7 @@ class Rules(MethodView):
 @list_blp.route("/versions/<int:version_id>/rules/<int:rule_id>")
 class Rule(MethodView):
     @roles_required("admin")
+    @list_blp.doc(**IF_MATCH)
     @list_blp.arguments(schemas.RuleIn)
     @list_blp.response(200, schemas.RuleOut)
     def put(self, data, version_id, rule_id):
@@ -115,6 +118,7 @@ class Rule(MethodView):
         return rule, _etag(rule.list_version)
 
     @roles_required("admin")
+    @list_blp.doc(**IF_MATCH)
     @list_blp.response(204)
     def delete(self, version_id, rule_id):
         """Remove a draft rule (If-Match)."""
@@ -142,6 +146,7 @@ class Gaps(MethodView):
 @list_blp.route("/versions/<int:version_id>/activate")
 class Activate(MethodView):
     @roles_required("admin")
+    @list_blp.doc(**IF_MATCH)
     @list_blp.arguments(schemas.ActivateIn)
     @list_blp.response(200, schemas.VersionOut)
     def post(self, data, version_id):
@@ -170,6 +175,7 @@ class Export(MethodView):
 @list_blp.route("/versions/<int:version_id>/import")
 class Import(MethodView):
     @roles_required("admin")
+    @list_blp.doc(**IF_MATCH)
     @list_blp.arguments(schemas.ImportFileIn, location="files")
     @list_blp.response(200, schemas.VersionDetailOut)
     def post(self, files, version_id):

@@ -5,7 +5,16 @@ from marshmallow import validate
 from reporter.common.schemas import PageArgs, StrictSchema, page_schema
 from reporter.geo.models import ZONE_LEVELS
 from reporter.geo.schemas import LocationIn
+from reporter.org.schemas import CountyAdcode, UnitKindCode
+from reporter.routing.reference import CATEGORIES
 from reporter.routing.versions import MAX_DAYS
+
+CATEGORY_CODES = tuple(code for code, _name, _lead, _cooperating in CATEGORIES)
+
+
+def CategoryCode(**kwargs) -> ma.fields.String:
+    """A category of the responsibility list (reference data: `GET /categories`)."""
+    return ma.fields.String(validate=validate.OneOf(CATEGORY_CODES, error="Unknown category."), **kwargs)
 
 
 class CategoryOut(ma.Schema):
@@ -21,11 +30,11 @@ def _days():
 class RuleIn(StrictSchema):
     """A rule: category, optional zone and county, unit KINDS (resolved per county), deadlines in working days."""
 
-    category = ma.fields.String(required=True)
+    category = CategoryCode(required=True)
     zone = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_LEVELS))
-    county_adcode = ma.fields.String(load_default=None, allow_none=True)
-    lead_kinds = ma.fields.List(ma.fields.String(), required=True, validate=validate.Length(min=1))
-    cooperating_kinds = ma.fields.List(ma.fields.String(), load_default=list)
+    county_adcode = CountyAdcode(load_default=None, allow_none=True)
+    lead_kinds = ma.fields.List(UnitKindCode(), required=True, validate=validate.Length(min=1))
+    cooperating_kinds = ma.fields.List(UnitKindCode(), load_default=list)
     accept_days = _days()
     sign_days = _days()
     handle_days = _days()
@@ -104,7 +113,7 @@ class VersionListArgs(PageArgs):
 
 
 class PreviewIn(StrictSchema):
-    category = ma.fields.String(required=True)
+    category = CategoryCode(required=True)
     location = ma.fields.Nested(LocationIn, required=True)
     at = ma.fields.AwareDateTime(load_default=None, allow_none=True,
                                  metadata={"description": "when the case would be submitted (default now)"})
