@@ -11,7 +11,7 @@ from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.concurrency import IF_MATCH, etag_of
 from reporter.common.pagination import paginate
 from reporter.common.timeutil import cst_date, utcnow
-from reporter.errors import PreconditionFailed, PreconditionRequired
+from reporter.errors import PreconditionRequired
 from reporter.geo.schemas import CoordSystemArgs
 from reporter.media.services import register_visibility
 
@@ -23,8 +23,12 @@ register_visibility("case", services.can_see_case)  # who may see a case's photo
 _CASE_ETAG = re.compile(r'^(?:W/)?"case-(\d+)-v(\d+)"$')
 
 
+NO_VERSION = -1  # what an If-Match naming another object, or nothing we issued, expects: never current
+
+
 def _expected_version(case_id: int) -> int | None:
-    """The version the client's If-Match names (None for `*`); 428 when missing, 412 when it names another case."""
+    """The version the client's If-Match names (None for `*`); 428 when missing. A tag that names another case
+    expects NO_VERSION, so `perform` answers 412 — after the 404/409/403 the request would get without it."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
@@ -32,7 +36,7 @@ def _expected_version(case_id: int) -> int | None:
         return None
     match = _CASE_ETAG.match(header)
     if match is None or int(match.group(1)) != case_id:
-        raise PreconditionFailed()
+        return NO_VERSION
     return int(match.group(2))
 
 

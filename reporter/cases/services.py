@@ -95,8 +95,6 @@ def perform(case_id: int, action: str, actor: User, payload: dict, *, expected_v
     """Apply one action of the workflow table to a case, append its event, run the reactions; commit once."""
     try:
         case = get_case(case_id, actor)
-        if expected_version is not None and case.version != expected_version:
-            raise PreconditionFailed()
         rows = workflow.transitions_for(case.state, action)
         if not rows:
             allowed = workflow.allowed_actions(case.state)
@@ -106,6 +104,10 @@ def perform(case_id: int, action: str, actor: User, payload: dict, *, expected_v
         role = _acting_role(rows, actor, case)
         if role is None:
             raise Forbidden(f"You may not {action} this case")
+        # The precondition after the answers the request would get without it (RFC 9110 §13.2.1): a stale
+        # If-Match does not hide that the action is not allowed now, or not for this user.
+        if expected_version is not None and case.version != expected_version:
+            raise PreconditionFailed()
         try:
             data = rows[0].schema().load({k: v for k, v in payload.items() if k != "action"})
         except ma.ValidationError as exc:

@@ -1,4 +1,6 @@
 """Schemas shared by every feature: strict input, paginated output."""
+import numbers
+
 import marshmallow as ma
 from marshmallow import RAISE, validate
 
@@ -29,9 +31,20 @@ def Counter(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(validate=validate.Range(min=0, max=MAX_DB_INTEGER), **kwargs)
 
 
+class WholeNumber(ma.fields.Integer):
+    """A JSON integer: `12` or `12.0` (JSON Schema counts both as integers), never `12.5`, `"12"` or `true`."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def Fen(minimum: int = 0, **kwargs) -> ma.fields.Integer:
-    """An amount of money in fen (分), a whole number as JSON gives it."""
-    return ma.fields.Integer(strict=True, validate=validate.Range(min=minimum, max=MAX_FEN), **kwargs)
+    """An amount of money in fen (分), a whole number."""
+    return WholeNumber(validate=validate.Range(min=minimum, max=MAX_FEN), **kwargs)
 
 
 class PageArgs(StrictSchema):

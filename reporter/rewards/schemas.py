@@ -1,7 +1,8 @@
 """What comes in and goes out of the reward endpoints, per audience (the desk, finance, the resident)."""
 import marshmallow as ma
-from marshmallow import ValidationError, validate, validates
+from marshmallow import ValidationError, validate, validates, validates_schema
 
+from reporter.accounts.roles import STAFF_ROLES
 from reporter.common.schemas import Fen, Id, PageArgs, StrictSchema, page_schema
 from reporter.org.schemas import UnitCode
 from reporter.rewards.idnumber import ID_NUMBER_PATTERN, id_number_problem
@@ -220,6 +221,11 @@ class TierIn(StrictSchema):
     min_fen = Fen(1, required=True)
     max_fen = Fen(1, required=True)
 
+    @validates_schema
+    def _range(self, data, **_kwargs):
+        if "min_fen" in data and "max_fen" in data and data["max_fen"] < data["min_fen"]:
+            raise ValidationError("A tier's max_fen must be at least its min_fen", field_name="max_fen")
+
 
 class TierOut(ma.Schema):
     code = ma.fields.String()
@@ -238,15 +244,10 @@ class PolicyIn(StrictSchema):
     claim_window_days = ma.fields.Integer(load_default=60, validate=validate.Range(min=1, max=3650))
     paying_unit_code = UnitCode(load_default="city.qinling_office")
     yearly_budget_fen = Fen(required=True)
-    finance_roles = ma.fields.List(ma.fields.String(), load_default=lambda: ["reward_approver"],
-                                   validate=validate.Length(min=1))
+    finance_roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(STAFF_ROLES)),
+                                   load_default=lambda: ["reward_approver"], validate=validate.Length(min=1))
     excluded_user_ids = ma.fields.List(Id(), load_default=list)
     excluded_unit_codes = ma.fields.List(UnitCode(), load_default=list)
-
-    @validates("tiers")
-    def _tiers(self, tiers, **_kwargs):
-        if any(t["max_fen"] < t["min_fen"] for t in tiers):
-            raise ValidationError("Each tier's max_fen must be at least its min_fen")
 
 
 class PolicyOut(ma.Schema):

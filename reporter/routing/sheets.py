@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
+from reporter.common.spreadsheets import cell_text
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.geo.models import ZONE_LEVELS, ZONE_NAMES, County
@@ -77,14 +78,14 @@ def export_xlsx(version: ResponsibilityVersion) -> bytes:
             names.county_name[row["county_adcode"]] if row["county_adcode"] else ALL_COUNTIES,
             "、".join(names.kind_name[k] for k in row["lead_kinds"]),
             "、".join(names.kind_name[k] for k in row["cooperating_kinds"]),
-            *(row[f"{stage}_days"] for stage in STAGES), row["note"] or "",
+            *(row[f"{stage}_days"] for stage in STAGES), cell_text(row["note"] or ""),
         ])
     for index, width in enumerate((34, 12, 10, 26, 60, 16, 16, 16, 16, 30), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     about = book.create_sheet("说明")
     about.append(["版本", version.number])
-    about.append(["标题", version.title])
+    about.append(["标题", cell_text(version.title)])
     about.append(["状态", version.status])
     about.append(["保护区取值", "、".join([ALL_ZONES, *ZONE_NAMES.values()])])
     about.append(["区县取值", "、".join([ALL_COUNTIES, *names.county_name.values()])])

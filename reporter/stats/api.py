@@ -16,6 +16,9 @@ blueprints = [blp, public_blp]
 dashboard.subscribe_invalidation()  # every case event refreshes the console's figures
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -25,8 +28,11 @@ class Monthly(MethodView):
     @roles_required(*STATS_ROLES)
     @blp.arguments(schemas.MonthlyArgs, location="query")
     @blp.response(200, schemas.BulletinOut)
-    @blp.alt_response(200, description="`format=xlsx`: the workbook; `format=csv`: one table", success=True,
-                      content_type="application/octet-stream")
+    @blp.doc(responses={"200": {  # one answer, three forms: the document lists each
+        "description": "`format=json` (default): the bulletin; `xlsx`: the workbook; `csv`: one table (UTF-8, BOM)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulletinOut"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                    XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
     def get(self, args):
         """The month's bulletin as of the month's end (CST): per county, unit and inspector, 督办 cases, rankings."""
         if args["format"] == "json":
@@ -39,7 +45,7 @@ class Monthly(MethodView):
 class MonthlyWorkbook(MethodView):
     @roles_required(*STATS_ROLES)
     @blp.arguments(schemas.MonthlyArgs, location="query")
-    @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    @blp.response(200, content_type=XLSX)
     def get(self, args):
         """The bulletin as an XLSX workbook: one sheet per table, Chinese headers, percent and yuan formats."""
         return _file(*services.monthly_file(actor(), args["month"], "xlsx", county=args.get("county")))

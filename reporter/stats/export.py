@@ -6,6 +6,7 @@ from datetime import date
 from openpyxl import Workbook
 
 from reporter.cases.models import SOURCES
+from reporter.common.spreadsheets import cell_text
 
 PERCENT, YUAN, DECIMAL = "0.0%", "#,##0.00", "0.0"
 SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
@@ -65,7 +66,7 @@ def _value(row: dict, field: str, fmt: str | None):
         return value / 100
     if isinstance(value, bool):
         return "是" if value else "否"
-    return value
+    return cell_text(value)
 
 
 def workbook_bytes(report: dict) -> bytes:

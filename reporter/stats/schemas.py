@@ -5,6 +5,7 @@ from marshmallow import validate
 from reporter.cases.schemas import CaseListArgs
 from reporter.common.schemas import MONTH, Id, PageArgs, StrictSchema, page_schema
 from reporter.geo.schemas import CoordSystemArgs
+from reporter.org.schemas import CountyAdcode
 from reporter.stats.export import TABLES
 
 
@@ -12,8 +13,7 @@ class MonthlyArgs(StrictSchema):
     """`?month=YYYY-MM&county=&format=json|xlsx|csv&table=` (CSV holds one table)."""
 
     month = ma.fields.String(required=True, validate=MONTH)
-    county = ma.fields.String(validate=validate.Length(equal=6),
-                              metadata={"description": "one county (county supervisors always get their own)"})
+    county = CountyAdcode(metadata={"description": "one county (county supervisors always get their own)"})
     format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx", "csv")))
     table = ma.fields.String(load_default="counties", validate=validate.OneOf(tuple(TABLES)),
                              metadata={"description": "the table a CSV holds"})
@@ -32,11 +32,11 @@ class DensityArgs(LayerArgs):
 
 class CoverageArgs(CoordSystemArgs):
     month = ma.fields.String(required=True, validate=MONTH)
-    county = ma.fields.String(validate=validate.Length(equal=6))
+    county = CountyAdcode()
 
 
 class DashboardArgs(StrictSchema):
-    county = ma.fields.String(validate=validate.Length(equal=6))
+    county = CountyAdcode()
 
 
 class AreaRow(ma.Schema):

@@ -18,7 +18,7 @@ class Years(MethodView):
         return services.loaded_years()
 
 
-@workdays_blp.route("/years/<int:year>")
+@workdays_blp.route("/years/<int(min=2000, max=2099):year>")
 class Year(MethodView):
     @roles_required("admin")
     @workdays_blp.arguments(schemas.HolidayYearIn)

@@ -131,6 +131,17 @@ def test_actions_need_a_current_if_match(world, header, status, code):
     assert world.case(case_id).state == "accepted"
 
 
+def test_a_stale_if_match_does_not_hide_a_refusal(world):
+    """RFC 9110 §13.2.1: the answer the request gets without its precondition comes first (found by fuzzing)."""
+    case_id = drive(world, "accepted")
+    stale = f'"case-{case_id}-v1"'
+    assert_error(world.act(case_id, "auditor", "dispatch", if_match=stale), 403, "forbidden")
+    assert_error(world.act(case_id, "auditor", "dispatch", if_match='W/":>}"'), 403, "forbidden")
+    assert_error(world.act(case_id, "other_officer", "sign", if_match='"case-1-v1"'), 404, "not_found")
+    assert_error(world.act(case_id, "city_sup", "close", if_match=stale), 409)
+    assert_error(world.act(case_id, "city_sup", "dispatch", if_match=stale), 412, "precondition_failed")
+
+
 def test_detail_has_an_etag_that_follows_the_version(world):
     case_id = drive(world, "submitted")
     first = world.get(case_id)

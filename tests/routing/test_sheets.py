@@ -100,3 +100,19 @@ def test_city_unit_names_are_accepted_for_kinds(client, users):
     assert resp.status_code == 200
     first = resp.get_json()["rules"][0]
     assert (first["lead_kinds"], first["cooperating_kinds"]) == (["culture_tourism", "natural_resources"], [])
+
+
+def test_a_control_character_in_a_typed_note_does_not_break_the_export(client, users):
+    """Found by fuzzing: XLSX cannot hold most control characters; the export shows U+FFFD instead of failing."""
+    admin = users.headers(users.make("admin"))
+    version, tag = draft(client, admin)
+    rule = version["rules"][0]
+    fields = {k: rule[k] for k in ("category", "zone", "county_adcode", "lead_kinds", "cooperating_kinds",
+                                   "accept_days", "sign_days", "handle_days", "verify_days")}
+    changed = client.put(f"{BASE}/{version['id']}/rules/{rule['id']}", headers={**admin, "If-Match": tag},
+                         json={**fields, "note": "bell\x07here"})
+    assert changed.status_code == 200, changed.get_json()
+    resp = client.get(f"{BASE}/{version['id']}/export?format=xlsx", headers=admin)
+    assert resp.status_code == 200
+    notes = [row[9] for row in load_workbook(io.BytesIO(resp.data))["责任清单"].iter_rows(values_only=True)]
+    assert "bell\ufffdhere" in notes

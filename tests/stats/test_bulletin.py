@@ -109,8 +109,9 @@ def test_api_json_scope_and_roles(app, client, users, october):
     officer = users.headers(users.make("officer", unit_code="610923.forestry"))
     assert client.get("/api/v1/stats/monthly?month=2026-10", headers=officer).status_code == 403
     assert client.get("/api/v1/stats/monthly?month=2026-10").status_code == 401
-    bad = client.get("/api/v1/stats/monthly?month=2026-13", headers=city)
-    assert bad.status_code == 422 and bad.get_json()["error"] == "validation_failed"
+    for query in ("month=2026-13", "month=0000-01", "month=2026-10&county=999999", "month=2026-10&county=%C3%95%0F"):
+        bad = client.get(f"/api/v1/stats/monthly.xlsx?{query}", headers=city)
+        assert bad.status_code == 422 and bad.get_json()["error"] == "validation_failed", query
 
 
 def test_command_writes_the_workbook(app, october, tmp_path):

@@ -58,6 +58,8 @@ def test_a_loaded_year_must_be_consistent(client, users):
                       json={"holidays": [{"date": "2098-12-31"}], "workdays": []})
     assert_error(resp, 422)
     assert "holidays" in resp.get_json()["errors"]["json"]
+    for year in (1999, 2100, 10000):  # the years a calendar can be loaded for are documented: 2000 … 2099
+        assert_error(client.put(f"/api/v1/workdays/years/{year}", headers=admin, json={"holidays": []}), 404)
 
 
 def test_cli_load_year(app, tmp_path):

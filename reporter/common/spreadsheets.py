@@ -1,0 +1,8 @@
+"""Text as a worksheet cell can hold it."""
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+
+def cell_text(value):
+    """A string without the control characters XLSX cannot store (each becomes U+FFFD); anything else as is.
+    Names, notes and titles are typed by people; one stray control character must not make an export fail."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
