@@ -31,6 +31,7 @@ class ReporterApi(Api):
 
     ERROR_SCHEMA = ErrorSchema
 
+
     def init_app(self, app, *args, **kwargs):
         """Bounded integer path segments (documented with their maximum); query strings as strict as their schemas."""
         app.url_map.converters["int"] = IdConverter
@@ -44,3 +45,19 @@ class ReporterApi(Api):
         from reporter.errors import http_exception_response
 
         return http_exception_response(error)
+
+
+def link(method: str, path: str, **parameters: str) -> dict:
+    """An OpenAPI link to the operation `method path`, its parameters filled from the response, e.g.
+    `report_id="$response.body#/id"`: clients and schemathesis's state machine follow it."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
+
+
+def links(status: int, **named: dict) -> dict:
+    """`@blp.doc(**links(201, GetReport=link(...), …))`: what a client can do next with what it just got.
+    (The status is an int, as flask-smorest keys responses: a "201" string would be a second, clashing entry.)"""
+    return {"responses": {status: {"links": named}}}
+
+
+ID = "$response.body#/id"  # the created object's id, as links pass it on

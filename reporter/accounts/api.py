@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from reporter.accounts import schemas, services
 from reporter.accounts.roles import ADMIN, AUDITOR
 from reporter.accounts.security import actor, login_required, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.common.pagination import paginate
 from reporter.extensions import limiter
 
@@ -87,6 +88,7 @@ class Users(MethodView):
     @roles_required(ADMIN)
     @admin_users.arguments(schemas.UserIn)
     @admin_users.response(201, schemas.UserOut)
+    @admin_users.doc(**links(201, Change=link("PATCH", "/api/v1/admin/users/{user_id}", user_id=ID)))
     def post(self, data):
         """Create a staff account with one or more roles (and a unit)."""
         return services.create_user(data["username"], data["password"], data["roles"],

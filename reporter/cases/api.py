@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.cases import schemas, services
 from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.concurrency import IF_MATCH, etag_of
@@ -64,6 +65,8 @@ class Cases(MethodView):
     @roles_required("supervisor")
     @blp.arguments(schemas.StaffCaseIn)
     @blp.response(201, schemas.CaseDetailOut, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(**links(201, GetCase=link("GET", "/api/v1/cases/{case_id}", case_id=ID),
+                     Act=link("POST", "/api/v1/cases/{case_id}/actions", case_id=ID)))
     def post(self, data):
         """Enter a case found by video surveillance, undercover inspection or referred by a superior."""
         location = data.pop("location")

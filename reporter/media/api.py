@@ -8,6 +8,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.errors import Unauthorized
 from reporter.extensions import limiter
 from reporter.media import schemas, services
@@ -50,6 +51,7 @@ class Uploads(MethodView):
     @limiter.limit(_upload_limit, key_func=_uploader_key)
     @blp.arguments(schemas.CoordArgs, location="query")
     @blp.arguments(schemas.UploadIn, location="multipart", unknown=ma.RAISE)
+    @blp.doc(**links(201, GetUpload=link("GET", "/api/v1/uploads/{upload_id}", upload_id=ID)))
     @blp.response(201, schemas.UploadOut)
     @blp.alt_response(413, description="The file is too large")
     @blp.alt_response(415, description="Not a JPEG, PNG, WebP or HEIC image")

@@ -4,6 +4,7 @@ from flask_jwt_extended import get_jwt_identity
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.cases import schemas as case_schemas
 from reporter.common.concurrency import etag_of
 from reporter.common.limits import setting
@@ -39,6 +40,12 @@ class Patrols(MethodView):
     @roles_required("inspector")
     @blp.arguments(schemas.PatrolIn)
     @blp.response(201, schemas.PatrolOut)
+    @blp.doc(**links(201, **{name: link(method, f"/api/v1/patrols/{{patrol_id}}{tail}", patrol_id=ID)
+                             for name, method, tail in (("GetPatrol", "GET", ""), ("AddPoints", "POST", "/points"),
+                                                        ("CheckIn", "POST", "/checkins"),
+                                                        ("Observe", "POST", "/observations"),
+                                                        ("Finish", "POST", "/finish"), ("GetTrack", "GET", "/track"),
+                                                        ("GetTasks", "GET", "/tasks"))}))
     @blp.alt_response(200, schema=schemas.PatrolOut, description="A repeat of the same patrol")
     def post(self, data):
         """Start a patrol with the phone's UUID (201); the same again answers 200, different data 409."""

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from reporter.accounts.roles import RESIDENT, REWARD_APPROVER, REWARD_OFFICER, SUPERVISOR
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.common.limits import client_ip, setting, user_or_ip
 from reporter.common.pagination import paginate
 from reporter.extensions import limiter
@@ -27,6 +28,10 @@ class Reports(MethodView):
     @roles_required(RESIDENT)
     @reports.arguments(schemas.ReportIn)
     @reports.response(201, schemas.ReportCreatedOut)
+    @reports.doc(**links(201, **{name: link(method, f"/api/v1/reports/{{report_id}}{tail}", report_id=ID)
+                                 for name, method, tail in (("GetReport", "GET", ""),
+                                                            ("AddSupplement", "POST", "/supplements"),
+                                                            ("GiveFeedback", "POST", "/feedback"))}))
     @idempotent
     def post(self, data):
         """Submit a report with 1–9 photos (send an Idempotency-Key: a retry returns the first answer)."""

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from reporter.accounts.roles import ADMIN, AUDITOR, RESIDENT, REWARD_APPROVER, REWARD_OFFICER, STAFF_ROLES
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.common.concurrency import IF_MATCH
 from reporter.common.limits import setting, user_or_ip
 from reporter.common.pagination import paginate
@@ -197,6 +198,7 @@ class Policies(MethodView):
     @roles_required(ADMIN)
     @blp.arguments(schemas.PolicyIn)
     @blp.response(201, schemas.PolicyOut)
+    @blp.doc(**links(201, Activate=link("POST", "/api/v1/rewards/policies/{policy_id}/activate", policy_id=ID)))
     def post(self, data):
         """A new policy version as a draft."""
         return policies.create_draft(actor().id, data)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, login_required, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.common.concurrency import IF_MATCH, check_if_match, etag_of
 from reporter.common.pagination import paginate
 from reporter.geo.schemas import CoordSystemArgs, location_out
@@ -71,6 +72,12 @@ class Versions(MethodView):
     @roles_required("admin")
     @list_blp.arguments(schemas.DraftIn)
     @list_blp.response(201, schemas.VersionDetailOut)
+    @list_blp.doc(**links(201, **{name: link(method, f"/api/v1/responsibility/versions/{{version_id}}{tail}",
+                                             version_id=ID)
+                                  for name, method, tail in (("GetVersion", "GET", ""), ("AddRule", "POST", "/rules"),
+                                                             ("Validate", "GET", "/validation"),
+                                                             ("Gaps", "GET", "/gaps"),
+                                                             ("Activate", "POST", "/activate"))}))
     def post(self, data):
         """Start a draft: a copy of the active version (409 while another draft is open)."""
         draft = versions.create_draft(actor_id=actor().id, title=data["title"])

@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.pagination import paginate
 from reporter.stats import dashboard, schemas, services
@@ -28,10 +29,9 @@ class Monthly(MethodView):
     @roles_required(*STATS_ROLES)
     @blp.arguments(schemas.MonthlyArgs, location="query")
     @blp.response(200, schemas.BulletinOut)
-    @blp.doc(responses={"200": {  # one answer, three forms: the document lists each
+    @blp.doc(responses={200: {  # one answer, three forms: the document lists each
         "description": "`format=json` (default): the bulletin; `xlsx`: the workbook; `csv`: one table (UTF-8, BOM)",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BulletinOut"}},
-                    "text/csv": {"schema": {"type": "string"}},
+        "content": {"text/csv": {"schema": {"type": "string"}},
                     XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
     def get(self, args):
         """The month's bulletin as of the month's end (CST): per county, unit and inspector, 督办 cases, rankings."""
@@ -97,6 +97,9 @@ class TypicalCases(MethodView):
     @roles_required("supervisor")
     @blp.arguments(schemas.PublishIn)
     @blp.response(201, schemas.PublicCaseOut)
+    @blp.doc(**links(201, Withdraw=link("POST", "/api/v1/stats/typical-cases/{published_id}/withdraw",
+                                        published_id=ID),
+                     GetPublic=link("GET", "/api/v1/public/cases/{published_id}", published_id=ID)))
     def post(self, data):
         """Publish a closed case as a typical case (典型案例): a sanitised copy with the title and summary given."""
         return services.public_view(services.publish(actor(), data["case_id"], title=data["title"],

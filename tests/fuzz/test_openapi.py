@@ -16,12 +16,13 @@ with the test that proves the refusal of the other case:
 ==========================================  ====================================================================
 a point inside Ankang                        tests/reports, tests/routing (outside → 422)
 a time of the events that has passed         tests/reports (in the future → 422)
-photo ids the caller uploaded and has not    tests/reports (someone else's / unknown / used photo → 422)
-attached yet
+photo ids the caller uploaded for this use   tests/reports, tests/patrols (someone else's / unknown / used /
+and has not attached yet                     other purpose → 422)
 a real image as the uploaded file            tests/media (random bytes → 415)
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
-a patrol that has started, and ends now
+a patrol that has started, and ends now;
+points inside its time                       tests/patrols/test_sync_api.py (outside its window → 422)
 a claim PIN only on an anonymous report,     tests/reports
 contact details only on a named one
 a birth date that exists and the check digit tests/rewards/test_rules.py (GB 11643)
@@ -34,6 +35,12 @@ a supplement
 ==========================================  ====================================================================
 
 Invalid (negative) examples are sent exactly as generated.
+
+Then, for the roles whose work is a sequence (resident, inspector, supervisor, admin), schemathesis's state machine
+chains calls along the document's links — the OpenAPI `links` of each creating operation (`POST /reports` →
+`GET /reports/{report_id}`, supplements, feedback; `POST /patrols` → points, check-ins, observations, finish; …)
+and the ones schemathesis derives from it — under the same checks, with its own probes without and with invalid
+credentials.
 """
 import io
 import os
@@ -70,6 +77,9 @@ DEPTH = {"full": (EXAMPLES, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)),
 # Operations that spend the session they are called with get a token of their own on each call.
 OWN_SESSION = {"POST /api/v1/auth/logout": "access_token", "POST /api/v1/auth/refresh": "refresh_token"}
 
+# The upload purpose each area's photo_ids accept (by the path segment after /api/v1/).
+PURPOSE = {"patrols": "patrol", "cases": "evidence"}
+
 # Where the ETag of an operation's object is read (path parameters of the operation fill it in).
 ETAG_SOURCE = {
     "/api/v1/cases/{case_id}/actions": "/api/v1/cases/{case_id}",
@@ -86,10 +96,12 @@ class Signer:
         self.user_id = users.make(role, unit_code=ROLES[role])
         self.shared = users.tokens(self.user_id)["access_token"]
 
-    def headers(self, case=None) -> dict:
+    def token(self, case=None) -> str:
         kind = OWN_SESSION.get(f"{case.method.upper()} {case.path}") if case is not None else None
-        token = self.users.tokens(self.user_id)[kind] if kind else self.shared
-        return {"Authorization": f"Bearer {token}"}
+        return self.users.tokens(self.user_id)[kind] if kind else self.shared
+
+    def headers(self, case=None) -> dict:
+        return {"Authorization": f"Bearer {self.token(case)}"}
 
     def depth(self, operation) -> str:
         """How hard to fuzz this operation as this role."""
@@ -99,13 +111,44 @@ class Signer:
         return "full" if self.role in raw.get("x-roles", ROLES) else "light"
 
 
-def _image(draw) -> bytes:
-    """A small real photo: drawn size, colour and format."""
-    size = (draw(st.integers(8, 96)), draw(st.integers(8, 96)))
-    colour = tuple(draw(st.integers(0, 255)) for _ in range(3))
-    fmt = draw(st.sampled_from(["JPEG", "PNG", "WEBP"]))
+class Draws:
+    """The teacher's choices drawn by Hypothesis (shrinkable, reproducible)."""
+
+    def __init__(self, draw):
+        self.draw = draw
+
+    def one(self, values):
+        return self.draw(st.sampled_from(values))
+
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+    def day(self, low: date, high: date) -> date:
+        return self.draw(st.dates(low, high))
+
+
+class Seeded(Draws):
+    """The same choices from a seeded generator, for the state machine's steps (not a Hypothesis strategy)."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def one(self, values):
+        return self.rng.choice(list(values))
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def day(self, low: date, high: date) -> date:
+        return low + timedelta(days=self.rng.randint(0, (high - low).days))
+
+
+def _image(pick: Draws) -> bytes:
+    """A small real photo: chosen size, colour and format."""
+    size = (pick.integer(8, 96), pick.integer(8, 96))
+    colour = tuple(pick.integer(0, 255) for _ in range(3))
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, fmt)
+    Image.new("RGB", size, colour).save(out, pick.one(["JPEG", "PNG", "WEBP"]))
     return out.getvalue()
 
 
@@ -147,108 +190,118 @@ class Teacher:
         @st.composite
         def taught(draw):
             case = draw(cases)
-            self.teach(case, draw)
+            self.teach(case, Draws(draw))
             return case
 
         return taught()
 
     # -- the rules -------------------------------------------------------------------------------------------
-    def teach(self, case, draw) -> None:
+    def teach(self, case, pick) -> None:
         key = f"{case.method.upper()} {case.operation.path}"
         body = case.body if isinstance(case.body, dict) else {}
-        self._location(body, draw)
-        self._photos(body, draw)
-        self._past(body, draw)
+        self._location(body, pick)
+        self._photos(body, pick, PURPOSE.get(case.operation.path.split("/")[3], "report"))
+        self._past(body, pick)
         rule = RULES.get(key)
         if rule:
-            rule(self, case, body, draw)
+            rule(self, case, body, pick)
         if "If-Match" in (case.headers or {}):
-            self._if_match(case, draw)
+            self._if_match(case, pick)
 
-    def _location(self, body: dict, draw) -> None:
+    def _location(self, body: dict, pick) -> None:
         location = body.get("location")
         if isinstance(location, dict) and "lat" in location and "lng" in location:
-            lat, lng, glat, glng = draw(st.sampled_from(self.points))
+            lat, lng, glat, glng = pick.one(self.points)
             gcj = location.get("coord_system") == "gcj02"
             location["lat"], location["lng"] = (glat, glng) if gcj else (lat, lng)
 
-    def _past(self, body: dict, draw) -> None:
+    def _past(self, body: dict, pick) -> None:
         if isinstance(body.get("occurred_at"), str):
-            ago = timedelta(minutes=draw(st.integers(1, 60 * 24 * 90)))
+            ago = timedelta(minutes=pick.integer(1, 60 * 24 * 90))
             body["occurred_at"] = (datetime.now(UTC) - ago).isoformat()
 
-    def _photos(self, body: dict, draw) -> None:
+    def _photos(self, body: dict, pick, purpose: str) -> None:
         if isinstance(body.get("photo_ids"), list) and body["photo_ids"]:
-            body["photo_ids"] = [self.upload(draw) for _ in body["photo_ids"]]
+            body["photo_ids"] = [self.upload(pick, purpose) for _ in body["photo_ids"]]
 
-    def upload(self, draw) -> str:
+    def upload(self, pick, purpose: str) -> str:
         resp = self.client.post("/api/v1/uploads", headers=self.signer.headers(),
-                                data={"file": (io.BytesIO(_image(draw)), "photo.jpg")})
+                                data={"file": (io.BytesIO(_image(pick)), "photo.jpg"), "purpose": purpose})
         assert resp.status_code == 201, resp.get_data(as_text=True)
         return resp.get_json()["id"]
 
-    def _if_match(self, case, draw) -> None:
+    def _if_match(self, case, pick) -> None:
         for prefix, source in ETAG_SOURCE.items():
             if case.operation.path.startswith(prefix):
                 got = self.client.get(source.format(**case.path_parameters), headers=self.signer.headers())
                 if got.status_code == 200 and got.headers.get("ETag"):
-                    case.headers["If-Match"] = draw(st.sampled_from([got.headers["ETag"], "*"]))
+                    case.headers["If-Match"] = pick.one([got.headers["ETag"], "*"])
                 return
 
-    def file(self, case, body, draw) -> None:
-        body["file"] = _image(draw)
+    def file(self, case, body, pick) -> None:
+        body["file"] = _image(pick)
 
-    def patrol(self, case, body, draw) -> None:
-        body["grid_id"] = draw(st.sampled_from(self.grid_ids))
+    def patrol(self, case, body, pick) -> None:
+        body["grid_id"] = pick.one(self.grid_ids)
         if isinstance(body.get("started_at"), str):
-            started = datetime.now(UTC) - timedelta(minutes=draw(st.integers(1, 60 * 24 * 30)))
+            started = datetime.now(UTC) - timedelta(minutes=pick.integer(1, 60 * 24 * 30))
             body["started_at"] = started.isoformat()
 
-    def finish(self, case, body, draw) -> None:
+    def finish(self, case, body, pick) -> None:
         if isinstance(body.get("ended_at"), str):
             body["ended_at"] = datetime.now(UTC).isoformat()
 
-    def report(self, case, body, draw) -> None:
+    def points(self, case, body, pick) -> None:
+        got = self.client.get(f"/api/v1/patrols/{case.path_parameters.get('patrol_id')}", headers=self.signer.headers())
+        if got.status_code != 200 or not isinstance(body.get("points"), list):
+            return
+        started = datetime.fromisoformat(got.get_json()["started_at"])
+        room = max(1, int((datetime.now(UTC) - started).total_seconds()))
+        for point in body["points"]:
+            if isinstance(point, dict):
+                point["t"] = (started + timedelta(seconds=pick.integer(0, room))).isoformat()
+
+    def report(self, case, body, pick) -> None:
         if body.get("anonymous"):
             body.pop("contact", None)
         else:
             body.pop("claim_pin", None)
 
-    def grid_inspector(self, case, body, draw) -> None:
-        case.path_parameters["grid_id"] = draw(st.sampled_from(self.grid_ids))
-        case.path_parameters["user_id"] = draw(st.sampled_from(self.inspector_ids))
+    def grid_inspector(self, case, body, pick) -> None:
+        case.path_parameters["grid_id"] = pick.one(self.grid_ids)
+        case.path_parameters["user_id"] = pick.one(self.inspector_ids)
 
-    def id_number(self, case, body, draw) -> None:
+    def id_number(self, case, body, pick) -> None:
         number = body.get("id_number")
         if isinstance(number, str) and len(number) == 18:
-            born = draw(st.dates(date(1930, 1, 1), date(2005, 12, 31)))
+            born = pick.day(date(1930, 1, 1), date(2005, 12, 31))
             first17 = number[:6] + born.strftime("%Y%m%d") + number[14:17]
             body["id_number"] = first17 + check_digit(first17)
 
-    def holidays(self, case, body, draw) -> None:
+    def holidays(self, case, body, pick) -> None:
         year = int(case.path_parameters["year"])
         for key in ("holidays", "workdays"):
             for day in body.get(key) or []:
                 given = date.fromisoformat(day["date"])
                 day["date"] = given.replace(year=year, day=min(given.day, 28)).isoformat()
 
-    def tiers(self, case, body, draw) -> None:
+    def tiers(self, case, body, pick) -> None:
         for tier in body.get("tiers") or []:
             tier["min_fen"], tier["max_fen"] = sorted((tier["min_fen"], tier["max_fen"]))
 
-    def merge(self, case, body, draw) -> None:
+    def merge(self, case, body, pick) -> None:
         if body.get("from_case_id") == body.get("into_case_id"):
             body["into_case_id"] = body["from_case_id"] % 2_000_000_000 + 1
 
-    def reason_on_fail(self, case, body, draw) -> None:
+    def reason_on_fail(self, case, body, pick) -> None:
         if body.get("result") == "fail" and not body.get("reason"):
             body["reason"] = "现场复核未整改到位"
 
-    def category_of_problem(self, case, body, draw) -> None:
+    def category_of_problem(self, case, body, pick) -> None:
         if body.get("problem") and not body.get("category"):
             body["category"] = "illegal_logging"
 
-    def something_to_add(self, case, body, draw) -> None:
+    def something_to_add(self, case, body, pick) -> None:
         if not body.get("text") and not body.get("photo_ids"):
             body["text"] = "又看到了新的砍伐痕迹"
 
@@ -262,6 +315,7 @@ RULES = {
     "POST /api/v1/rewards/policies": Teacher.tiers,
     "POST /api/v1/case-merges": Teacher.merge,
     "POST /api/v1/patrols/{patrol_id}/finish": Teacher.finish,
+    "POST /api/v1/patrols/{patrol_id}/points": Teacher.points,
     "POST /api/v1/reports": Teacher.report,
     "POST /api/v1/patrols/{patrol_id}/tasks/{case_id}/verify": Teacher.reason_on_fail,
     "POST /api/v1/cases/{case_id}/actions": Teacher.reason_on_fail,
@@ -270,9 +324,12 @@ RULES = {
 }
 
 
+def _schema(app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=SchemathesisConfig())
+
+
 def _operations(app):
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app, config=SchemathesisConfig())
-    for result in schema.get_all_operations():
+    for result in _schema(app).get_all_operations():
         yield result.ok()
 
 
@@ -290,7 +347,11 @@ def _fuzz(operation, mode: GenerationMode, examples: int, signer: Signer, teache
             raise  # an operation without any input has no invalid request to send
 
 
-@pytest.mark.skipif(os.environ.get("REPORTER_FUZZ") != "1", reason="fuzzing is opt-in: REPORTER_FUZZ=1")
+FUZZ = pytest.mark.skipif(os.environ.get("REPORTER_FUZZ") != "1",
+                          reason="fuzzing runs in CI and on demand: REPORTER_FUZZ=1")
+
+
+@FUZZ
 @pytest.mark.slow
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_every_operation_keeps_its_contract(app, client, users, subtests, role):
@@ -304,3 +365,55 @@ def test_every_operation_keeps_its_contract(app, client, users, subtests, role):
         for mode in modes:
             with subtests.test(msg=f"{operation.label} {mode.value}"):
                 _fuzz(operation, mode, examples, signer, teacher)
+
+
+# The roles whose work is a sequence of calls on objects they create: a resident's photos → report → supplements,
+# feedback and reward claim; an inspector's patrol → points, check-ins, observations → finish; a supervisor's
+# staff cases → actions, merges, typical cases; an admin's draft lists, users and policies.
+STATEFUL_ROLES = ("resident", "inspector", "supervisor", "admin")
+
+
+@FUZZ
+@pytest.mark.slow
+@pytest.mark.parametrize("role", STATEFUL_ROLES)
+def test_sequences_along_the_documents_links_keep_the_contract(app, client, users, role):
+    """schemathesis's state machine: each step calls an operation the role may use with values taken from earlier
+    responses, along the links schemathesis derives from the document (a response field named like a later
+    operation's parameter: `id` of `POST /reports` → `report_id`), under the same default checks."""
+    signer = Signer(users, role)
+    teacher = Teacher(app, client, signer, users)
+
+    def for_this_role(ctx) -> bool:  # public operations too: `GET /categories` is where a report's category starts
+        raw = ctx.operation.definition.raw
+        return not raw.get("security") or role in raw.get("x-roles", ROLES)
+
+    seeds = iter(range(10**9))
+
+    schema = _schema(app).include(for_this_role)
+
+    @schema.auth(refresh_interval=None, retry_on=[])  # the role's credentials, so schemathesis probes without them
+    class Bearer:
+        def get(self, case, ctx):
+            return signer.token(case)
+
+        def set(self, case, data, ctx):
+            case.headers["Authorization"] = f"Bearer {data}"
+
+    reached = []  # (operation, status) of every step
+
+    class Sequences(schema.as_state_machine()):
+        def before_call(self, case):
+            if case.meta is None or case.meta.generation.mode is GenerationMode.POSITIVE:
+                teacher.teach(case, Seeded(next(seeds)))
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            reached.append((f"{case.method.upper()} {case.operation.path}", response.status_code))
+
+    Sequences.run(settings=settings(max_examples=int(os.environ.get("REPORTER_FUZZ_SEQUENCES", "8")),
+                                    stateful_step_count=8, derandomize=True, database=None, deadline=None,
+                                    suppress_health_check=list(HealthCheck)))
+    # The links carried ids from one response into a later request: some call on an object by its id succeeded.
+    followed = {label for label, status in reached if "{" in label and status < 300}
+    print(f"{role}: {len(reached)} steps, {len({label for label, _ in reached})} operations, by id: {sorted(followed)}")
+    assert followed, reached
