@@ -1,7 +1,5 @@
 """Case endpoints of API.md "Officials" and the inspectors' verification tasks: parse, call a service, dump."""
-import re
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -9,10 +7,9 @@ from reporter.accounts.security import actor, roles_required
 from reporter.api_frame import ID, link, links
 from reporter.cases import schemas, services
 from reporter.cases.scope import CASE_READER_ROLES
-from reporter.common.concurrency import IF_MATCH, etag_of
+from reporter.common.concurrency import IF_MATCH, etag_of, expected_version
 from reporter.common.pagination import paginate
 from reporter.common.timeutil import cst_date, utcnow
-from reporter.errors import PreconditionRequired
 from reporter.geo.schemas import CoordSystemArgs
 from reporter.media.services import register_visibility
 
@@ -20,26 +17,6 @@ blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases (案�
 tasks_blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Inspectors' on-site verification tasks")
 blueprints = [blp, tasks_blp]
 register_visibility("case", services.can_see_case)  # who may see a case's photos: whoever may read the case
-
-_CASE_ETAG = re.compile(r'^(?:W/)?"case-(\d+)-v(\d+)"$')
-
-
-NO_VERSION = -1  # what an If-Match naming another object, or nothing we issued, expects: never current
-
-
-def _expected_version(case_id: int) -> int | None:
-    """The version the client's If-Match names (None for `*`); 428 when missing. A tag that names another case
-    expects NO_VERSION, so `perform` answers 412 — after the 404/409/403 the request would get without it."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        raise PreconditionRequired()
-    if header == "*":
-        return None
-    match = _CASE_ETAG.match(header)
-    if match is None or int(match.group(1)) != case_id:
-        return NO_VERSION
-    return int(match.group(2))
-
 
 def _detail_response(case, coord_system: str, status: int = 200):
     user = actor()
@@ -95,7 +72,7 @@ class CaseActions(MethodView):
     def post(self, data, args, case_id):
         """Take an action of the workflow (If-Match required): 409 when not allowed now, 403 when not for you."""
         case = services.perform(case_id, data["action"], actor(), data,
-                                expected_version=_expected_version(case_id))
+                                expected_version=expected_version("case", case_id))
         return _detail_response(case, args["coord_system"])
 
 

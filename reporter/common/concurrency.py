@@ -1,7 +1,7 @@
 """ETag / If-Match for objects that carry a `version` (optimistic concurrency)."""
 from flask import request
 
-from reporter.errors import PreconditionFailed, PreconditionRequired
+from reporter.errors import PreconditionRequired
 
 IF_MATCH = {"parameters": [{
     "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
@@ -15,11 +15,20 @@ def etag_of(kind: str, obj_id, version: int) -> str:
     return f'"{kind}-{obj_id}-v{version}"'
 
 
-def check_if_match(current_etag: str) -> None:
-    """428 when If-Match is missing, 412 when it is stale."""
-    header = request.headers.get("If-Match")
+NO_VERSION = -1  # what an If-Match naming another object, or nothing we issued, expects: never current
+
+
+def expected_version(kind: str, obj_id) -> int | None:
+    """The version of `kind` `obj_id` the client's If-Match names: None for `*`, NO_VERSION when no tag names this
+    object (so the service's compare answers 412 — after the 404/409/403 the request would get without it,
+    RFC 9110 §13.2.1); 428 when the header is missing."""
+    header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
-    candidates = {tag.strip() for tag in header.split(",")}
-    if "*" not in candidates and current_etag not in candidates and f"W/{current_etag}" not in candidates:
-        raise PreconditionFailed()
+    prefix = f'"{kind}-{obj_id}-v'
+    for tag in (t.strip().removeprefix("W/") for t in header.split(",")):
+        if tag == "*":
+            return None
+        if tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix):-1].isdigit():
+            return int(tag[len(prefix):-1])
+    return NO_VERSION

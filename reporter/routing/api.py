@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, login_required, roles_required
 from reporter.api_frame import ID, link, links
-from reporter.common.concurrency import IF_MATCH, check_if_match, etag_of
+from reporter.common.concurrency import IF_MATCH, etag_of, expected_version
 from reporter.common.pagination import paginate
 from reporter.geo.schemas import CoordSystemArgs, location_out
 from reporter.routing import schemas, sheets, versions
@@ -28,11 +28,9 @@ def _etag(version: ResponsibilityVersion) -> dict:
     return {"ETag": etag_of("responsibility-version", version.id, version.version)}
 
 
-def _matched(version_id: int) -> int:
-    """The draft's concurrency counter after checking If-Match (428 missing, 412 stale)."""
-    version = versions.get_version(version_id)
-    check_if_match(etag_of("responsibility-version", version.id, version.version))
-    return version.version
+def _matched(version_id: int) -> int | None:
+    """The version the If-Match names (428 when missing); the service answers 404 / 409 first, then 412."""
+    return expected_version("responsibility-version", version_id)
 
 
 @categories_blp.route("")

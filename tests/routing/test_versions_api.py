@@ -67,6 +67,9 @@ def test_an_active_version_is_never_edited(client, users):
     tag = etag(client, admin, v1["id"])
     assert_error(client.post(f"{BASE}/{v1['id']}/rules", json=RULE, headers={**admin, "If-Match": tag}), 409,
                  "invalid_transition")
+    for stale in ('"responsibility-version-999-v1"', "garbage"):  # a stale tag does not hide why (RFC 9110)
+        assert_error(client.post(f"{BASE}/{v1['id']}/rules", json=RULE, headers={**admin, "If-Match": stale}),
+                     409, "invalid_transition")
     assert_error(client.post(BASE, json={}, headers=users.headers(users.make("supervisor"))), 403)
 
 
