@@ -2,11 +2,13 @@
 
 Keys may be Fernet keys (urlsafe base64 of 32 bytes) or any passphrase, which is stretched to one with SHA-256,
 so the secret generated for the embedded mode works as it is. Rotation: put the new key first, run
-`flask reports rotate-contact-key`, then drop the old key.
+`flask reports rotate-contact-key` (it re-encrypts everything stored under these keys: report contacts and every
+kind a feature registers with `register_ciphertexts`, e.g. reward payees), then drop the old key.
 """
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -41,3 +43,16 @@ def decrypt_contact(ciphertext: str) -> dict:
 def reencrypt(ciphertext: str) -> str:
     """The same contact under the first (newest) key."""
     return _keys().rotate(ciphertext.encode()).decode()
+
+
+_ROTATIONS: dict[str, Callable[[int], int]] = {}
+
+
+def register_ciphertexts(name: str, rotate: Callable[[int], int]) -> None:
+    """A kind of stored ciphertext under the contact keys, with its re-encryption (batch size → rows done)."""
+    _ROTATIONS[name] = rotate
+
+
+def rotate_all(batch: int) -> dict[str, int]:
+    """Re-encrypt every registered kind under the first key: {name: rows}."""
+    return {name: rotate(batch) for name, rotate in _ROTATIONS.items()}

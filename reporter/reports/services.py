@@ -237,3 +237,6 @@ def rotate_contact_keys(batch: int = 500) -> int:
             report.contact_ciphertext = crypto.reencrypt(report.contact_ciphertext)
         db.session.commit()
         done, last = done + len(rows), rows[-1].id
+
+
+crypto.register_ciphertexts("contacts", rotate_contact_keys)

@@ -1,4 +1,6 @@
 """The reward desk's flow over HTTP: propose, approve by another person, notify, claim, pay once; ledger and budget."""
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from reporter.extensions import db
@@ -185,6 +187,25 @@ def test_claim_details_are_validated_encrypted_and_shown_masked(app, client, use
     assert client.get(f"/api/v1/rewards/{reward_id}/payee", headers=desk.officer_h).status_code == 403
     full = client.get(f"/api/v1/rewards/{reward_id}/payee", headers=desk.approver_h).get_json()
     assert full["payout_account"] == "6222021234567890123" and full["name"] == "张秦岭"
+
+
+def test_rotating_the_contact_key_re_encrypts_payees_too(app, client, users, make_app):
+    desk = Desk(client, users)
+    resident = users.make("resident")
+    reward_id = make_reward(app, resident)
+    desk.to_notified(reward_id)
+    assert client.post(f"/api/v1/rewards/{reward_id}/claim", json=claim_body(),
+                       headers=users.headers(resident)).status_code == 200
+    before = reward_row(app, reward_id)["payee_ciphertext"]
+    old_key = app.config["CONTACT_ENCRYPTION_KEYS"]
+    rotated = make_app(CONTACT_ENCRYPTION_KEYS=f"a-brand-new-contact-key-2027,{old_key}")
+    result = CliRunner().invoke(rotated.cli, ["reports", "rotate-contact-key"],
+                                obj=ScriptInfo(create_app=lambda: rotated))
+    assert result.exit_code == 0 and "re-encrypted 1 reward payees" in result.output, result.output
+    assert reward_row(app, reward_id)["payee_ciphertext"] != before
+    new_only = make_app(CONTACT_ENCRYPTION_KEYS="a-brand-new-contact-key-2027")
+    full = new_only.test_client().get(f"/api/v1/rewards/{reward_id}/payee", headers=desk.approver_h).get_json()
+    assert full["name"] == "张秦岭" and full["payout_account"] == "6222021234567890123"
 
 
 def test_anonymous_claim_needs_code_and_pin_and_wrong_pins_are_limited(app, client, users):
