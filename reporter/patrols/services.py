@@ -325,7 +325,7 @@ def monthly_figures(month: str | date, inspector_ids: list[int] | None = None) -
                    Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, Patrol.visited_cells)
             .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
     by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
-    for row in db.session.execute(stmt).tuples():
+    for row in db.session.connection().execute(stmt).tuples():  # Core: plain rows, no ORM bookkeeping
         by_inspector.setdefault(row[0], []).append(row)
     problems = _problems_found(first, following, list(by_inspector))
     rule = effort_rule()
