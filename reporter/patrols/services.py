@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
 from reporter.cases.services import open_case, perform, verification_tasks
+from reporter.common.bulk import no_gc_pauses
 from reporter.common.timeutil import CST, as_utc, cst_date, utcnow
 from reporter.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from reporter.extensions import db
@@ -315,6 +316,11 @@ def _month_bounds(month: str | date) -> tuple[date, date]:
 
 def monthly_figures(month: str | date, inspector_ids: list[int] | None = None) -> list[dict]:
     """Per inspector: each CST day's figures and whether it counts, valid days against the target, month totals."""
+    with no_gc_pauses():
+        return _monthly_figures(month, inspector_ids)
+
+
+def _monthly_figures(month: str | date, inspector_ids: list[int] | None) -> list[dict]:
     first, following = _month_bounds(month)
     scope = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
     if inspector_ids is not None:
@@ -325,7 +331,7 @@ def monthly_figures(month: str | date, inspector_ids: list[int] | None = None) -
                    Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, Patrol.visited_cells)
             .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
     by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
-    for row in db.session.connection().execute(stmt).tuples():  # Core: plain rows, no ORM bookkeeping
+    for row in db.session.connection().execute(stmt).tuples().all():  # Core rows, no ORM bookkeeping
         by_inspector.setdefault(row[0], []).append(row)
     problems = _problems_found(first, following, list(by_inspector))
     rule = effort_rule()

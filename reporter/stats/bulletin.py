@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
 from reporter.cases.models import Case, CaseEvent
+from reporter.common.bulk import no_gc_pauses
 from reporter.common.timeutil import CST, cst_date
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
@@ -168,24 +169,28 @@ def case_facts(month: Month, county: str | None = None) -> MonthFacts:
     Replayed: cases with an event since the month began, or rated or rewarded during it. A case closed or rejected
     now with no event since the month began was closed before it: it has no figure.
     """
-    moved = list(_core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct())
-                 .scalars())
+    with no_gc_pauses():
+        return _case_facts(month, county)
+
+
+def _case_facts(month: Month, county: str | None) -> MonthFacts:
+    moved = _core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct()).scalars().all()
     facts = _idle_open(month, county, moved)
     touched = sorted(set(moved).union(db.session.execute(_rated_or_rewarded(month)).scalars()))
     scope = [_among(Case.id, touched), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
-    cases = _core(
-        select(Case.id, Case.county_adcode.label("county"), Case.source, Case.category, Case.routed_unit_id,
-               Case.created_at, cast(Case.routing["deadline_days"], String).label("deadline_days")).where(*scope)
-    ).mappings().all()
-    if not cases:
+    rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
+                        cast(Case.routing["deadline_days"], String)).where(*scope)).tuples().all()
+    if not rows:
         return facts
-    events = {c["id"]: [] for c in cases}
+    keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
+    cases = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+    events: dict[int, list] = {case_id: [] for case_id in cases}
     data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), cast(CaseEvent.data, String)), else_=None)
     rows = _core(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at >= month.start, _event_day(), CaseEvent.from_state,
                CaseEvent.to_state, data)
-        .where(_among(CaseEvent.case_id, list(events)), CaseEvent.at < month.end)
-        .order_by(CaseEvent.case_id, CaseEvent.seq)).tuples()
+        .where(_among(CaseEvent.case_id, list(cases)), CaseEvent.at < month.end)
+        .order_by(CaseEvent.case_id, CaseEvent.seq)).tuples().all()
     day_of = cst_day if db.session.get_bind().dialect.name != "postgresql" else None
     parsed: dict[str, dict | None] = {}  # the same few data texts recur (a unit, a finding): each decoded once
     for case_id, action, in_month, day, from_state, to_state, text in rows:
@@ -194,11 +199,11 @@ def case_facts(month: Month, county: str | None = None) -> MonthFacts:
                 parsed[text] = json.loads(text)
             text = parsed[text]
         events[case_id].append((action, in_month, day_of(day) if day_of else day, from_state, to_state, text))
-    opened = {c["id"]: cst_date(c["created_at"]) for c in cases}
+    opened = {case_id: cst_date(c["created_at"]) for case_id, c in cases.items()}
     calendar = Calendar(min(opened.values()), month.following + timedelta(days=400))
-    facts.cases.update({c["id"]: replay(c, events[c["id"]], opened_on=opened[c["id"]], following=month.following,
+    facts.cases.update({case_id: replay(c, events[case_id], opened_on=opened[case_id], following=month.following,
                                         calendar=calendar)
-                        for c in cases if events[c["id"]]})
+                        for case_id, c in cases.items() if events[case_id]})
     return facts
 
 
@@ -355,7 +360,11 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
 
 def bulletin(label: str, *, county: str | None = None) -> dict:
     """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's)."""
-    month = month_of(label)
+    with no_gc_pauses():
+        return _bulletin(month_of(label), county)
+
+
+def _bulletin(month: Month, county: str | None) -> dict:
     month_facts = case_facts(month, county)
     facts = month_facts.cases
     county_rows, unit_rows = area_tables(month, month_facts)
