@@ -1,8 +1,10 @@
 """Patrol rules: offline-first sync keyed by client ids, effort figures on finish and on late points, problems into
 cases, and the per-day and per-month figures the ranking uses."""
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import chain
 
 import shapely
 from flask import current_app
@@ -325,10 +327,11 @@ def _monthly_figures(month: str | date, inspector_ids: list[int] | None) -> list
     scope = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
     if inspector_ids is not None:
         scope.append(Patrol.inspector_id.in_(inspector_ids))
-    # Only the columns the figures read, as plain tuples; flags are decoded only where some were raised.
+    # Only the columns the figures read, as plain tuples; flags are decoded only where some were raised, the cells
+    # visited come as JSON text (decoded per inspector and grid, all at once).
     flags = type_coerce(case((cast(Patrol.flags, String) == "[]", None), else_=Patrol.flags), JSON)
     stmt = (select(Patrol.inspector_id, Patrol.day, Patrol.grid_id, Patrol.distance_m, Patrol.in_grid_distance_m,
-                   Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, Patrol.visited_cells)
+                   Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, cast(Patrol.visited_cells, String))
             .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
     by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
     for row in db.session.connection().execute(stmt).tuples().all():  # Core rows, no ORM bookkeeping
@@ -366,11 +369,11 @@ def _problems_found(first: date, following: date, inspector_ids: list[int]) -> d
 def _month_of(inspector_id: int, patrols: list[tuple], first: date, rule: Rule, target: int, problems: int) -> dict:
     """One inspector's month from their patrols' rows (monthly_figures' columns, in day and start order)."""
     days: dict[date, list[tuple]] = {}
-    visited: dict[int, set[str]] = {}
+    visited: dict[int, list[str]] = {}  # per grid, the JSON texts of the cells each patrol visited
     cells: dict[int, int] = {}
     for patrol in patrols:
         days.setdefault(patrol[1], []).append(patrol)
-        visited.setdefault(patrol[2], set()).update(patrol[9] or ())
+        visited.setdefault(patrol[2], []).append(patrol[9] or "null")
         cells[patrol[2]] = patrol[7] or 0  # the grid's cell count as its last patrol saw it
     day_rows = []
     for day, group in sorted(days.items()):
@@ -390,6 +393,12 @@ def _month_of(inspector_id: int, patrols: list[tuple], first: date, rule: Rule, 
         "distance_m": round(sum(r["distance_m"] for r in day_rows), 1),
         "in_grid_distance_m": round(sum(r["in_grid_distance_m"] for r in day_rows), 1),
         "in_grid_s": sum(r["in_grid_s"] for r in day_rows), "moving_s": sum(r["moving_s"] for r in day_rows),
-        "coverage_pct": round(100.0 * sum(len(v) for v in visited.values()) / total_cells, 1) if total_cells else 0.0,
+        "coverage_pct": round(100.0 * sum(map(_distinct_cells, visited.values())) / total_cells, 1)
+        if total_cells else 0.0,
         "problems_found": problems,
     }
+
+
+def _distinct_cells(texts: list[str]) -> int:
+    """How many distinct cells the JSON lists (or nulls) name between them, decoded in one pass."""
+    return len(set(chain.from_iterable(cells for cells in json.loads(f"[{','.join(texts)}]") if cells)))

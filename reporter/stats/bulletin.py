@@ -191,14 +191,15 @@ def _case_facts(month: Month, county: str | None) -> MonthFacts:
                CaseEvent.to_state, data)
         .where(_among(CaseEvent.case_id, list(cases)), CaseEvent.at < month.end)
         .order_by(CaseEvent.case_id, CaseEvent.seq)).tuples().all()
-    day_of = cst_day if db.session.get_bind().dialect.name != "postgresql" else None
+    if db.session.get_bind().dialect.name != "postgresql":  # the instant came back: take its CST date here
+        rows = [(case_id, action, in_month, cst_day(at), *rest) for case_id, action, in_month, at, *rest in rows]
     parsed: dict[str, dict | None] = {}  # the same few data texts recur (a unit, a finding): each decoded once
     for case_id, action, in_month, day, from_state, to_state, text in rows:
         if text is not None:
             if text not in parsed:
                 parsed[text] = json.loads(text)
             text = parsed[text]
-        events[case_id].append((action, in_month, day_of(day) if day_of else day, from_state, to_state, text))
+        events[case_id].append((action, in_month, day, from_state, to_state, text))
     opened = {case_id: cst_date(c["created_at"]) for case_id, c in cases.items()}
     calendar = Calendar(min(opened.values()), month.following + timedelta(days=400))
     facts.cases.update({case_id: replay(c, events[case_id], opened_on=opened[case_id], following=month.following,

@@ -112,6 +112,7 @@ class CaseFacts:
 DATA_ACTIONS = ("dispatch", "decide_extension", "submit_result", "supervise", "return")  # whose data the replay reads
 _CST_OFFSET = timedelta(hours=8)  # China Standard Time has had no daylight saving since 1991
 _NO_OFFSET = timedelta(0)
+_NO_DATA: dict = {}  # read, never written
 
 
 def cst_day(at: datetime) -> date:
@@ -132,7 +133,7 @@ def replay(case: dict, events: list, *, opened_on: date, following: date, calend
     met: dict[str, bool] = {}
     add = calendar.add
     for action, in_month, today, from_state, to_state, data in events:
-        data = data or {}
+        data = data or _NO_DATA
         if not in_month:
             facts.open_at_start = to_state in workflow.OPEN_STATES
         starts, ends = _clock(from_state, action, to_state)
