@@ -1,18 +1,20 @@
 """Patrol rules: offline-first sync keyed by client ids, effort figures on finish and on late points, problems into
 cases, and the per-day and per-month figures the ranking uses."""
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import chain
 
 import shapely
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import JSON, Select, String, case, cast, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
 from reporter.cases.services import open_case, perform, verification_tasks
+from reporter.common.bulk import no_gc_pauses
 from reporter.common.timeutil import CST, as_utc, cst_date, utcnow
 from reporter.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from reporter.extensions import db
@@ -316,18 +318,28 @@ def _month_bounds(month: str | date) -> tuple[date, date]:
 
 def monthly_figures(month: str | date, inspector_ids: list[int] | None = None) -> list[dict]:
     """Per inspector: each CST day's figures and whether it counts, valid days against the target, month totals."""
+    with no_gc_pauses():
+        return _monthly_figures(month, inspector_ids)
+
+
+def _monthly_figures(month: str | date, inspector_ids: list[int] | None) -> list[dict]:
     first, following = _month_bounds(month)
-    stmt = (select(Patrol).where(Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following)
-            .order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at)
-            .options(defer(Patrol.explanation), defer(Patrol.reasons)))  # month figures never read these
+    scope = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
     if inspector_ids is not None:
-        stmt = stmt.where(Patrol.inspector_id.in_(inspector_ids))
-    by_inspector: dict[int, list[Patrol]] = {i: [] for i in inspector_ids or []}
-    for patrol in db.session.execute(stmt).scalars():
-        by_inspector.setdefault(patrol.inspector_id, []).append(patrol)
+        scope.append(Patrol.inspector_id.in_(inspector_ids))
+    # Only the columns the figures read, as plain tuples; flags are decoded only where some were raised, the cells
+    # visited come as JSON text (decoded per inspector and grid, all at once).
+    flags = type_coerce(case((cast(Patrol.flags, String) == "[]", None), else_=Patrol.flags), JSON)
+    stmt = (select(Patrol.inspector_id, Patrol.day, Patrol.grid_id, Patrol.distance_m, Patrol.in_grid_distance_m,
+                   Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, cast(Patrol.visited_cells, String))
+            .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
+    by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
+    for row in db.session.connection().execute(stmt).tuples().all():  # Core rows, no ORM bookkeeping
+        by_inspector.setdefault(row[0], []).append(row)
     problems = _problems_found(first, following, list(by_inspector))
     rule = effort_rule()
-    return [_month_of(inspector_id, patrols, first, rule, problems.get(inspector_id, 0))
+    target = int(_setting("PATROL_MONTHLY_TARGET_DAYS"))
+    return [_month_of(inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
             for inspector_id, patrols in by_inspector.items()]
 
 
@@ -354,34 +366,39 @@ def _problems_found(first: date, following: date, inspector_ids: list[int]) -> d
     return dict(rows.all())
 
 
-def _month_of(inspector_id: int, patrols: list[Patrol], first: date, rule: Rule, problems: int) -> dict:
-    days: dict[date, list[Patrol]] = {}
-    for patrol in patrols:
-        days.setdefault(patrol.day, []).append(patrol)
-    day_rows = []
-    for day, group in sorted(days.items()):
-        in_grid_m = sum(p.in_grid_distance_m or 0.0 for p in group)
-        in_grid_s = sum(p.in_grid_s or 0.0 for p in group)
-        counts, reasons = judge_day(in_grid_m, in_grid_s, rule)
-        day_rows.append({"day": day, "patrols": len(group),
-                         "distance_m": round(sum(p.distance_m or 0 for p in group), 1),
-                         "in_grid_distance_m": round(in_grid_m, 1), "in_grid_s": round(in_grid_s),
-                         "moving_s": round(sum(p.moving_s or 0 for p in group)), "counts": counts, "reasons": reasons,
-                         "flags": sorted({f["code"] for p in group for f in p.flags})})
-    visited: dict[int, set[str]] = {}
+def _month_of(inspector_id: int, patrols: list[tuple], first: date, rule: Rule, target: int, problems: int) -> dict:
+    """One inspector's month from their patrols' rows (monthly_figures' columns, in day and start order)."""
+    days: dict[date, list[tuple]] = {}
+    visited: dict[int, list[str]] = {}  # per grid, the JSON texts of the cells each patrol visited
     cells: dict[int, int] = {}
     for patrol in patrols:
-        visited.setdefault(patrol.grid_id, set()).update(patrol.visited_cells or [])
-        cells[patrol.grid_id] = patrol.cell_count or 0
+        days.setdefault(patrol[1], []).append(patrol)
+        visited.setdefault(patrol[2], []).append(patrol[9] or "null")
+        cells[patrol[2]] = patrol[7] or 0  # the grid's cell count as its last patrol saw it
+    day_rows = []
+    for day, group in sorted(days.items()):
+        _, _, _, distance_m, in_grid_distance_m, in_grid_s, moving_s, _, flags, _ = zip(*group, strict=True)
+        in_grid_m = sum(v or 0.0 for v in in_grid_distance_m)
+        in_grid = sum(v or 0.0 for v in in_grid_s)
+        counts, reasons = judge_day(in_grid_m, in_grid, rule)
+        day_rows.append({"day": day, "patrols": len(group), "distance_m": round(sum(v or 0 for v in distance_m), 1),
+                         "in_grid_distance_m": round(in_grid_m, 1), "in_grid_s": round(in_grid),
+                         "moving_s": round(sum(v or 0 for v in moving_s)), "counts": counts, "reasons": reasons,
+                         "flags": sorted({f["code"] for raised in flags for f in raised or ()})})
     total_cells = sum(cells.values())
     valid = sum(1 for row in day_rows if row["counts"])
-    target = int(_setting("PATROL_MONTHLY_TARGET_DAYS"))
     return {
         "inspector_id": inspector_id, "month": first.strftime("%Y-%m"), "days": day_rows, "valid_days": valid,
         "target_days": target, "met_target": valid >= target, "patrols": len(patrols),
         "distance_m": round(sum(r["distance_m"] for r in day_rows), 1),
         "in_grid_distance_m": round(sum(r["in_grid_distance_m"] for r in day_rows), 1),
         "in_grid_s": sum(r["in_grid_s"] for r in day_rows), "moving_s": sum(r["moving_s"] for r in day_rows),
-        "coverage_pct": round(100.0 * sum(len(v) for v in visited.values()) / total_cells, 1) if total_cells else 0.0,
+        "coverage_pct": round(100.0 * sum(map(_distinct_cells, visited.values())) / total_cells, 1)
+        if total_cells else 0.0,
         "problems_found": problems,
     }
+
+
+def _distinct_cells(texts: list[str]) -> int:
+    """How many distinct cells the JSON lists (or nulls) name between them, decoded in one pass."""
+    return len(set(chain.from_iterable(cells for cells in json.loads(f"[{','.join(texts)}]") if cells)))

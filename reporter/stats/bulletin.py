@@ -3,16 +3,33 @@
 Every case figure comes from the append-only case events with `at` before the month's end (CST), ratings and reward
 ledger entries by their own timestamps: recomputing a past month after later events gives the same bulletin.
 """
+import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import JSON, DateTime, String, case, cast, func, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Integer,
+    Interval,
+    String,
+    TypeDecorator,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
 from reporter.cases.models import Case, CaseEvent
+from reporter.common.bulk import no_gc_pauses
 from reporter.common.timeutil import CST, cst_date
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
@@ -25,7 +42,7 @@ from reporter.rewards.models import LedgerEntry, Reward
 from reporter.rewards.money import yuan
 from reporter.stats import replay as replay_module
 from reporter.stats.ranking import rank
-from reporter.stats.replay import Calendar, CaseFacts, replay
+from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
 
 DEFAULT_MIN_SAMPLE = 5  # fewer closed cases than this: small_sample, listed after the ranked rows, not ranked
 CONFIRMED = ("true", "partly_true")  # 属实 / 部分属实
@@ -61,65 +78,133 @@ def min_sample() -> int:
 
 # ---- loading ------------------------------------------------------------------------------------------------------
 
-def _touched(month: Month):
-    """Cases with an event since the month began, or rated or rewarded during it: these are replayed."""
-    touched = select(CaseEvent.case_id).where(CaseEvent.at >= month.start)
+@dataclass
+class MonthFacts:
+    """The month's cases as of its end.
+
+    `cases`: every case replayed from its events, and the cases open and idle all month that need a row of their own
+    (督办, rated or rewarded in the month, or a patrol's problem found in it). `idle`: the other open-and-idle cases,
+    counted in the database per (county, unit handling it): how many, and how many of them overdue."""
+
+    cases: dict[int, CaseFacts]
+    idle: list[tuple[str | None, int | None, int, int]] = field(default_factory=list)
+
+
+class _IdArray(TypeDecorator):
+    """A list of integer ids bound as one PostgreSQL array, sent in its text form (psycopg writes long lists of
+    ints element by element; the server reads `{1,2,3}` at once)."""
+
+    impl = ARRAY(Integer)
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return lambda ids: "{" + ",".join(map(str, ids)) + "}"
+
+
+def _among(column, ids: list[int]):
+    """`column IN ids` for a long list: one array parameter on PostgreSQL; inline integers elsewhere (SQLite caps
+    the number of bound parameters)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=_IdArray()))
+    return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
+
+
+def _core(stmt):
+    """Run a select of plain columns as Core on the session's connection: thousands of rows without the ORM's
+    per-row bookkeeping."""
+    return db.session.connection().execute(stmt)
+
+
+def _rated_or_rewarded(month: Month):
+    """Cases rated, or with a reward approved or paid, during the month."""
     rated = select(ReportFeedback.case_id).where(ReportFeedback.created_at >= month.start,
-                                                 ReportFeedback.created_at < month.end)
+                                                 ReportFeedback.created_at < month.end,
+                                                 ReportFeedback.case_id.is_not(None))
     rewarded = (select(Reward.case_id).join(LedgerEntry, LedgerEntry.reward_id == Reward.id)
                 .where(LedgerEntry.kind.in_(("approved", "paid")), LedgerEntry.at >= month.start,
-                       LedgerEntry.at < month.end))
-    return touched.union(rated, rewarded)
+                       LedgerEntry.at < month.end, Reward.case_id.is_not(None)))
+    return rated.union(rewarded)
 
 
-def _idle_open(month: Month, county: str | None) -> dict[int, CaseFacts]:
-    """Cases open now without any event since the month began: open all month, exactly as they are now.
+def _idle_open(month: Month, county: str | None, moved: list[int]) -> MonthFacts:
+    """Cases open now without any event since the month began (`moved` lists those with one): open all month,
+    exactly as they are now.
 
     Only an action changes a case's state, unit, deadlines or flags, and every action appends an event; with none
-    since the month began, the case's columns are what they were at its start and at its end.
+    since the month began, the case's columns are what they were at its start and at its end. Those that need a row
+    of their own come back one by one; the others only add to their county's and unit's counts of overdue open cases,
+    so they are counted in the database.
     """
-    stmt = select(Case.id, Case.county_adcode, Case.source, Case.category,
-                  func.coalesce(Case.current_unit_id, Case.routed_unit_id), Case.state, Case.due_on,
-                  Case.supervision_level, Case.supervision_due, Case.finding).where(
-        Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start,
-        ~select(CaseEvent.id).where(CaseEvent.case_id == Case.id, CaseEvent.at >= month.start).exists())
+    unit = func.coalesce(Case.current_unit_id, Case.routed_unit_id)
+    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start, ~_among(Case.id, moved)]
     if county:
-        stmt = stmt.where(Case.county_adcode == county)
-    return {row[0]: CaseFacts(id=row[0], county=row[1], source=row[2], category=row[3], unit_id=row[4],
-                              state=row[5], open_at_start=True, overdue=row[6] is not None and row[6] < month.following,
-                              supervision_level=row[7], supervision_due=row[8], finding=row[9])
-            for row in db.session.execute(stmt)}
+        scope.append(Case.county_adcode == county)
+    observed = select(Observation.case_id).where(Observation.problem.is_(True), Observation.case_id.is_not(None),
+                                                 Observation.t >= month.start, Observation.t < month.end)
+    own_row = or_(Case.supervision_level.is_not(None), Case.id.in_(_rated_or_rewarded(month)), Case.id.in_(observed))
+    rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, unit, Case.state,
+                                     Case.due_on, Case.supervision_level, Case.supervision_due, Case.finding)
+                              .where(*scope, own_row))
+    cases = {row[0]: CaseFacts(id=row[0], county=row[1], source=row[2], category=row[3], unit_id=row[4],
+                               state=row[5], open_at_start=True,
+                               overdue=row[6] is not None and row[6] < month.following,
+                               supervision_level=row[7], supervision_due=row[8], finding=row[9])
+             for row in rows}
+    overdue = func.count(case((Case.due_on < month.following, 1)))
+    idle = _core(select(Case.county_adcode, unit, func.count(), overdue)
+                              .where(*scope, ~own_row).group_by(Case.county_adcode, unit)).tuples().all()
+    return MonthFacts(cases, idle)
 
 
-def case_facts(month: Month, county: str | None = None) -> dict[int, CaseFacts]:
+def _event_day():
+    """The CST date of an event: computed by PostgreSQL; elsewhere the instant itself (the caller takes its date)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", CaseEvent.at) + literal(timedelta(hours=8), Interval()), Date)
+    return CaseEvent.at
+
+
+def case_facts(month: Month, county: str | None = None) -> MonthFacts:
     """Every case with a figure in the month, as of its end: replayed from its events, or open and idle all month.
 
-    A case closed or rejected now with no event since the month began was closed before it: it has no figure.
+    Replayed: cases with an event since the month began, or rated or rewarded during it. A case closed or rejected
+    now with no event since the month began was closed before it: it has no figure.
     """
-    facts = _idle_open(month, county)
-    ids = select(_touched(month).subquery().c[0])
-    scope = [Case.id.in_(ids), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
-    cases = db.session.execute(
-        select(Case.id, Case.county_adcode.label("county"), Case.source, Case.category, Case.routed_unit_id,
-               Case.created_at, cast(Case.routing["deadline_days"], String).label("deadline_days")).where(*scope)
-    ).mappings().all()
-    if not cases:
+    with no_gc_pauses():
+        return _case_facts(month, county)
+
+
+def _case_facts(month: Month, county: str | None) -> MonthFacts:
+    moved = _core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct()).scalars().all()
+    facts = _idle_open(month, county, moved)
+    touched = sorted(set(moved).union(db.session.execute(_rated_or_rewarded(month)).scalars()))
+    scope = [_among(Case.id, touched), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
+    rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
+                        cast(Case.routing["deadline_days"], String)).where(*scope)).tuples().all()
+    if not rows:
         return facts
-    events = defaultdict(list)
-    needs_data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), CaseEvent.data), else_=None)
-    # PostgreSQL hands back aware instants already: skip UTCDateTime's per-row conversion (the replay reads offsets).
-    at = CaseEvent.at if db.engine.dialect.name == "sqlite" else type_coerce(CaseEvent.at, DateTime(timezone=True))
-    rows = db.session.execute(
-        select(CaseEvent.case_id, CaseEvent.action, at, CaseEvent.from_state, CaseEvent.to_state,
-               type_coerce(needs_data, JSON)).join(Case, Case.id == CaseEvent.case_id)
-        .where(*scope, CaseEvent.at < month.end)
-        .order_by(CaseEvent.case_id, CaseEvent.seq))
-    for row in rows:
-        events[row[0]].append(row[1:])
-    earliest = min(cst_date(c["created_at"]) for c in cases)
-    calendar = Calendar(earliest, month.following + timedelta(days=400))
-    facts.update({c["id"]: replay(c, events[c["id"]], start=month.start, end=month.end, calendar=calendar)
-                  for c in cases if events[c["id"]]})
+    keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
+    cases = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+    events: dict[int, list] = {case_id: [] for case_id in cases}
+    data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), cast(CaseEvent.data, String)), else_=None)
+    rows = _core(
+        select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at >= month.start, _event_day(), CaseEvent.from_state,
+               CaseEvent.to_state, data)
+        .where(_among(CaseEvent.case_id, list(cases)), CaseEvent.at < month.end)
+        .order_by(CaseEvent.case_id, CaseEvent.seq)).tuples().all()
+    if db.session.get_bind().dialect.name != "postgresql":  # the instant came back: take its CST date here
+        rows = [(case_id, action, in_month, cst_day(at), *rest) for case_id, action, in_month, at, *rest in rows]
+    parsed: dict[str, dict | None] = {}  # the same few data texts recur (a unit, a finding): each decoded once
+    for case_id, action, in_month, day, from_state, to_state, text in rows:
+        if text is not None:
+            if text not in parsed:
+                parsed[text] = json.loads(text)
+            text = parsed[text]
+        events[case_id].append((action, in_month, day, from_state, to_state, text))
+    opened = {case_id: cst_date(c["created_at"]) for case_id, c in cases.items()}
+    calendar = Calendar(min(opened.values()), month.following + timedelta(days=400))
+    facts.cases.update({case_id: replay(c, events[case_id], opened_on=opened[case_id], following=month.following,
+                                        calendar=calendar)
+                        for case_id, c in cases.items() if events[case_id]})
     return facts
 
 
@@ -180,10 +265,14 @@ def _month_money_and_ratings(month: Month):
     return ratings.all(), money.all()
 
 
-def area_tables(month: Month, facts: dict[int, CaseFacts]) -> tuple[list[dict], list[dict]]:
+def area_tables(month: Month, month_facts: MonthFacts) -> tuple[list[dict], list[dict]]:
     """The per-county rows (every county) and per-unit rows (every unit with a figure)."""
     counties = defaultdict(_blank)
     units = defaultdict(_blank)
+    for county, unit_id, _, overdue in month_facts.idle:  # open all month, idle, no row of their own
+        counties[county]["overdue_open"] += overdue
+        units[unit_id]["overdue_open"] += overdue
+    facts = month_facts.cases
     for f in facts.values():
         _add_case(counties[f.county], f, month.following)
         _add_case(units[f.unit_id], f, month.following)
@@ -272,9 +361,14 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
 
 def bulletin(label: str, *, county: str | None = None) -> dict:
     """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's)."""
-    month = month_of(label)
-    facts = case_facts(month, county)
-    county_rows, unit_rows = area_tables(month, facts)
+    with no_gc_pauses():
+        return _bulletin(month_of(label), county)
+
+
+def _bulletin(month: Month, county: str | None) -> dict:
+    month_facts = case_facts(month, county)
+    facts = month_facts.cases
+    county_rows, unit_rows = area_tables(month, month_facts)
     if county:
         county_rows = [row for row in county_rows if row["adcode"] == county]
         unit_rows = [row for row in unit_rows if row["county_adcode"] == county]

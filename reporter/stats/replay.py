@@ -11,20 +11,29 @@ from functools import cache
 
 from reporter.cases import workflow
 from reporter.cases.effects import DEFAULT_DEADLINE_DAYS
-from reporter.common.timeutil import cst_date
 from reporter.workdays.services import add_working_days, is_working_day, working_days_between
 
 
 class Calendar:
-    """Working days over a span of dates, each asked of the workdays feature once (outside it, asked again)."""
+    """Working days over a span of dates, each asked of the workdays feature once (outside it, asked again).
+
+    Answers are kept per distinct question: a month's cases start their stages on a few hundred distinct days."""
 
     def __init__(self, first: date, last: date):
         self.first, self.last = first, last
         self.days = [first + timedelta(days=i) for i in range((last - first).days + 1)
                      if is_working_day(first + timedelta(days=i))]
+        self._added: dict[tuple[date, int], date] = {}
+        self._between: dict[tuple[date, date], int] = {}
 
     def add(self, start: date, n: int) -> date:
         """The n-th working day after `start` (as `add_working_days`)."""
+        found = self._added.get((start, n))
+        if found is None:
+            found = self._added[start, n] = self._add(start, n)
+        return found
+
+    def _add(self, start: date, n: int) -> date:
         if n <= 0:
             return start
         i = bisect.bisect_right(self.days, start) + n - 1
@@ -34,6 +43,12 @@ class Calendar:
 
     def between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (as `working_days_between`)."""
+        found = self._between.get((start, end))
+        if found is None:
+            found = self._between[start, end] = self._count(start, end)
+        return found
+
+    def _count(self, start: date, end: date) -> int:
         if end <= start:
             return 0
         if start >= self.first and end <= self.last:
@@ -96,37 +111,38 @@ class CaseFacts:
 
 DATA_ACTIONS = ("dispatch", "decide_extension", "submit_result", "supervise", "return")  # whose data the replay reads
 _CST_OFFSET = timedelta(hours=8)  # China Standard Time has had no daylight saving since 1991
+_NO_OFFSET = timedelta(0)
+_NO_DATA: dict = {}  # read, never written
 
 
-def _cst_day(at: datetime) -> date:
-    """The CST date of an aware instant (as `cst_date`, without a zone look-up per event)."""
-    return (at + (_CST_OFFSET - at.utcoffset())).date()
+def cst_day(at: datetime) -> date:
+    """The CST date of an instant, aware or naive UTC (as `cst_date`, without a zone look-up per event)."""
+    return (at + (_CST_OFFSET - (at.utcoffset() or _NO_OFFSET))).date()
 
 
-def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar: Calendar) -> CaseFacts:
-    """Walk one case's events (seq order, all before `end`) and return its facts for the month [start, end).
+def replay(case: dict, events: list, *, opened_on: date, following: date, calendar: Calendar) -> CaseFacts:
+    """Walk one case's events (seq order, all before the month's end) and return its facts for the month.
 
-    Each event is `(action, at (UTC), from_state, to_state, data)`; data only for DATA_ACTIONS."""
+    `opened_on` is the CST date the case was opened, `following` the first day of the next month. Each event is
+    `(action, in_month, day, from_state, to_state, data)`: whether it happened in the month, its CST date, its
+    states, and its data (only for DATA_ACTIONS, else None)."""
     facts = CaseFacts(id=case["id"], county=case["county"], source=case["source"], category=case["category"],
                       unit_id=case["routed_unit_id"])
     days = _deadline_days(case["deadline_days"])
     due: dict[str, date | None] = {}
     met: dict[str, bool] = {}
-    opened_on = cst_date(case["created_at"])
-    for ev in events:
-        action, at, from_state, to_state, data = ev
-        data = data or {}
-        in_month = at >= start
+    add = calendar.add
+    for action, in_month, today, from_state, to_state, data in events:
+        data = data or _NO_DATA
         if not in_month:
             facts.open_at_start = to_state in workflow.OPEN_STATES
-        today = _cst_day(at)
         starts, ends = _clock(from_state, action, to_state)
         for stage in ends:
             met[stage] = due.get(stage) is None or today <= due[stage]
         for stage in starts:
-            due[stage] = calendar.add(today, days[stage])
+            due[stage] = add(today, days[stage])
         if action == "open":
-            due["accept"] = calendar.add(today, days["accept"])
+            due["accept"] = add(today, days["accept"])
             facts.received = in_month
             facts.accepted = in_month and to_state == "accepted"
         elif action == "dispatch":
@@ -134,7 +150,7 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
         elif action == "return":  # back at the intake desk: it counts for its routed unit again
             facts.unit_id = case["routed_unit_id"]
         elif action == "decide_extension" and data.get("approve"):
-            due["handle"] = calendar.add(due.get("handle") or today, int(data.get("days") or 0))
+            due["handle"] = add(due.get("handle") or today, int(data.get("days") or 0))
         elif action == "submit_result":
             facts.finding = data.get("finding")
         elif action == "supervise":
@@ -146,7 +162,6 @@ def replay(case: dict, events: list, *, start: datetime, end: datetime, calendar
             _count(facts, action, to_state, data, met, today, opened_on, calendar)
         facts.state = to_state
     stage = workflow.STAGE_OF_STATE.get(facts.state)
-    following = cst_date(end)
     facts.overdue = stage is not None and due.get(stage) is not None and due[stage] < following
     return facts
 
