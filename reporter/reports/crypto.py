@@ -8,10 +8,10 @@ kind a feature registers with `register_ciphertexts`, e.g. reward payees), then 
 import base64
 import hashlib
 import json
-from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+from sqlalchemy import select
 
 
 def _fernet(key: str) -> Fernet:
@@ -45,14 +45,29 @@ def reencrypt(ciphertext: str) -> str:
     return _keys().rotate(ciphertext.encode()).decode()
 
 
-_ROTATIONS: dict[str, Callable[[int], int]] = {}
+_CIPHERTEXTS: dict[str, tuple[type, str]] = {}
 
 
-def register_ciphertexts(name: str, rotate: Callable[[int], int]) -> None:
-    """A kind of stored ciphertext under the contact keys, with its re-encryption (batch size → rows done)."""
-    _ROTATIONS[name] = rotate
+def register_ciphertexts(name: str, model: type, column: str) -> None:
+    """A column holding ciphertexts under the contact keys (`flask reports rotate-contact-key` re-encrypts it)."""
+    _CIPHERTEXTS[name] = (model, column)
 
 
 def rotate_all(batch: int) -> dict[str, int]:
-    """Re-encrypt every registered kind under the first key: {name: rows}."""
-    return {name: rotate(batch) for name, rotate in _ROTATIONS.items()}
+    """Re-encrypt every registered column under the first key, `batch` rows per commit: {name: rows}."""
+    return {name: _rotate_column(model, column, batch) for name, (model, column) in _CIPHERTEXTS.items()}
+
+
+def _rotate_column(model: type, column: str, batch: int) -> int:
+    from reporter.extensions import db
+
+    done, last, attribute = 0, None, getattr(model, column)
+    while True:
+        stmt = select(model).where(attribute.is_not(None)).order_by(model.id).limit(batch)
+        rows = list(db.session.execute(stmt if last is None else stmt.where(model.id > last)).scalars())
+        if not rows:
+            return done
+        for row in rows:
+            setattr(row, column, reencrypt(getattr(row, column)))
+        db.session.commit()
+        done, last = done + len(rows), rows[-1].id

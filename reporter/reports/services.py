@@ -224,19 +224,4 @@ def primary_report(case_id: int) -> Report | None:
     return reports[0] if reports else None
 
 
-def rotate_contact_keys(batch: int = 500) -> int:
-    """Re-encrypt every stored contact under the first configured key; returns how many."""
-    done, last = 0, ""
-    while True:
-        rows = list(db.session.execute(
-            select(Report).where(Report.contact_ciphertext.is_not(None), Report.id > last)
-            .order_by(Report.id).limit(batch)).scalars())
-        if not rows:
-            return done
-        for report in rows:
-            report.contact_ciphertext = crypto.reencrypt(report.contact_ciphertext)
-        db.session.commit()
-        done, last = done + len(rows), rows[-1].id
-
-
-crypto.register_ciphertexts("contacts", rotate_contact_keys)
+crypto.register_ciphertexts("contacts", Report, "contact_ciphertext")

@@ -19,7 +19,7 @@ from reporter.errors import Conflict, Forbidden, NotFound, PreconditionFailed, V
 from reporter.extensions import db
 from reporter.notify.services import enqueue
 from reporter.org.models import Unit
-from reporter.reports.crypto import decrypt_contact, encrypt_contact, reencrypt, register_ciphertexts
+from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
 from reporter.rewards import ledger
@@ -316,19 +316,4 @@ def allowed_actions(reward: Reward) -> list[str]:
     return [name for name, t in TRANSITIONS.items() if reward.state in t.sources and name != "expire"]
 
 
-def rotate_payee_keys(batch: int = 500) -> int:
-    """Re-encrypt every stored payee under the first contact key (`flask reports rotate-contact-key` runs it)."""
-    done, last = 0, 0
-    while True:
-        rows = list(db.session.execute(
-            select(Reward).where(Reward.payee_ciphertext.is_not(None), Reward.id > last)
-            .order_by(Reward.id).limit(batch)).scalars())
-        if not rows:
-            return done
-        for reward in rows:
-            reward.payee_ciphertext = reencrypt(reward.payee_ciphertext)
-        db.session.commit()
-        done, last = done + len(rows), rows[-1].id
-
-
-register_ciphertexts("reward payees", rotate_payee_keys)
+register_ciphertexts("reward payees", Reward, "payee_ciphertext")
