@@ -1,11 +1,16 @@
-"""Interactive API docs that work offline: Swagger UI assets served from the swagger_ui_bundle package."""
+"""Interactive API docs that work offline: Swagger UI 5 (it renders OpenAPI 3.1) served from the
+flask-swagger-ui package's files — only its static assets are used, no CDN on government intranets."""
+from pathlib import Path
+
+import flask_swagger_ui
 from flask import Blueprint, send_from_directory
-from swagger_ui_bundle import swagger_ui_path
+
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 
 docs_assets = Blueprint("docs_assets", __name__)
 
 
 @docs_assets.get("/api/docs/assets/<path:filename>")
 def asset(filename: str):
-    """One static Swagger UI file (no CDN on government intranets)."""
-    return send_from_directory(swagger_ui_path, filename, max_age=86400)
+    """One static Swagger UI file."""
+    return send_from_directory(SWAGGER_UI_DIST, filename, max_age=86400)

@@ -46,6 +46,9 @@ def test_openapi_document_and_offline_docs(client):
     assert "cdn" not in page.lower()
     asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+    # The document is OpenAPI 3.1, which Swagger UI renders from version 5 on.
+    assert spec["openapi"].startswith("3.1")
+    assert int(client.get("/api/docs/assets/VERSION").get_data(as_text=True).strip().lstrip("v").split(".")[0]) >= 5
 
 
 def test_request_id_is_honoured_or_made(client):
