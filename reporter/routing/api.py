@@ -187,6 +187,7 @@ class Import(MethodView):
         """Replace a draft's rules with an XLSX or JSON file (If-Match); a bad file names row and column, changes
         nothing."""
         expected = _matched(version_id)
+        versions.check_editable(version_id, expected)  # 404 / 409 / 412 before the file is read (422)
         upload = files["file"]
         rows = sheets.parse_upload(upload.filename or "", upload.read())
         version = versions.replace_rules(version_id, rows, expected=expected, actor_id=actor().id,

@@ -43,11 +43,20 @@ def rule_rows(version: ResponsibilityVersion) -> list[dict]:
     return [{name: getattr(rule, name) for name in RULE_FIELDS} for rule in version.rules]
 
 
-def _editable(version_id: int, expected: int | None) -> ResponsibilityVersion:
-    """The draft, its concurrency counter moved on (412 if `expected` is stale, 409 if not a draft)."""
+def check_editable(version_id: int, expected: int | None) -> ResponsibilityVersion:
+    """The draft as it is now: 404 if missing, 409 if not a draft, 412 if `expected` is not its version (in that
+    order); changes nothing — `_editable` re-checks under the write."""
     version = get_version(version_id)
     if version.status != "draft":
         raise InvalidTransition(f"Version {version.number} is {version.status}; only a draft can be changed")
+    if expected is not None and version.version != expected:
+        raise PreconditionFailed()
+    return version
+
+
+def _editable(version_id: int, expected: int | None) -> ResponsibilityVersion:
+    """The draft, its concurrency counter moved on (412 if `expected` is stale, 409 if not a draft)."""
+    version = check_editable(version_id, expected)
     current = version.version if expected is None else expected
     moved = db.session.execute(update(ResponsibilityVersion)
                                .where(ResponsibilityVersion.id == version_id, ResponsibilityVersion.version == current)

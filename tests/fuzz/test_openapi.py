@@ -19,6 +19,7 @@ a time of the events that has passed         tests/reports (in the future → 42
 photo ids the caller uploaded for this use   tests/reports, tests/patrols (someone else's / unknown / used /
 and has not attached yet                     other purpose → 422)
 a real image as the uploaded file            tests/media (random bytes → 415)
+a real responsibility workbook to import     tests/routing/test_sheets.py (a bad file → 422, row and column)
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
 a patrol that has started, and ends now;
@@ -247,6 +248,13 @@ class Teacher:
             started = datetime.now(UTC) - timedelta(minutes=pick.integer(1, 60 * 24 * 30))
             body["started_at"] = started.isoformat()
 
+    def responsibility_file(self, case, body, pick) -> None:
+        version_id = case.path_parameters.get("version_id")
+        got = self.client.get(f"/api/v1/responsibility/versions/{version_id}/export?format=xlsx",
+                              headers=self.signer.headers())
+        if got.status_code == 200:
+            body["file"] = got.data
+
     def finish(self, case, body, pick) -> None:
         if isinstance(body.get("ended_at"), str):
             body["ended_at"] = datetime.now(UTC).isoformat()
@@ -315,6 +323,7 @@ RULES = {
     "POST /api/v1/rewards/policies": Teacher.tiers,
     "POST /api/v1/case-merges": Teacher.merge,
     "POST /api/v1/patrols/{patrol_id}/finish": Teacher.finish,
+    "POST /api/v1/responsibility/versions/{version_id}/import": Teacher.responsibility_file,
     "POST /api/v1/patrols/{patrol_id}/points": Teacher.points,
     "POST /api/v1/reports": Teacher.report,
     "POST /api/v1/patrols/{patrol_id}/tasks/{case_id}/verify": Teacher.reason_on_fail,

@@ -116,3 +116,16 @@ def test_a_control_character_in_a_typed_note_does_not_break_the_export(client, u
     assert resp.status_code == 200
     notes = [row[9] for row in load_workbook(io.BytesIO(resp.data))["责任清单"].iter_rows(values_only=True)]
     assert "bell\ufffdhere" in notes
+
+
+def test_an_import_answers_for_the_version_before_reading_the_file(client, users):
+    """404 / 409 / 412 come before the file's 422 (found by fuzzing: a bad file to a missing version said 422)."""
+    admin = users.headers(users.make("admin"))
+    junk = b"not a workbook"
+    assert_error(_upload(client, admin, 999_999, "*", junk, "x.xlsx"), 404)
+    v1 = client.get(BASE, headers=admin).get_json()["items"][0]
+    assert_error(_upload(client, admin, v1["id"], "*", junk, "x.xlsx"), 409)
+    version, tag = draft(client, admin)
+    assert_error(_upload(client, admin, version["id"], f'"responsibility-version-{version["id"]}-v0"', junk,
+                         "x.xlsx"), 412)
+    assert_error(_upload(client, admin, version["id"], tag, junk, "x.xlsx"), 422)
