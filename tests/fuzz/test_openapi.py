@@ -56,6 +56,8 @@ from hypothesis.errors import Unsatisfiable
 from PIL import Image
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from reporter.rewards.idnumber import check_digit
 from tests.conftest import app_ctx
@@ -226,8 +228,12 @@ class Teacher:
             body["photo_ids"] = [self.upload(pick, purpose) for _ in body["photo_ids"]]
 
     def upload(self, pick, purpose: str) -> str:
-        resp = self.client.post("/api/v1/uploads", headers=self.signer.headers(),
-                                data={"file": (io.BytesIO(_image(pick)), "photo.jpg"), "purpose": purpose})
+        # A fixed multipart boundary: werkzeug's default draws from the global `random`, which Hypothesis forbids
+        # inside a strategy (it would make examples irreproducible).
+        photo = FileStorage(io.BytesIO(_image(pick)), filename="photo.jpg", content_type="image/jpeg")
+        boundary, payload = encode_multipart({"file": photo, "purpose": purpose}, boundary="reporter-fuzz-teacher")
+        resp = self.client.post("/api/v1/uploads", headers=self.signer.headers(), data=payload,
+                                content_type=f"multipart/form-data; boundary={boundary}")
         assert resp.status_code == 201, resp.get_data(as_text=True)
         return resp.get_json()["id"]
 
