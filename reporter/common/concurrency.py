@@ -18,13 +18,15 @@ def etag_of(kind: str, obj_id, version: int) -> str:
 NO_VERSION = -1  # what an If-Match naming another object, or nothing we issued, expects: never current
 
 
-def expected_version(kind: str, obj_id) -> int | None:
+def expected_version(kind: str, obj_id, *, required: bool = True) -> int | None:
     """The version of `kind` `obj_id` the client's If-Match names: None for `*`, NO_VERSION when no tag names this
     object (so the service's compare answers 412 — after the 404/409/403 the request would get without it,
-    RFC 9110 §13.2.1); 428 when the header is missing."""
+    RFC 9110 §13.2.1); 428 when the header is missing, unless not `required` (then None: no condition)."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
-        raise PreconditionRequired()
+        if required:
+            raise PreconditionRequired()
+        return None
     prefix = f'"{kind}-{obj_id}-v'
     for tag in (t.strip().removeprefix("W/") for t in header.split(",")):
         if tag == "*":

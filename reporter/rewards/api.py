@@ -1,15 +1,13 @@
 """Reward endpoints (`/api/v1/rewards…`): the desk's flow, finance, the resident's own rewards and claim."""
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.roles import ADMIN, AUDITOR, RESIDENT, REWARD_APPROVER, REWARD_OFFICER, STAFF_ROLES
 from reporter.accounts.security import actor, roles_required
 from reporter.api_frame import ID, link, links
-from reporter.common.concurrency import IF_MATCH
+from reporter.common.concurrency import IF_MATCH, expected_version
 from reporter.common.limits import setting, user_or_ip
 from reporter.common.pagination import paginate
-from reporter.errors import PreconditionRequired
 from reporter.extensions import limiter
 from reporter.rewards import ledger, policies, reactions, schemas, services
 
@@ -21,12 +19,10 @@ DESK = (REWARD_OFFICER, REWARD_APPROVER, AUDITOR)
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}}}
 
 
-def _if_match() -> str:
-    """The If-Match header of a desk action; 428 when missing (the service compares it under the row lock)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        raise PreconditionRequired()
-    return header
+def _if_match(reward_id: int) -> int | None:
+    """The reward version a desk action's If-Match names; 428 when missing (the service compares it under the row
+    lock, after who may act and what the state allows)."""
+    return expected_version("reward", reward_id)
 
 
 def _with_etag(reward):
@@ -76,7 +72,7 @@ class Propose(MethodView):
     @blp.doc(**IF_MATCH)
     def post(self, data, reward_id: int):
         """拟定: tier, amount in fen within the tier (422 outside; 部分属实 at most half), reason."""
-        return _with_etag(services.propose(reward_id, actor(), if_match=_if_match(), **data))
+        return _with_etag(services.propose(reward_id, actor(), expected_version=_if_match(reward_id), **data))
 
 
 @blp.route("/<int:reward_id>/approve")
@@ -87,7 +83,7 @@ class Approve(MethodView):
     @blp.doc(**IF_MATCH)
     def post(self, data, reward_id: int):
         """审批 (fresh sign-in; not the proposer → 403): reserves the amount; 409 budget_exhausted past the budget."""
-        return _with_etag(services.approve(reward_id, actor(), if_match=_if_match(), **data))
+        return _with_etag(services.approve(reward_id, actor(), expected_version=_if_match(reward_id), **data))
 
 
 @blp.route("/<int:reward_id>/reject")
@@ -98,7 +94,7 @@ class Reject(MethodView):
     @blp.doc(**IF_MATCH)
     def post(self, data, reward_id: int):
         """不予奖励 with a reason (the resident is told)."""
-        return _with_etag(services.reject(reward_id, actor(), if_match=_if_match(), **data))
+        return _with_etag(services.reject(reward_id, actor(), expected_version=_if_match(reward_id), **data))
 
 
 @blp.route("/<int:reward_id>/notify")
@@ -108,7 +104,7 @@ class Notify(MethodView):
     @blp.doc(**IF_MATCH)
     def post(self, reward_id: int):
         """告知: tell the resident through the outbox; the claim window starts."""
-        return _with_etag(services.notify(reward_id, actor(), if_match=_if_match()))
+        return _with_etag(services.notify(reward_id, actor(), expected_version=_if_match(reward_id)))
 
 
 @blp.route("/<int:reward_id>/claim")
@@ -122,7 +118,8 @@ class Claim(MethodView):
     def post(self, data, reward_id: int):
         """领取: real name, ID number (checksum), payout account; anonymous reports first prove code + PIN
         (wrong proofs are refused with 403 and limited, 429)."""
-        return services.claim(reward_id, actor(), if_match=request.headers.get("If-Match"), **data)
+        version = expected_version("reward", reward_id, required=False)  # optional here: a resident's app
+        return services.claim(reward_id, actor(), expected_version=version, **data)
 
 
 @blp.route("/<int:reward_id>/pay")
@@ -133,7 +130,7 @@ class Pay(MethodView):
     @blp.doc(**IF_MATCH)
     def post(self, data, reward_id: int):
         """兑付 (finance roles of the policy; fresh sign-in): record the payment reference, exactly once."""
-        return _with_etag(services.pay(reward_id, actor(), if_match=_if_match(), **data))
+        return _with_etag(services.pay(reward_id, actor(), expected_version=_if_match(reward_id), **data))
 
 
 @blp.route("/<int:reward_id>/payee")

@@ -84,17 +84,15 @@ def _lock(reward_id: int) -> Reward:
     return reward
 
 
-def _begin(reward_id: int, action: str, if_match: str | None, guard=None) -> tuple[Reward, str]:
+def _begin(reward_id: int, action: str, expected: int | None, guard=None) -> tuple[Reward, str]:
     """Lock the reward, run the guard (who may act), check the transition, then the If-Match version; return it
     with its next state."""
     reward = _lock(reward_id)
     if guard is not None:
         guard(reward)
     target = target_of(action, reward.state)
-    if if_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-        if "*" not in tags and etag(reward) not in tags:
-            raise PreconditionFailed()
+    if expected is not None and reward.version != expected:
+        raise PreconditionFailed()
     return reward, target
 
 
@@ -111,9 +109,9 @@ def _finish(reward: Reward, actor_id: int | None, action: str, **details) -> Rew
 
 
 def propose(reward_id: int, actor: User, *, tier: str, amount_fen: int, reason: str,
-            if_match: str | None = None) -> Reward:
+            expected_version: int | None = None) -> Reward:
     """拟定: the reward officer picks a tier and an amount within it (422 outside), with a reason."""
-    reward, target = _begin(reward_id, "propose", if_match)
+    reward, target = _begin(reward_id, "propose", expected_version)
     policy = db.session.get(RewardPolicy, reward.policy_id)
     low, high = amount_range(policy, tier_of(policy, tier), reward.finding, reward.share_count)
     if not low <= amount_fen <= high:
@@ -127,9 +125,10 @@ def propose(reward_id: int, actor: User, *, tier: str, amount_fen: int, reason: 
     return _finish(reward, actor.id, "propose", reason=reason, tier=tier, amount_fen=amount_fen)
 
 
-def approve(reward_id: int, actor: User, *, comment: str | None = None, if_match: str | None = None) -> Reward:
+def approve(reward_id: int, actor: User, *, comment: str | None = None,
+            expected_version: int | None = None) -> Reward:
     """审批: another person than the proposer approves; the amount is reserved in the paying unit's yearly budget."""
-    reward, target = _begin(reward_id, "approve", if_match)
+    reward, target = _begin(reward_id, "approve", expected_version)
     if reward.proposed_by == actor.id:
         raise Forbidden("The person who proposed a reward cannot approve it", error="same_person")
     policy = db.session.get(RewardPolicy, reward.policy_id)
@@ -160,18 +159,18 @@ def _tell_resident(reward: Reward, *, approved: bool, reason: str | None = None)
                    "time4": utcnow().astimezone(CST).strftime("%Y-%m-%d %H:%M")}})
 
 
-def reject(reward_id: int, actor: User, *, reason: str, if_match: str | None = None) -> Reward:
+def reject(reward_id: int, actor: User, *, reason: str, expected_version: int | None = None) -> Reward:
     """不予奖励, with the reason the resident is told."""
-    reward, target = _begin(reward_id, "reject", if_match)
+    reward, target = _begin(reward_id, "reject", expected_version)
     reward.state, reward.rejection_reason, reward.decided_at = target, reason, utcnow()
     ledger.write("rejected", reward, actor.id, note=reason)
     _tell_resident(reward, approved=False, reason=reason)
     return _finish(reward, actor.id, "reject", reason=reason)
 
 
-def notify(reward_id: int, actor: User, *, if_match: str | None = None) -> Reward:
+def notify(reward_id: int, actor: User, *, expected_version: int | None = None) -> Reward:
     """告知: the resident is told the amount and the claim deadline through the outbox; the claim window starts."""
-    reward, target = _begin(reward_id, "notify", if_match)
+    reward, target = _begin(reward_id, "notify", expected_version)
     policy = db.session.get(RewardPolicy, reward.policy_id)
     reward.state, reward.notified_at = target, utcnow()
     reward.claim_deadline = reward.notified_at + timedelta(days=policy.claim_window_days)
@@ -189,7 +188,8 @@ def _proof_ok(reward: Reward, tracking_code: str | None, pin: str | None) -> boo
 
 
 def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout_account: str,
-          tracking_code: str | None = None, pin: str | None = None, if_match: str | None = None) -> Reward:
+          tracking_code: str | None = None, pin: str | None = None,
+          expected_version: int | None = None) -> Reward:
     """领取: the reporter confirms and gives payee details (stored encrypted); anonymous reporters prove code + PIN."""
     def owner_with_proof(reward: Reward) -> None:
         if reward.reporter_id != actor.id:
@@ -197,7 +197,7 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
         if reward.anonymous and not _proof_ok(reward, tracking_code, pin):
             raise Forbidden("The tracking code or claim PIN is wrong", error="claim_proof_failed")
 
-    reward, target = _begin(reward_id, "claim", if_match, owner_with_proof)
+    reward, target = _begin(reward_id, "claim", expected_version, owner_with_proof)
     now = utcnow()
     if as_utc(reward.claim_deadline) < now:
         raise Conflict("The claim window has closed", error="claim_window_closed",
@@ -213,9 +213,9 @@ def _is_finance(actor: User, policy: RewardPolicy) -> bool:
     return actor.has_role(*(policy.finance_roles or ()))
 
 
-def pay(reward_id: int, actor: User, *, payment_reference: str, if_match: str | None = None) -> Reward:
+def pay(reward_id: int, actor: User, *, payment_reference: str, expected_version: int | None = None) -> Reward:
     """兑付: finance records the payment reference; a reward is paid exactly once."""
-    reward, target = _begin(reward_id, "pay", if_match)
+    reward, target = _begin(reward_id, "pay", expected_version)
     policy = db.session.get(RewardPolicy, reward.policy_id)
     if not _is_finance(actor, policy):
         raise Forbidden(f"Recording payments needs one of the roles {', '.join(policy.finance_roles)}")
