@@ -1,5 +1,7 @@
-"""Text as a worksheet cell can hold it."""
+"""Workbooks: their media type, and text as a worksheet cell can hold it."""
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cell_text(value):

@@ -9,6 +9,7 @@ from reporter.accounts.security import actor, login_required, roles_required
 from reporter.api_frame import ID, link, links
 from reporter.common.concurrency import IF_MATCH, etag_of, expected_version
 from reporter.common.pagination import paginate
+from reporter.common.spreadsheets import XLSX
 from reporter.geo.schemas import CoordSystemArgs, location_out
 from reporter.routing import schemas, sheets, versions
 from reporter.routing.models import ResponsibilityVersion
@@ -21,7 +22,6 @@ list_blp = Blueprint("responsibility", __name__, url_prefix="/responsibility",
 blueprints = [categories_blp, routing_blp, list_blp]
 
 READERS = ("admin", "supervisor", "auditor")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _etag(version: ResponsibilityVersion) -> dict:

@@ -7,6 +7,7 @@ from reporter.accounts.security import actor, roles_required
 from reporter.api_frame import ID, link, links
 from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.pagination import paginate
+from reporter.common.spreadsheets import XLSX
 from reporter.stats import dashboard, schemas, services
 from reporter.stats.services import STATS_ROLES
 
@@ -17,7 +18,6 @@ blueprints = [blp, public_blp]
 dashboard.subscribe_invalidation()  # every case event refreshes the console's figures
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _file(body: bytes, mimetype: str, filename: str) -> Response:

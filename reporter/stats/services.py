@@ -5,6 +5,7 @@ always get their own county's figures, whatever they ask for.
 """
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
+from reporter.common.spreadsheets import XLSX
 from reporter.stats import dashboard, export
 from reporter.stats.bulletin import bulletin, case_counts_baseline, month_of
 from reporter.stats.layers import cases_layer, coverage_layer, density_layer
@@ -35,9 +36,7 @@ def monthly_file(actor: User, month: str, fmt: str, *, county: str | None = None
     report = monthly(actor, month, county)
     scope = report["county"] or "city"
     if fmt == "xlsx":
-        return (export.workbook_bytes(report),
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                f"bulletin-{month}-{scope}.xlsx")
+        return export.workbook_bytes(report), XLSX, f"bulletin-{month}-{scope}.xlsx"
     return export.csv_text(report, table).encode(), "text/csv; charset=utf-8", f"bulletin-{month}-{scope}-{table}.csv"
 
 
