@@ -6,6 +6,8 @@ export FLASK_APP := wsgi.py
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= 2
+# pytest-xdist: one test process per core; PYTEST_ARGS="-n 0" runs in one process
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test setup db lint bench clean outbox
 
