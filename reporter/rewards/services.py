@@ -23,7 +23,7 @@ from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_c
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
 from reporter.rewards import ledger
-from reporter.rewards.eligibility import CaseFacts, decide
+from reporter.rewards.eligibility import CaseFacts, decide, repeat_verdict
 from reporter.rewards.idnumber import mask
 from reporter.rewards.models import EligibilityDecision, Reward, RewardPolicy
 from reporter.rewards.money import yuan
@@ -46,7 +46,9 @@ def record_case_closed(facts: CaseFacts) -> list[EligibilityDecision]:
     decisions recorded but no second reward."""
     policy = active_policy()
     verdicts = decide(facts, policy_facts(policy))
-    already = db.session.execute(select(Reward.id).where(Reward.case_id == facts.case_id).limit(1)).first()
+    # A recurrence (反弹回潮) that reopened the case may be rewarded again; any other reopening pays once.
+    already = None if facts.recurrence_report_ids else db.session.execute(
+        select(Reward.id).where(Reward.case_id == facts.case_id).limit(1)).first()
     winners = [v for v in verdicts if v.eligible] if already is None else []
     decisions = []
     for verdict in verdicts:
@@ -58,6 +60,20 @@ def record_case_closed(facts: CaseFacts) -> list[EligibilityDecision]:
             closing=facts.closing, policy_id=policy.id, eligible=verdict in winners, reasons=reasons)
         if verdict in winners:
             decision.reward_id = _new_reward(facts, verdict.report, policy, len(winners)).id
+        db.session.add(decision)
+        decisions.append(decision)
+    db.session.flush()
+    return decisions
+
+
+def record_repeats(case_id: int, closing: int, case_number: str, reports) -> list[EligibilityDecision]:
+    """Reports rejected as repeating a closed case: a decision each, not eligible, with the reason (caller commits)."""
+    policy = active_policy()
+    decisions = []
+    for report in reports:
+        verdict = repeat_verdict(report, case_number)
+        decision = EligibilityDecision(case_id=case_id, report_id=report.report_id, reporter_id=report.reporter_id,
+                                       closing=closing, policy_id=policy.id, eligible=False, reasons=verdict.reasons)
         db.session.add(decision)
         decisions.append(decision)
     db.session.flush()
