@@ -22,7 +22,7 @@ from reporter.org.models import Unit
 from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
-from reporter.rewards import ledger
+from reporter.rewards import integrity, ledger
 from reporter.rewards.eligibility import CaseFacts, decide, repeat_verdict
 from reporter.rewards.idnumber import mask
 from reporter.rewards.models import EligibilityDecision, Reward, RewardPolicy
@@ -218,11 +218,28 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
     if as_utc(reward.claim_deadline) < now:
         raise Conflict("The claim window has closed", error="claim_window_closed",
                        errors={"claim_deadline": [reward.claim_deadline.isoformat()]})
+    reward.payee_index, refused = integrity.check_claim(reward, db.session.get(RewardPolicy, reward.policy_id),
+                                                        id_number)
+    if refused is not None:
+        _refuse_claim(reward, refused)
     reward.state, reward.claimed_at = target, now
     reward.payee_ciphertext = encrypt_contact(
         {"name": real_name.strip(), "id_number": id_number.strip().upper(), "account": payout_account.strip()})
     ledger.write("claimed", reward, actor.id, amount_fen=reward.amount_fen)
     return _finish(reward, actor.id, "claim")
+
+
+def _refuse_claim(reward: Reward, refused: dict) -> None:
+    """Keep the refusal for the desk (audited without the claimant), commit it, and answer the claimant: a staff ID
+    number gets a neutral answer, the yearly cap its own."""
+    reward.claim_refusals = [*(reward.claim_refusals or []), refused]
+    reward.payee_index = None
+    record(None, "reward.claim_refused", "reward", reward.id, details={"kind": refused["kind"]})
+    db.session.commit()
+    if refused["kind"] == "yearly_cap":
+        raise Conflict("This ID number has reached the yearly reward cap; the claim cannot be accepted this year",
+                       error="yearly_cap_reached")
+    raise Conflict("The claim cannot be accepted; please contact the reward desk (奖励办)", error="claim_refused")
 
 
 def _is_finance(actor: User, policy: RewardPolicy) -> bool:
