@@ -168,3 +168,36 @@ def test_reports_clustering_on_one_place_are_flagged_without_linking_them(town):
                       "text": "3 reports of this account or ID number concern one place (within 500 m)"}]
     body = str(_desk_view(town.client, desk, reward_id))
     assert all(r["id"] not in body and r["tracking_code"] not in body for r in reports[1:])
+
+
+def test_cancelled_accounts_are_left_out_of_the_several_accounts_flag(app, client, users, monkeypatch):
+    """The hook the privacy feature's cancellation (`users.cancelled_at`) plugs into, with a stand-in column."""
+    from sqlalchemy import case, func
+
+    from reporter.accounts.models import User
+
+    desk = Desk(client, users)
+    first, cancelled = users.make("resident"), users.make("resident")
+    kept = _claimed(app, client, users, desk, first)
+    _claimed(app, client, users, desk, cancelled)
+    assert [f["kind"] for f in _desk_view(client, desk, kept)["flags"]] == ["id_number_several_accounts"]
+    monkeypatch.setattr(User, "cancelled_at", case((User.id == cancelled, func.current_timestamp()), else_=None),
+                        raising=False)
+    assert _desk_view(client, desk, kept)["flags"] == []
+
+
+def test_the_policy_carries_the_yearly_cap_and_the_staff_exclusion(app, client, users):
+    admin = users.make("admin")
+    body = {"tiers": [{"code": "general", "name": "一般", "min_fen": 30_000, "max_fen": 100_000}],
+            "yearly_budget_fen": 10_000_000, "yearly_cap_fen": 500_000}
+    created = client.post("/api/v1/rewards/policies", json=body, headers=users.headers(admin))
+    assert created.status_code == 201, created.get_json()
+    policy = created.get_json()
+    assert (policy["yearly_cap_fen"], policy["yearly_cap_yuan"], policy["exclude_staff_id_numbers"]) == \
+        (500_000, "5,000.00", True)
+    uncapped = client.post("/api/v1/rewards/policies", json={**body, "yearly_cap_fen": None,
+                                                             "exclude_staff_id_numbers": False},
+                           headers=users.headers(admin)).get_json()
+    assert (uncapped["yearly_cap_fen"], uncapped["exclude_staff_id_numbers"]) == (None, False)
+    zero = client.post("/api/v1/rewards/policies", json={**body, "yearly_cap_fen": 0}, headers=users.headers(admin))
+    assert zero.status_code == 422
