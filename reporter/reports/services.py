@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from reporter.accounts.models import User
 from reporter.accounts.passwords import hash_password, verify_password
@@ -98,6 +99,9 @@ def submit_report(user: User, data: dict, claim: Claim | None, *, at: datetime |
         if claim is not None:
             claim.complete(201, ReportCreatedOut().dump(report))
         db.session.commit()
+    except StaleDataError:  # another report raised a recurrence on the same closed case at the same moment
+        db.session.rollback()
+        raise Conflict("The case changed meanwhile; submit the report again", error="conflict") from None
     except BaseException:
         db.session.rollback()
         raise
