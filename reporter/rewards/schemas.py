@@ -106,7 +106,8 @@ class FlagOut(ma.Schema):
 class RefusalOut(ma.Schema):
     kind = ma.fields.String(metadata={"description": "staff_id_number | yearly_cap"})
     text = ma.fields.String()
-    at = ma.fields.String()
+    at = ma.fields.String(metadata={"description": "the latest refused attempt"})
+    attempts = ma.fields.Integer()
 
 
 class PayeeOut(ma.Schema):

@@ -232,7 +232,9 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
 def _refuse_claim(reward: Reward, refused: dict) -> None:
     """Keep the refusal for the desk (audited without the claimant), commit it, and answer the claimant: a staff ID
     number gets a neutral answer, the yearly cap its own."""
-    reward.claim_refusals = [*(reward.claim_refusals or []), refused]
+    earlier = [r for r in reward.claim_refusals or [] if r["kind"] != refused["kind"]]
+    same = next((r for r in reward.claim_refusals or [] if r["kind"] == refused["kind"]), None)
+    reward.claim_refusals = [*earlier, {**refused, "attempts": (same or {}).get("attempts", 0) + 1}]  # bounded
     reward.payee_index = None
     record(None, "reward.claim_refused", "reward", reward.id, details={"kind": refused["kind"]})
     db.session.commit()

@@ -99,11 +99,12 @@ def test_a_staff_id_number_is_refused_with_a_reason_only_the_desk_sees(app, clie
     assert mine["status"] == "awaiting_claim" and mine["reason"] is None
     view = _desk_view(client, desk, reward_id)
     assert view["state"] == "notified" and view["payee"] is None
-    [refusal] = view["claim_refusals"]
-    assert refusal["kind"] == "staff_id_number" and "wang-officer" not in refusal["text"]
+    assert _claim(client, users, relative, reward_id).status_code == 409  # again: counted, not listed twice
+    [refusal] = _desk_view(client, desk, reward_id)["claim_refusals"]
+    assert refusal["kind"] == "staff_id_number" and refusal["attempts"] == 2 and "wang-officer" not in refusal["text"]
     with app_ctx(app) as session:
-        [audit] = session.execute(select(AuditEvent).where(AuditEvent.action == "reward.claim_refused")).scalars()
-        assert audit.actor_id is None and audit.details == {"kind": "staff_id_number"}
+        audits = session.execute(select(AuditEvent).where(AuditEvent.action == "reward.claim_refused")).scalars()
+        assert [(a.actor_id, a.details) for a in audits] == [(None, {"kind": "staff_id_number"})] * 2
     set_policy(app, exclude_staff_id_numbers=False)
     assert _claim(client, users, relative, reward_id).status_code == 200
 
