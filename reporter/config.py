@@ -11,6 +11,10 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# PAYEE_INDEX_KEYS: HMAC keys of the payees' blind index (the first computes, all match; rotated with the contact keys).
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "PAYEE_INDEX_KEYS")
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete for the chosen environment."""
 
@@ -19,12 +23,17 @@ def _instance_secrets(instance_path: Path) -> dict:
     """Secrets generated once for the embedded mode and kept under instance/."""
     path = instance_path / "secrets.json"
     if path.exists():
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
+        if "PAYEE_INDEX_KEYS" not in data:  # generated before the payees' blind index existed: add its key
+            data["PAYEE_INDEX_KEYS"] = secrets.token_urlsafe(32)
+            path.write_text(json.dumps(data))
+        return data
     instance_path.mkdir(parents=True, exist_ok=True)
     data = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "CONTACT_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
+        "PAYEE_INDEX_KEYS": secrets.token_urlsafe(32),
     }
     path.write_text(json.dumps(data))
     path.chmod(0o600)
@@ -110,13 +119,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         },
         "JSON_SORT_KEYS": False,
     }
-    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS"):
+    for key in SECRET_NAMES:
         if env.get(key):
             cfg[key] = env[key]
     cfg.update(_feature_settings(env, cfg))
     if overrides:
         cfg.update(overrides)
-    missing = [k for k in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS") if not cfg.get(k)]
+    missing = [k for k in SECRET_NAMES if not cfg.get(k)]
     if production:
         _check_production(cfg, missing)
     elif missing:

@@ -41,6 +41,7 @@ def app_config(_database, wechat, tmp_path_factory):
         "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
         "JWT_SECRET_KEY": "test-jwt-secret-0123456789abcdef0123456789",
         "CONTACT_ENCRYPTION_KEYS": "test-contact-key-0123456789abcdef",
+        "PAYEE_INDEX_KEYS": "test-payee-index-key-0123456789abcdef",
         "UPLOAD_ROOT": str(tmp_path_factory.mktemp("uploads")),
         "WECHAT_API_BASE": wechat.base_url,
         "WECHAT_APPID": "wx-test-app",

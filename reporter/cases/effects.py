@@ -13,8 +13,13 @@ from reporter.extensions import db
 from reporter.org.models import Unit
 from reporter.workdays.services import add_working_days
 
-STAGES = ("accept", "sign", "handle", "verify")  # 立案(and 派遣), 签收, 处置, 核查
-DEFAULT_DEADLINE_DAYS = {"accept": 2, "sign": 1, "handle": 15, "verify": 5}
+STAGES = ("accept", "sign", "handle", "verify", "recurrence")  # 立案(and 派遣), 签收, 处置, 核查, 反弹回潮研判
+DEFAULT_DEADLINE_DAYS = {"accept": 2, "sign": 1, "handle": 15, "verify": 5, "recurrence": 5}
+RECURRENCE_PUBLIC = {  # what the reporters of the recurrence are told (their timeline's entry), unless the
+    "reopen": "经核查整改不到位，已重新交办处理",  # supervisor writes a public comment of their own
+    "new_case": "经核查为同一地点的新问题，已另行立案办理",
+    "reject": "经核查与已办结问题相同，不予重复受理",
+}
 
 
 @dataclass
@@ -31,7 +36,10 @@ class Step:
 
 
 def deadline_days(case: Case, stage: str) -> int:
-    """Working days allowed for a stage, from the routing rule the case was routed by."""
+    """Working days allowed for a stage, from the routing rule the case was routed by (the recurrence decision's
+    from CASE_RECURRENCE_DECISION_DAYS)."""
+    if stage == "recurrence":
+        return int(current_app.config.get("CASE_RECURRENCE_DECISION_DAYS") or DEFAULT_DEADLINE_DAYS[stage])
     days = (case.routing or {}).get("deadline_days") or {}
     return int(days.get(stage) or DEFAULT_DEADLINE_DAYS[stage])
 
@@ -178,6 +186,31 @@ def reopen(step: Step) -> None:
     step.case.closed_at = None
     step.case.verify_due = step.case.verify_met = None
     step.data["reason"] = step.payload["reason"]
+
+
+def decide_recurrence(step: Step) -> None:
+    """疑似反弹回潮 decided: every pending report of the case gets the decision; the decision's clock stops.
+
+    Reopened reports count for the new round of the case (its next closing decides their reward); for a new case
+    and a rejection the reports feature reacts (it moves the reports to a new case, or tells the reporters why)."""
+    from reporter.audit.services import record
+    from reporter.cases.models import Recurrence
+
+    decision, case = step.payload["decision"], step.case
+    pending = list(db.session.execute(select(Recurrence).where(Recurrence.case_id == case.id,
+                                                               Recurrence.state == "pending")
+                                      .order_by(Recurrence.raised_at, Recurrence.id)).scalars())
+    state = {"reopen": "reopened", "new_case": "new_case", "reject": "rejected"}[decision]
+    for recurrence in pending:
+        recurrence.state, recurrence.decided_at, recurrence.reason = state, step.at, step.payload["reason"]
+        if decision == "reopen":
+            recurrence.closing = (case.reopen_count or 0) + 1  # the round the reopening starts
+    case.recurrence_due = None
+    step.data.update(decision=decision, reason=step.payload["reason"], report_ids=[r.report_id for r in pending])
+    told = RECURRENCE_PUBLIC[decision] + (f"：{step.payload['reason']}" if decision == "reject" else "")
+    step.public_comment = step.payload.get("public_comment") or told
+    record(step.actor.id, "case.recurrence_decided", "case", case.id, reason=step.payload["reason"],
+           details={"decision": decision, "reports": len(pending)})
 
 
 def flag_supervision(step: Step) -> None:

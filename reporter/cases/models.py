@@ -26,6 +26,9 @@ SOURCES = ("citizen_report", "patrol", "video", "undercover", "superior")
 FINDINGS = ("true", "partly_true", "false")  # 属实 / 部分属实 / 不属实
 SUPERVISION_LEVELS = ("city", "county")  # 督办
 HANDOVER_BODIES = ("discipline", "procuratorate", "police")  # 纪委监委 / 检察院 / 公安 (item 21)
+# 疑似反弹回潮: a report near a recently closed case waits for a supervisor, who reopens the case (整改不到位), opens a
+# new case from the report (a new violation at the same place) or rejects it as the same problem already closed.
+RECURRENCE_STATES = ("pending", "reopened", "new_case", "rejected")
 
 
 def _in(values) -> str:
@@ -77,6 +80,8 @@ class Case(db.Model):
     sign_met: Mapped[bool | None] = mapped_column(Boolean)
     handle_met: Mapped[bool | None] = mapped_column(Boolean)
     verify_met: Mapped[bool | None] = mapped_column(Boolean)
+    recurrence_due: Mapped[date | None] = mapped_column(Date)  # a possible recurrence awaits a decision by then
+    recurrence_met: Mapped[bool | None] = mapped_column(Boolean)
     due_on: Mapped[date | None] = mapped_column(Date)  # the deadline of the current stage; overdue = due_on < today
     overdue_noted_on: Mapped[date | None] = mapped_column(Date)  # the due_on the sweep last recorded as missed
     extension_used: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -111,6 +116,27 @@ class CaseUnit(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     relation: Mapped[str] = mapped_column(String(16))  # lead | cooperating | supervising | government | handling
+
+
+class Recurrence(db.Model):
+    """A report that came within the duplicate radius of a recently closed case of its category (疑似反弹回潮), and the
+    supervisor's decision on it; the case's events record the same (raised, decided) for its history."""
+
+    __tablename__ = "case_recurrences"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_in(RECURRENCE_STATES)})", name="known_state"),
+        Index("ix_case_recurrences_case_state", "case_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # the closed case
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    closing: Mapped[int | None] = mapped_column(Integer)  # reopened: the case's reopen count of the new round
+    new_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # new_case: the case opened from it
 
 
 class CaseEvent(db.Model):

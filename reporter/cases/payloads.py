@@ -6,6 +6,7 @@ from reporter.cases.models import FINDINGS, HANDOVER_BODIES, SUPERVISION_LEVELS
 from reporter.common.schemas import StrictSchema
 
 REJECT_REASONS = ("out_of_scope", "insufficient", "duplicate")  # 不属于受理范围 / 信息不足 / 重复举报
+RECURRENCE_DECISIONS = ("reopen", "new_case", "reject")  # 整改不到位 / 同址新问题 / 同一问题已办结
 MAX_PHOTOS = 9
 
 
@@ -102,6 +103,14 @@ class CloseIn(ActionBase):
 class ReopenIn(ActionBase):
     """Reopen after a 回头看 or a reporter's complaint."""
 
+    reason = _text(500, required=True)
+
+
+class DecideRecurrenceIn(ActionBase):
+    """疑似反弹回潮: reopen the case, open a new case from the report(s), or reject them as the same problem; with a
+    reason (a rejection's reason is what the reporter is told, unless a public comment says it otherwise)."""
+
+    decision = ma.fields.String(required=True, validate=validate.OneOf(RECURRENCE_DECISIONS))
     reason = _text(500, required=True)
 
 

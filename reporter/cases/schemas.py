@@ -41,6 +41,9 @@ class CaseListArgs(PageArgs, CoordSystemArgs):
                                   metadata={"description": "true | false | city | county (督办)"})
     q = ma.fields.String(validate=validate.Length(min=1, max=100),
                          metadata={"description": "a case number, or words of the description or address"})
+    recurrence = ma.fields.String(validate=validate.OneOf(("pending",)),
+                                  metadata={"description": "pending: closed cases with a possible recurrence "
+                                                           "(疑似反弹回潮) waiting for a decision"})
     sort = ma.fields.String(load_default="newest", validate=validate.OneOf(SORTS),
                             metadata={"description": "newest (default), age (oldest first), deadline"})
 
@@ -170,7 +173,7 @@ def case_detail(case: Case, coord_system: str, today: date, *, events: list[Case
     data = case_item(case, coord_system, today)
     data.update(
         deadlines={stage: {"due": getattr(case, f"{stage}_due"), "met": getattr(case, f"{stage}_met")}
-                   for stage in ("accept", "sign", "handle", "verify")},
+                   for stage in ("accept", "sign", "handle", "verify", "recurrence")},
         extension={"used": case.extension_used, "requested_days": case.extension_requested_days,
                    "reason": case.extension_reason},
         events=events, photos=photos, sections=sections, allowed_actions=allowed_actions)

@@ -9,8 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
-from reporter.cases.effects import Step, attach_photos, involve_units
-from reporter.cases.models import SOURCES, Case, CaseEvent
+from reporter.cases.effects import Step, attach_photos, deadline_days, involve_units
+from reporter.cases.models import SOURCES, Case, CaseEvent, Recurrence
 from reporter.cases.reactions import DETAIL_SECTIONS, publish, register_detail_section, subscribe
 from reporter.cases.scope import sees_all_handled_by, supervises, visible_cases_query
 from reporter.common.timeutil import cst_date, utcnow
@@ -20,10 +20,12 @@ from reporter.geo.coords import distance_m
 from reporter.geo.models import GridInspector
 from reporter.org.models import Unit
 from reporter.routing.services import route
+from reporter.workdays.services import add_working_days
 
 __all__ = ["open_case", "perform", "visible_cases_query", "public_timeline", "subscribe", "register_detail_section",
            "find_nearby_open_case", "get_case", "list_cases", "case_events", "detail_sections", "sweep_overdue",
-           "verification_tasks", "enter_case", "overdue_counts"]
+           "verification_tasks", "enter_case", "overdue_counts", "raise_recurrence", "recurrences_of",
+           "recurrence_of_report"]
 
 STAFF_SOURCES = ("video", "undercover", "superior")  # entered by staff with POST /cases
 OPENING_ROLE = {"citizen_report": "resident", "patrol": "inspector"}
@@ -74,6 +76,43 @@ def open_case(*, source: str, category: str, lat: float, lng: float, description
                           data={"source": source, "routing_version": routed.version_number, **step.data})
     publish(workflow.SYSTEM_EVENTS["open"], case, event)
     return case
+
+
+def raise_recurrence(case: Case, report_id: str, at: datetime) -> Recurrence:
+    """疑似反弹回潮: a report near a recently closed case of its category waits for a supervisor's decision (with a
+    deadline), in the caller's transaction; the case stays closed and its event tells its history."""
+    recurrence = Recurrence(case_id=case.id, report_id=report_id, raised_at=at, state="pending")
+    db.session.add(recurrence)
+    if case.recurrence_due is None:  # the first report of a round starts the decision's clock
+        case.recurrence_due = add_working_days(cst_date(at), deadline_days(case, "recurrence"))
+        case.recurrence_met = None
+        case.due_on = workflow.due_on(case)
+    case.updated_at = at
+    event = _append_event(case, "recurrence", None, "resident", case.state, at=at, seq=case.version + 1,
+                          data={"report_id": report_id, "due": case.recurrence_due.isoformat()})
+    db.session.flush()
+    publish(workflow.SYSTEM_EVENTS["recurrence"], case, event)
+    return recurrence
+
+
+def recurrence_of_report(report_id: str) -> Recurrence | None:
+    """The recurrence a report raised, if it raised one."""
+    return db.session.execute(select(Recurrence).where(Recurrence.report_id == report_id)).scalar_one_or_none()
+
+
+def recurrences_of(case_ids) -> dict[int, list[dict]]:
+    """The recurrences raised on each of these cases, oldest first (for registers: a site shows its recurrences)."""
+    ids = list(case_ids)
+    found: dict[int, list[dict]] = {case_id: [] for case_id in ids}
+    if not ids:
+        return found
+    rows = db.session.execute(select(Recurrence).where(Recurrence.case_id.in_(ids))
+                              .order_by(Recurrence.raised_at, Recurrence.id)).scalars()
+    for r in rows:
+        found[r.case_id].append({"case_id": r.case_id, "report_id": r.report_id, "raised_at": r.raised_at,
+                                 "state": r.state, "decided_at": r.decided_at, "reason": r.reason,
+                                 "new_case_id": r.new_case_id})
+    return found
 
 
 def get_case(case_id: int, actor: User) -> Case:
@@ -201,6 +240,8 @@ def list_cases(actor: User, args: dict, *, today=None):
         stmt = stmt.where(level.is_not(None) if supervised == "true" else level.is_(None))
     if args.get("q"):
         stmt = stmt.where(_search(args["q"]))
+    if args.get("recurrence") == "pending":  # 疑似反弹回潮 waiting for a decision: the supervisors' work list
+        stmt = stmt.where(Case.recurrence_due.is_not(None))
     return stmt.order_by(*SORTS[args.get("sort") or "newest"])
 
 
@@ -215,15 +256,36 @@ def detail_sections(case: Case, actor: User) -> dict:
     return {name: fn(case, actor) for name, fn in DETAIL_SECTIONS.items()}
 
 
-def public_timeline(case_id: int) -> list[dict]:
-    """What a reporter may see: state changes and public comments, never names or internal notes."""
-    return [{"at": e.at, "status": e.to_state, "public_comment": e.public_comment}
-            for e in case_events(case_id) if e.from_state != e.to_state or e.public_comment]
+RECURRENCE_STATUS = {"reopen": "in_progress", "new_case": "new_case", "reject": "rejected"}
+
+
+def public_timeline(case_id: int, *, report_id: str | None = None, since: datetime | None = None,
+                    recurrence_only: bool = False) -> list[dict]:
+    """What a reporter may see: state changes and public comments, never names or internal notes.
+
+    A possible recurrence shows only to the reporters who raised it: "under_review", then the decision. A report that
+    raised one sees the case from its own submission on (`since`), not the round closed before it."""
+    timeline = []
+    for e in case_events(case_id):
+        if since is not None and e.at < since:
+            continue
+        data = e.data or {}
+        if e.action in ("recurrence", "decide_recurrence") and \
+                report_id in (data.get("report_ids") or [data.get("report_id")]):
+            status = "under_review" if e.action == "recurrence" else RECURRENCE_STATUS[data["decision"]]
+            timeline.append({"at": e.at, "status": status, "public_comment": e.public_comment})
+        elif e.action in ("recurrence", "decide_recurrence"):  # someone else's: only a reopening shows
+            if not recurrence_only and e.from_state != e.to_state:
+                timeline.append({"at": e.at, "status": e.to_state, "public_comment": e.public_comment})
+        elif not recurrence_only and (e.from_state != e.to_state or e.public_comment):
+            timeline.append({"at": e.at, "status": e.to_state, "public_comment": e.public_comment})
+    return timeline
 
 
 def find_nearby_open_case(category: str, lat: float, lng: float, radius_m: float, closed_within_days: int,
                           at=None) -> Case | None:
-    """The nearest case of the category within radius_m that is open or closed recently (duplicate detection)."""
+    """The nearest open case of the category within radius_m, else the nearest closed recently (duplicate detection;
+    a closed one is a possible recurrence)."""
     at = at or utcnow()
     dlat = radius_m / 111_320
     dlng = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
@@ -234,7 +296,7 @@ def find_nearby_open_case(category: str, lat: float, lng: float, radius_m: float
         recent)).scalars()
     near = [(distance_m(lat, lng, c.lat, c.lng), c.id, c) for c in candidates]
     near = [item for item in near if item[0] <= radius_m]
-    return min(near, key=lambda item: item[:2])[2] if near else None
+    return min(near, key=lambda item: (item[2].state == "closed", *item[:2]))[2] if near else None
 
 
 def verification_tasks(inspector: User):

@@ -17,8 +17,9 @@ STATES = ("submitted", "accepted", "dispatched", "in_progress", "pending_verific
           "rejected")
 INITIAL_STATES = ("submitted", "accepted")  # citizen reports and staff entries / patrol-found problems
 OPEN_STATES = STATES[:6]
+# A closed case's clock runs only while a possible recurrence (疑似反弹回潮) waits for a supervisor's decision.
 STAGE_OF_STATE = {"submitted": "accept", "accepted": "accept", "dispatched": "sign", "in_progress": "handle",
-                  "pending_verification": "verify"}
+                  "pending_verification": "verify", "closed": "recurrence"}
 SAME = None  # `to` of an action that sets a flag and leaves the state as it is
 
 
@@ -45,6 +46,15 @@ def _extension_available(case: Case) -> str | None:
 
 def _extension_pending(case: Case) -> str | None:
     return None if case.extension_requested_days else "No extension request is waiting for a decision"
+
+
+def _recurrence_pending(case: Case) -> str | None:
+    return None if case.recurrence_due else "No possible recurrence is waiting for a decision"
+
+
+def _no_recurrence_pending(case: Case) -> str | None:
+    return "A possible recurrence is waiting for a decision: decide it (decide_recurrence)" \
+        if case.recurrence_due else None
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,17 @@ TRANSITIONS: tuple[Transition, ...] = (
       when=("result", "fail")),
     T("verified", "close", "closed", SUPERVISOR, p.CloseIn, (fx.mark_closed,), "case.closed"),  # 结案
     T("closed", "reopen", "in_progress", SUPERVISOR, p.ReopenIn,
-      (fx.count("reopen_count"), fx.reopen, fx.start_stage("handle")), "case.reopened"),
+      (fx.count("reopen_count"), fx.reopen, fx.start_stage("handle")), "case.reopened", guard=_no_recurrence_pending),
+    # 疑似反弹回潮: the decision on the reports that raised a possible recurrence on the closed case.
+    T("closed", "decide_recurrence", "in_progress", SUPERVISOR, p.DecideRecurrenceIn,  # 整改不到位 → 重新办理
+      (fx.end_stage("recurrence"), fx.decide_recurrence, fx.count("reopen_count"), fx.reopen,
+       fx.start_stage("handle")), "case.recurrence_reopened", when=("decision", "reopen"), guard=_recurrence_pending),
+    T("closed", "decide_recurrence", SAME, SUPERVISOR, p.DecideRecurrenceIn,  # 同址新问题 → 另行立案
+      (fx.end_stage("recurrence"), fx.decide_recurrence), "case.recurrence_new_case", when=("decision", "new_case"),
+      guard=_recurrence_pending),
+    T("closed", "decide_recurrence", SAME, SUPERVISOR, p.DecideRecurrenceIn,  # 同一问题已办结 → 不予受理
+      (fx.end_stage("recurrence"), fx.decide_recurrence), "case.recurrence_rejected", when=("decision", "reject"),
+      guard=_recurrence_pending),
     *(T(state, "supervise", SAME, SUPERVISOR, p.SuperviseIn, (fx.flag_supervision,), "case.supervised")  # 督办
       for state in OPEN_STATES),
     *(T(state, "hand_over", SAME, SUPERVISOR, p.HandOverIn, (fx.hand_over,), "case.handed_over")  # 移交
@@ -98,7 +118,8 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
-SYSTEM_EVENTS = {"open": "case.opened", "overdue": "case.overdue"}  # recorded by the system, not by an action
+# Recorded by the system, not by an action (a possible recurrence: by a resident's report near a closed case).
+SYSTEM_EVENTS = {"open": "case.opened", "overdue": "case.overdue", "recurrence": "case.recurrence_raised"}
 EVENT_NAMES = tuple(dict.fromkeys([*SYSTEM_EVENTS.values(), *(t.event for t in TRANSITIONS)]))
 
 

@@ -11,6 +11,8 @@ commands = [reports_cli]
 @reports_cli.command("rotate-contact-key")
 @click.option("--batch", default=500, show_default=True)
 def rotate_contact_key(batch: int):
-    """Re-encrypt stored contact details (and reward payees) under the first key of CONTACT_ENCRYPTION_KEYS."""
+    """Re-encrypt stored contact details (and reward payees) under the first key of CONTACT_ENCRYPTION_KEYS, and
+    recompute the blind indexes (payees' ID numbers) under the first key of PAYEE_INDEX_KEYS."""
+    indexes = crypto.blind_index_names()
     for name, done in crypto.rotate_all(batch).items():
-        click.echo(f"re-encrypted {done} {name}")
+        click.echo(f"{'re-indexed' if name in indexes else 're-encrypted'} {done} {name}")

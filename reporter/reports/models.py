@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reporter.cases.models import Case
+from reporter.cases.models import Case, Recurrence
 from reporter.common.db import UTCDateTime, new_uuid
 from reporter.common.timeutil import utcnow
 from reporter.extensions import db
@@ -47,11 +47,14 @@ class Report(db.Model):
 
     case: Mapped[Case] = relationship(lazy="joined")
     county: Mapped[County | None] = relationship(lazy="joined")
+    recurrence: Mapped[Recurrence | None] = relationship(viewonly=True, lazy="select")  # 疑似反弹回潮 it raised
 
     @property
     def status(self) -> str:
-        """What the reporter sees as the report's status: the state of the case it belongs to."""
-        return self.case.state
+        """What the reporter sees as the report's status: the state of the case it belongs to (a possible recurrence
+        it raised is under review, or rejected, whatever the closed case's state)."""
+        state = self.recurrence.state if self.recurrence is not None else None
+        return {"pending": "under_review", "rejected": "rejected"}.get(state, self.case.state)
 
 
 class ReportSupplement(db.Model):

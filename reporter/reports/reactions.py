@@ -51,10 +51,47 @@ def _closed_note(case: Case, event) -> str:
     return event.public_comment or FINDINGS.get(case.finding or "", "已办结")
 
 
+def _tell_recurrence_reporters(kind: str):
+    """Tell the reporters whose possible recurrence was decided (and only them): the decision's public comment."""
+    def handler(case: Case, event) -> None:
+        for report_id in (event.data or {}).get("report_ids") or []:
+            report = db.session.get(Report, report_id)
+            if report is not None:
+                _message(report, kind, STATUS_WORDS[kind], event.public_comment or "", event.at)
+
+    handler.__name__ = f"tell_recurrence_{kind}"
+    return handler
+
+
+def open_case_from_recurrence(case: Case, event) -> None:
+    """同址新问题: the decided reports leave the closed case for a new one, routed as usual and opened as the first
+    report's (the others join it); each move is kept like a split."""
+    from reporter.cases.services import open_case
+    from reporter.reports.models import ReportMove
+
+    reports = [r for r in (db.session.get(Report, i) for i in (event.data or {}).get("report_ids") or []) if r]
+    if not reports:
+        return
+    first = reports[0]
+    new = open_case(source="citizen_report", category=first.category, lat=first.lat, lng=first.lng,
+                    description=first.description, actor=db.session.get(User, first.reporter_id),
+                    address=first.address, occurred_at=first.occurred_at, at=event.at,
+                    public_comment=f"已办结案件 {case.number} 所在地点的新问题，另行立案办理")
+    for report in reports:
+        report.case, report.joined_existing = new, report is not first
+        db.session.add(ReportMove(report_id=report.id, kind="split", from_case_id=case.id, to_case_id=new.id,
+                                  actor_id=event.actor_id, reason=(event.data or {}).get("reason") or "",
+                                  at=event.at))
+        report.recurrence.new_case_id = new.id
+
+
 REACTIONS = {
     "case.accepted": [_tell_reporters("report_accepted", _accepted_note)],
     "case.rejected": [_tell_reporters("report_rejected", _rejected_note)],
     "case.closed": [_tell_reporters("case_closed", _closed_note)],
+    "case.recurrence_reopened": [_tell_recurrence_reporters("report_accepted")],
+    "case.recurrence_new_case": [open_case_from_recurrence, _tell_recurrence_reporters("report_accepted")],
+    "case.recurrence_rejected": [_tell_recurrence_reporters("report_rejected")],
 }
 
 
@@ -77,4 +114,5 @@ def wire() -> None:
         for handler in handlers:
             subscribe(event_name, handler)
     register_detail_section("reports", views.case_section)
+    register_detail_section("recurrences", views.recurrence_section)
     register_visibility(services.REPORT_TARGET, _may_see_report_photos)

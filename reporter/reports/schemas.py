@@ -210,3 +210,19 @@ class DeskReportOut(UnitReportOut):
     joined_existing = ma.fields.Boolean()
     primary = ma.fields.Boolean()
     flags = ma.fields.List(ma.fields.Dict())
+
+
+class RecurrenceOut(ma.Schema):
+    """A possible recurrence (疑似反弹回潮) as supervisors see it: the new photos beside the closing evidence."""
+
+    report_id = ma.fields.String(required=True)
+    raised_at = Instant(required=True)
+    state = ma.fields.String(required=True, metadata={"description": "pending | reopened | new_case | rejected"})
+    due = ma.fields.Date(allow_none=True, metadata={"description": "the decision's deadline while pending"})
+    decided_at = Instant(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    new_case_id = ma.fields.Integer(allow_none=True)
+    description = ma.fields.String()
+    location = ma.fields.Dict()
+    photos = ma.fields.List(ma.fields.Dict())
+    closing_evidence = ma.fields.List(ma.fields.Dict())

@@ -6,13 +6,14 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from reporter.accounts.models import User
 from reporter.accounts.passwords import hash_password, verify_password
 from reporter.audit.services import record
 from reporter.cases.models import Case
 from reporter.cases.scope import visible_cases_query
-from reporter.cases.services import find_nearby_open_case, open_case, public_timeline
+from reporter.cases.services import find_nearby_open_case, open_case, public_timeline, raise_recurrence
 from reporter.cases.workflow import OPEN_STATES
 from reporter.common.db import new_uuid
 from reporter.common.timeutil import utcnow
@@ -93,9 +94,14 @@ def submit_report(user: User, data: dict, claim: Claim | None, *, at: datetime |
                         + evidence.reuse_flags(photos, user.id))
         db.session.add(report)
         db.session.flush()
+        if existing is not None and existing.state == "closed":  # 疑似反弹回潮: never shelved on the closed case
+            raise_recurrence(existing, report.id, at)
         if claim is not None:
             claim.complete(201, ReportCreatedOut().dump(report))
         db.session.commit()
+    except StaleDataError:  # another report raised a recurrence on the same closed case at the same moment
+        db.session.rollback()
+        raise Conflict("The case changed meanwhile; submit the report again", error="conflict") from None
     except BaseException:
         db.session.rollback()
         raise
@@ -125,8 +131,16 @@ def track(code: str, pin: str) -> Report:
 
 
 def timeline(report: Report) -> list[dict]:
-    """The public progress of the report's case (states and public comments; shared by every reporter of it)."""
-    return public_timeline(report.case_id)
+    """The public progress of the report's case (states and public comments; shared by every reporter of it).
+
+    A report that raised a possible recurrence sees it from its own submission: under review, the decision, then
+    the reopened case's progress, or the new case's, or nothing more once rejected."""
+    recurrence = report.recurrence
+    if recurrence is None:
+        return public_timeline(report.case_id)
+    own = public_timeline(recurrence.case_id, report_id=report.id, since=recurrence.raised_at,
+                          recurrence_only=recurrence.state in ("new_case", "rejected"))
+    return own + (public_timeline(report.case_id) if report.case_id != recurrence.case_id else [])
 
 
 def photos_of(report: Report) -> list[Upload]:

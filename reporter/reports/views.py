@@ -1,10 +1,12 @@
 """What each audience sees of a report, composed from the services (the schemas give the shapes)."""
 from reporter.accounts.models import User
+from reporter.cases.services import case_events, case_photos, recurrences_of
+from reporter.extensions import db
 from reporter.geo.schemas import location_out
 from reporter.media.services import uploads_out
 from reporter.reports import crypto, services
 from reporter.reports.models import Report
-from reporter.reports.schemas import DeskReportOut, UnitReportOut
+from reporter.reports.schemas import DeskReportOut, RecurrenceOut, UnitReportOut
 
 
 def _location(report: Report, coord_system: str) -> dict:
@@ -49,3 +51,23 @@ def case_section(case, viewer: User) -> list[dict]:
     primary = services.primary_report(case.id)
     return [staff_view(r, viewer, primary_id=primary.id if primary else None)
             for r in services.reports_of_case(case.id)]
+
+
+def recurrence_section(case, viewer: User) -> list[dict]:
+    """The "recurrences" section of GET /cases/{id} for supervisors and the desk (疑似反弹回潮): each report that
+    came after the case closed, its photos beside the closing evidence, the decision and its deadline."""
+    if not viewer.has_role(*services.STAFF_READERS):
+        return []
+    rows = recurrences_of([case.id])[case.id]
+    if not rows:
+        return []
+    results = [e for e in case_events(case.id) if e.action == "submit_result"]
+    evidence_ids = set((results[-1].data or {}).get("photo_ids") or []) if results else set()
+    evidence = [p for p in case_photos(case, "wgs84") if p["id"] in evidence_ids]
+    out = []
+    for row in rows:
+        report = db.session.get(Report, row["report_id"])
+        out.append({**row, "due": case.recurrence_due if row["state"] == "pending" else None,
+                    "location": _location(report, "wgs84"), "description": report.description,
+                    "photos": uploads_out(services.photos_of(report)), "closing_evidence": evidence})
+    return RecurrenceOut(many=True).dump(out)

@@ -9,7 +9,7 @@ from reporter.common.concurrency import IF_MATCH, expected_version
 from reporter.common.limits import setting, user_or_ip
 from reporter.common.pagination import paginate
 from reporter.extensions import limiter
-from reporter.rewards import ledger, policies, reactions, schemas, services
+from reporter.rewards import integrity, ledger, policies, reactions, schemas, services
 
 blp = Blueprint("rewards", __name__, url_prefix="/rewards", description="Rewards (奖励): desk, finance, residents")
 blueprints = [blp]
@@ -209,3 +209,24 @@ class PolicyActivate(MethodView):
         """Make a draft the active policy (the previous one retires)."""
         return policies.activate(actor().id, policy_id)
 
+
+
+@blp.route("/staff-id-numbers/me")
+class OwnStaffIdNumber(MethodView):
+    @roles_required(*STAFF_ROLES, fresh=True)
+    @blp.arguments(schemas.StaffIdNumberIn)
+    @blp.response(200, schemas.StaffIdNumberOut)
+    def put(self, data):
+        """Register one's own ID number (staff, fresh sign-in): no reward is paid to it (staff exclusion; audited)."""
+        me = actor()
+        return integrity.register_staff_id_number(me, me.id, data["id_number"])
+
+
+@blp.route("/staff-id-numbers/<int:user_id>")
+class StaffIdNumber(MethodView):
+    @roles_required(ADMIN, fresh=True)
+    @blp.arguments(schemas.StaffIdNumberIn)
+    @blp.response(200, schemas.StaffIdNumberOut)
+    def put(self, data, user_id: int):
+        """Register a staff member's ID number (admin, fresh sign-in; 404 for a user who is not staff; audited)."""
+        return integrity.register_staff_id_number(actor(), user_id, data["id_number"])

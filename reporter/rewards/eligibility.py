@@ -41,6 +41,9 @@ class CaseFacts:
     reports: list[ReportFacts]         # the case's valid (not rejected) reports, earliest first
     grid_inspector_ids: set[int] = field(default_factory=set)
     handling_unit_ids: set[int] = field(default_factory=set)
+    # 反弹回潮: the reports whose recurrence reopened the case for this round (整改不到位); empty for a first closing
+    recurrence_report_ids: frozenset[str] = frozenset()
+    new_place_report_ids: frozenset[str] = frozenset()  # reports that raised a recurrence decided as a new case
 
 
 @dataclass(frozen=True)
@@ -69,15 +72,23 @@ class Verdict:
         self.reasons.append({"check": name, "passed": bool(passed), "text": yes if passed else no})
 
 
+def _round_reports(facts: CaseFacts) -> list[ReportFacts]:
+    """The reports competing to be first this round: the recurrence's after a reopening for it, else all."""
+    if facts.recurrence_report_ids:
+        return [r for r in facts.reports if r.report_id in facts.recurrence_report_ids]
+    return facts.reports
+
+
 def _first_group(facts: CaseFacts, policy: PolicyFacts) -> set[str]:
     """The report ids that count as first: the earliest valid report, plus same-day reports by others if shared."""
-    if not facts.reports:
+    pool = _round_reports(facts)
+    if not pool:
         return set()
-    first = facts.reports[0]
+    first = pool[0]
     group = {first.report_id}
     if policy.same_day_sharing:
         seen = {first.reporter_id}
-        for report in facts.reports[1:]:
+        for report in pool[1:]:
             if cst_date(report.created_at) == cst_date(first.created_at) and report.reporter_id not in seen:
                 group.add(report.report_id)
                 seen.add(report.reporter_id)
@@ -106,16 +117,50 @@ def decide(facts: CaseFacts, policy: PolicyFacts) -> list[Verdict]:
                       f"The finding is {facts.finding or 'missing'}; only 属实 or 部分属实 is rewarded")
         verdict.check("opted_in", report.wants_reward, "The reporter asked for a reward",
                       "The reporter did not ask for a reward")
-        verdict.check("first_reporter", report.report_id in first_group,
-                      "This is the first valid report" if report is facts.reports[0]
-                      else "A different reporter reported the same day and the policy shares the reward",
-                      "An earlier valid report of this case exists" + (
-                          "" if policy.same_day_sharing else " (the policy does not share same-day reports)"))
-        verdict.check("not_known_before", known is None, "No patrol, video, inspection or referral found it first",
-                      known or "")
+        _check_first(verdict, facts, policy, first_group)
+        if report.report_id in facts.recurrence_report_ids:
+            verdict.check("not_known_before", True, "The recurrence after the case was closed was not known before "
+                          "this report", "")
+        else:
+            verdict.check("not_known_before", known is None,
+                          "No patrol, video, inspection or referral found it first", known or "")
         _check_staff(verdict, facts, policy)
         verdicts.append(verdict)
     return verdicts
+
+
+def _check_first(verdict: Verdict, facts: CaseFacts, policy: PolicyFacts, first_group: set[str]) -> None:
+    """Who reported first: of the case, or of the recurrence that reopened it (a recurrence may be rewarded again)."""
+    report, pool = verdict.report, _round_reports(facts)
+    if facts.recurrence_report_ids and report.report_id not in facts.recurrence_report_ids:
+        verdict.check("first_reporter", False, "", "This report was about the case before it was closed; this "
+                      "closing follows a recurrence (反弹回潮), and only the recurrence's first reporter counts for it")
+        return
+    if report.report_id in first_group:
+        if facts.recurrence_report_ids:
+            yes = ("This report raised the recurrence (反弹回潮) that reopened the case after it was closed: a "
+                   "violation that recurs after closing may be rewarded again")
+        elif report.report_id in facts.new_place_report_ids:
+            yes = ("This report came after a case at the same place was closed and was found to be a new violation "
+                   "(a new case was opened from it): it is the first valid report of that new case")
+        elif report is pool[0]:
+            yes = "This is the first valid report"
+        else:
+            yes = "A different reporter reported the same day and the policy shares the reward"
+        verdict.check("first_reporter", True, yes, "")
+        return
+    verdict.check("first_reporter", False, "", "An earlier valid report of this " + (
+        "recurrence" if facts.recurrence_report_ids else "case") + " exists" + (
+        "" if policy.same_day_sharing else " (the policy does not share same-day reports)"))
+
+
+def repeat_verdict(report: ReportFacts, case_number: str) -> Verdict:
+    """A report rejected as only repeating a closed case (同一问题已办结): never rewarded, and why."""
+    verdict = Verdict(report)
+    verdict.check("not_a_repeat", False, "", f"The report only repeats case {case_number}, already closed: a "
+                  "supervisor found the same problem, not a recurrence; a report that repeats a closed case is not "
+                  "rewarded")
+    return verdict
 
 
 def _check_staff(verdict: Verdict, facts: CaseFacts, policy: PolicyFacts) -> None:

@@ -40,6 +40,7 @@ class RewardPolicy(db.Model):
         CheckConstraint("partly_true_percent BETWEEN 0 AND 100", name="partly_true_percent_range"),
         CheckConstraint("claim_window_days > 0", name="claim_window_positive"),
         CheckConstraint("yearly_budget_fen >= 0", name="budget_not_negative"),
+        CheckConstraint("yearly_cap_fen IS NULL OR yearly_cap_fen > 0", name="cap_positive"),
         Index("uq_reward_policies_one_active", "state", unique=True,
               postgresql_where=text("state = 'active'"), sqlite_where=text("state = 'active'")),
     )
@@ -56,6 +57,8 @@ class RewardPolicy(db.Model):
     finance_roles: Mapped[list] = mapped_column(JSON, default=list)          # who may record payments
     excluded_user_ids: Mapped[list] = mapped_column(JSON, default=list)      # never rewarded
     excluded_unit_codes: Mapped[list] = mapped_column(JSON, default=list)    # staff of these units never rewarded
+    yearly_cap_fen: Mapped[int | None] = mapped_column(BigInteger)  # per payee ID number and CST year; None: no cap
+    exclude_staff_id_numbers: Mapped[bool] = mapped_column(Boolean, default=True)  # staff's registered ID numbers
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -162,6 +165,11 @@ class Reward(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # {"name", "id_number", "account"} encrypted at rest with the contact-details keys (reporter.reports.crypto)
     payee_ciphertext: Mapped[str | None] = mapped_column(Text)
+    # A keyed hash (blind index) of the payee's ID number: the same person is recognised across accounts and claims
+    # without decrypting anything (reporter.reports.crypto.blind_index, keys PAYEE_INDEX_KEYS).
+    payee_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Claims refused for the desk's eyes only (a staff member's ID number, the yearly cap): [{"kind","text","at"}]
+    claim_refusals: Mapped[list | None] = mapped_column(JSON, default=list)
     paid_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -170,6 +178,20 @@ class Reward(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class StaffIdNumber(db.Model):
+    """A staff member's ID number, registered so that no reward is paid to it (staff exclusion by ID number): kept
+    encrypted for key rotation, and as a blind index for matching."""
+
+    __tablename__ = "staff_id_numbers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    id_number_ciphertext: Mapped[str] = mapped_column(Text)  # {"id_number"} under the contact keys
+    id_index: Mapped[str] = mapped_column(String(64), index=True)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LedgerEntry(db.Model):

@@ -1,7 +1,9 @@
 """Rewards react to cases: when a case closes, eligibility is decided in the closing's own unit of work."""
 from reporter.cases.services import subscribe
-from reporter.rewards.services import record_case_closed
-from reporter.rewards.sources import case_facts
+from reporter.extensions import db
+from reporter.reports.models import Report
+from reporter.rewards.services import record_case_closed, record_repeats
+from reporter.rewards.sources import case_facts, report_facts
 
 
 def decide_rewards(case, _event) -> None:
@@ -11,6 +13,13 @@ def decide_rewards(case, _event) -> None:
         record_case_closed(facts)
 
 
+def refuse_repeats(case, event) -> None:
+    """'case.recurrence_rejected' → each report that only repeated the closed case is decided: not rewarded, why."""
+    reports = [db.session.get(Report, i) for i in (event.data or {}).get("report_ids") or []]
+    record_repeats(case.id, case.reopen_count, case.number, [report_facts(r) for r in reports if r is not None])
+
+
 def wire() -> None:
     """Subscribe to the case events (idempotent)."""
     subscribe("case.closed", decide_rewards)
+    subscribe("case.recurrence_rejected", refuse_repeats)

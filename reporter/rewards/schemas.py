@@ -65,6 +65,51 @@ class ClaimIn(StrictSchema):
             raise ValidationError(problem)
 
 
+class IdNumber(ma.fields.String):
+    """An 18-character ID number (GB 11643): the shape, a birth date that exists and the check digit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(ID_NUMBER_PATTERN,
+                                                  error="An ID number has 17 digits and a final digit or X"),
+                         metadata={"description": "18 characters (GB 11643): the birth date must exist and the "
+                                                  "check digit match"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        problem = id_number_problem(number)
+        if problem:
+            raise ValidationError(problem)
+        return number
+
+
+class StaffIdNumberIn(StrictSchema):
+    """A staff member's own ID number, so that no reward is ever paid to it."""
+
+    id_number = IdNumber(required=True)
+
+
+class StaffIdNumberOut(ma.Schema):
+    user_id = ma.fields.Integer()
+    id_number = ma.fields.String(metadata={"description": "masked: first 3 and last 4 characters"})
+    registered_at = ma.fields.DateTime()
+
+
+class FlagOut(ma.Schema):
+    """A flag for the desk: its kind, a count and a sentence; never who or which other report."""
+
+    kind = ma.fields.String(metadata={"description": "id_number_several_accounts | payee_changed | "
+                                                     "reports_cluster_on_place"})
+    count = ma.fields.Integer()
+    text = ma.fields.String()
+
+
+class RefusalOut(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "staff_id_number | yearly_cap"})
+    text = ma.fields.String()
+    at = ma.fields.String(metadata={"description": "the latest refused attempt"})
+    attempts = ma.fields.Integer()
+
+
 class PayeeOut(ma.Schema):
     name = ma.fields.String()
     id_number = ma.fields.String()
@@ -104,6 +149,15 @@ class RewardOut(ma.Schema):
     version = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     actions = ma.fields.Method("_actions")
+    flags = ma.fields.Method("_flags", metadata={"description": "integrity flags: they inform the approval, they do "
+                                                               "not decide it"})
+    claim_refusals = ma.fields.Function(lambda r: RefusalOut(many=True).dump(r.claim_refusals or []),
+                                        metadata={"description": "claims refused (staff ID number, yearly cap)"})
+
+    def _flags(self, reward):
+        from reporter.rewards.integrity import flags_for
+
+        return FlagOut(many=True).dump(flags_for(reward))
 
     def _payee(self, reward):
         from reporter.rewards.services import masked_payee
@@ -248,6 +302,10 @@ class PolicyIn(StrictSchema):
                                    load_default=lambda: ["reward_approver"], validate=validate.Length(min=1))
     excluded_user_ids = ma.fields.List(Id(), load_default=list)
     excluded_unit_codes = ma.fields.List(UnitCode(), load_default=list)
+    yearly_cap_fen = Fen(1, load_default=None, allow_none=True,
+                         metadata={"description": "at most this much per payee ID number and calendar year (optional)"})
+    exclude_staff_id_numbers = ma.fields.Boolean(load_default=True, metadata={
+        "description": "refuse claims to an ID number a staff member registered"})
 
 
 class PolicyOut(ma.Schema):
@@ -265,6 +323,9 @@ class PolicyOut(ma.Schema):
     finance_roles = ma.fields.List(ma.fields.String())
     excluded_user_ids = ma.fields.List(ma.fields.Integer())
     excluded_unit_codes = ma.fields.List(ma.fields.String())
+    yearly_cap_fen = ma.fields.Integer(allow_none=True)
+    yearly_cap_yuan = Yuan("yearly_cap_fen", allow_none=True)
+    exclude_staff_id_numbers = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
     activated_at = ma.fields.DateTime(allow_none=True)
 

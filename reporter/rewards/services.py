@@ -22,8 +22,8 @@ from reporter.org.models import Unit
 from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
-from reporter.rewards import ledger
-from reporter.rewards.eligibility import CaseFacts, decide
+from reporter.rewards import integrity, ledger
+from reporter.rewards.eligibility import CaseFacts, decide, repeat_verdict
 from reporter.rewards.idnumber import mask
 from reporter.rewards.models import EligibilityDecision, Reward, RewardPolicy
 from reporter.rewards.money import yuan
@@ -46,7 +46,9 @@ def record_case_closed(facts: CaseFacts) -> list[EligibilityDecision]:
     decisions recorded but no second reward."""
     policy = active_policy()
     verdicts = decide(facts, policy_facts(policy))
-    already = db.session.execute(select(Reward.id).where(Reward.case_id == facts.case_id).limit(1)).first()
+    # A recurrence (反弹回潮) that reopened the case may be rewarded again; any other reopening pays once.
+    already = None if facts.recurrence_report_ids else db.session.execute(
+        select(Reward.id).where(Reward.case_id == facts.case_id).limit(1)).first()
     winners = [v for v in verdicts if v.eligible] if already is None else []
     decisions = []
     for verdict in verdicts:
@@ -58,6 +60,20 @@ def record_case_closed(facts: CaseFacts) -> list[EligibilityDecision]:
             closing=facts.closing, policy_id=policy.id, eligible=verdict in winners, reasons=reasons)
         if verdict in winners:
             decision.reward_id = _new_reward(facts, verdict.report, policy, len(winners)).id
+        db.session.add(decision)
+        decisions.append(decision)
+    db.session.flush()
+    return decisions
+
+
+def record_repeats(case_id: int, closing: int, case_number: str, reports) -> list[EligibilityDecision]:
+    """Reports rejected as repeating a closed case: a decision each, not eligible, with the reason (caller commits)."""
+    policy = active_policy()
+    decisions = []
+    for report in reports:
+        verdict = repeat_verdict(report, case_number)
+        decision = EligibilityDecision(case_id=case_id, report_id=report.report_id, reporter_id=report.reporter_id,
+                                       closing=closing, policy_id=policy.id, eligible=False, reasons=verdict.reasons)
         db.session.add(decision)
         decisions.append(decision)
     db.session.flush()
@@ -202,11 +218,30 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
     if as_utc(reward.claim_deadline) < now:
         raise Conflict("The claim window has closed", error="claim_window_closed",
                        errors={"claim_deadline": [reward.claim_deadline.isoformat()]})
+    reward.payee_index, refused = integrity.check_claim(reward, db.session.get(RewardPolicy, reward.policy_id),
+                                                        id_number)
+    if refused is not None:
+        _refuse_claim(reward, refused)
     reward.state, reward.claimed_at = target, now
     reward.payee_ciphertext = encrypt_contact(
         {"name": real_name.strip(), "id_number": id_number.strip().upper(), "account": payout_account.strip()})
     ledger.write("claimed", reward, actor.id, amount_fen=reward.amount_fen)
     return _finish(reward, actor.id, "claim")
+
+
+def _refuse_claim(reward: Reward, refused: dict) -> None:
+    """Keep the refusal for the desk (audited without the claimant), commit it, and answer the claimant: a staff ID
+    number gets a neutral answer, the yearly cap its own."""
+    earlier = [r for r in reward.claim_refusals or [] if r["kind"] != refused["kind"]]
+    same = next((r for r in reward.claim_refusals or [] if r["kind"] == refused["kind"]), None)
+    reward.claim_refusals = [*earlier, {**refused, "attempts": (same or {}).get("attempts", 0) + 1}]  # bounded
+    reward.payee_index = None
+    record(None, "reward.claim_refused", "reward", reward.id, details={"kind": refused["kind"]})
+    db.session.commit()
+    if refused["kind"] == "yearly_cap":
+        raise Conflict("This ID number has reached the yearly reward cap; the claim cannot be accepted this year",
+                       error="yearly_cap_reached")
+    raise Conflict("The claim cannot be accepted; please contact the reward desk (奖励办)", error="claim_refused")
 
 
 def _is_finance(actor: User, policy: RewardPolicy) -> bool:

@@ -46,6 +46,7 @@ from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
 
 DEFAULT_MIN_SAMPLE = 5  # fewer closed cases than this: small_sample, listed after the ranked rows, not ranked
 CONFIRMED = ("true", "partly_true")  # 属实 / 部分属实
+RECURRENCE_FIGURES = ("recurrences_raised", "recurrences_reopened", "recurrences_new_case", "recurrences_rejected")
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,9 @@ def _case_facts(month: Month, county: str | None) -> MonthFacts:
 def _blank() -> dict:
     return {"received": 0, "received_by_source": Counter(), "received_by_category": Counter(), "accepted": 0,
             "rejected": 0, "closed": 0, "closed_on_time": 0, "overdue_open": 0, "days_to_close": [], "returns": 0,
-            "reworks": 0, "reopenings": 0, "supervised": 0, "supervised_open": 0, "supervised_closed": 0,
+            "reworks": 0, "reopenings": 0, "recurrences_raised": 0, "recurrences_reopened": 0,
+            "recurrences_new_case": 0, "recurrences_rejected": 0, "supervised": 0, "supervised_open": 0,
+            "supervised_closed": 0,
             "supervised_overdue": 0, "ratings": [], "rewards_approved": 0, "rewards_approved_fen": 0,
             "rewards_paid": 0, "rewards_paid_fen": 0}
 
@@ -227,6 +230,8 @@ def _add_case(row: dict, facts: CaseFacts, following: date) -> None:
     row["rejected"] += facts.rejected
     row["reworks"] += facts.reworks
     row["reopenings"] += facts.reopenings
+    for name in RECURRENCE_FIGURES:
+        row[name] += getattr(facts, name)
     row["overdue_open"] += facts.is_open and facts.overdue
     if facts.closed:
         row["closed"] += 1

@@ -93,6 +93,10 @@ class CaseFacts:
     overdue: bool = False  # open at the month's end with the current stage's deadline missed
     reworks: int = 0
     reopenings: int = 0
+    recurrences_raised: int = 0    # 疑似反弹回潮: reports that came after the case was closed
+    recurrences_reopened: int = 0  # decided 整改不到位: the case reopened
+    recurrences_new_case: int = 0  # decided a new violation at the closed place: a new case opened
+    recurrences_rejected: int = 0  # decided the same problem already closed
     returned_by: list = field(default_factory=list)  # units that returned it during the month
     supervision_level: str | None = None
     supervision_due: date | None = None
@@ -109,7 +113,8 @@ class CaseFacts:
         return self.open_at_start or self.received or self.is_open or self.closed or self.rejected
 
 
-DATA_ACTIONS = ("dispatch", "decide_extension", "submit_result", "supervise", "return")  # whose data the replay reads
+DATA_ACTIONS = ("dispatch", "decide_extension", "submit_result", "supervise", "return", "recurrence",
+                "decide_recurrence")  # whose data the replay reads
 _CST_OFFSET = timedelta(hours=8)  # China Standard Time has had no daylight saving since 1991
 _NO_OFFSET = timedelta(0)
 _NO_DATA: dict = {}  # read, never written
@@ -156,8 +161,12 @@ def replay(case: dict, events: list, *, opened_on: date, following: date, calend
         elif action == "supervise":
             facts.supervision_level = data.get("level")
             facts.supervision_due = date.fromisoformat(data["due"]) if data.get("due") else None
-        elif action == "reopen":
+        elif action == "reopen" or (action == "decide_recurrence" and data.get("decision") == "reopen"):
             met, due["verify"] = {}, None  # a new round: verification starts over
+        if action == "recurrence":  # the decision's deadline, as the case recorded it
+            due["recurrence"] = date.fromisoformat(data["due"]) if data.get("due") else due.get("recurrence")
+        elif action == "decide_recurrence":
+            due["recurrence"] = None
         if in_month:
             _count(facts, action, to_state, data, met, today, opened_on, calendar)
         facts.state = to_state
@@ -180,6 +189,14 @@ def _count(facts: CaseFacts, action: str, to_state: str, data: dict, met: dict, 
     elif action == "reopen":
         facts.reopenings += 1
         facts.closed = False
+    elif action == "recurrence":
+        facts.recurrences_raised += 1
+    elif action == "decide_recurrence":
+        decision = {"reopen": "reopened", "new_case": "new_case", "reject": "rejected"}[data["decision"]]
+        setattr(facts, f"recurrences_{decision}", getattr(facts, f"recurrences_{decision}") + 1)
+        if decision == "reopened":  # 整改不到位: a reopening too
+            facts.reopenings += 1
+            facts.closed = False
     elif action == "close":
         facts.closed = True
         facts.closed_on_time = all(met.values())

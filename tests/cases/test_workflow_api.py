@@ -16,6 +16,7 @@ VALID = {
     "verify": {"result": "pass"}, "close": {}, "reopen": {"reason": "回头看发现问题反弹"},
     "supervise": {"level": "county", "due": FUTURE, "reason": "群众反映强烈"},
     "hand_over": {"to": "police", "reason": "涉嫌滥伐林木罪"},
+    "decide_recurrence": {"decision": "reject", "reason": "与已办结问题相同"},
 }
 SUPERVISORS = {"city_sup", "county_sup"}
 MAY = {t.action: ({"officer"} if t.permits[0].role == "officer" else SUPERVISORS)

@@ -127,3 +127,27 @@ def test_id_numbers_follow_gb_11643():
     assert "birth date" in id_number_problem("110105194902300026")  # 30 February
     assert id_number_problem("1101051949123100") is not None
     assert mask("11010519491231002X") == "110***********002X"
+
+
+def test_a_recurrence_round_rewards_its_first_reporter_even_on_a_case_found_by_patrol():
+    """反弹回潮: after a reopening for a recurrence, only the recurrence's reports compete, and the earlier source of
+    the case does not make the recurrence "known before"."""
+    later = MORNING + timedelta(days=40)
+    original, first, second = report("a", 1), report("b", 2, at=later), report("c", 3, at=later + timedelta(hours=1))
+    facts = case(original, first, second, source="patrol", closing=1, recurrence_report_ids=frozenset({"b", "c"}))
+    verdicts = {v.report.report_id: v for v in decide(facts, PLAIN)}
+    assert verdicts["b"].eligible and "rewarded again" in verdicts["b"].reasons[2]["text"]
+    assert failed(verdicts["a"]) == {"first_reporter", "not_known_before"}
+    assert "only the recurrence's first reporter counts" in verdicts["a"].reasons[2]["text"]
+    assert failed(verdicts["c"]) == {"first_reporter"} and "earlier valid report of this recurrence" in \
+        verdicts["c"].reasons[2]["text"]
+    shared = {v.report.report_id: v for v in decide(facts, SHARING)}
+    assert shared["b"].eligible and shared["c"].eligible and not shared["a"].eligible
+
+
+def test_a_repeat_of_a_closed_case_is_never_rewarded_and_says_why():
+    from reporter.rewards.eligibility import repeat_verdict
+
+    verdict = repeat_verdict(report("r", 5), "QL2026-000042")
+    assert not verdict.eligible and failed(verdict) == {"not_a_repeat"}
+    assert "QL2026-000042" in verdict.reasons[0]["text"] and "not rewarded" in verdict.reasons[0]["text"]

@@ -76,8 +76,12 @@ def replay(case_row: dict, events: list, *, start: datetime, end: datetime, cale
         elif action == "supervise":
             facts.supervision_level = data.get("level")
             facts.supervision_due = date.fromisoformat(data["due"]) if data.get("due") else None
-        elif action == "reopen":
+        elif action == "reopen" or (action == "decide_recurrence" and data.get("decision") == "reopen"):
             met, due["verify"] = {}, None
+        if action == "recurrence":
+            due["recurrence"] = date.fromisoformat(data["due"]) if data.get("due") else due.get("recurrence")
+        elif action == "decide_recurrence":
+            due["recurrence"] = None
         if in_month:
             _count(facts, action, to_state, data, met, today, opened_on, calendar)
         facts.state = to_state

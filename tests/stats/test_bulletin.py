@@ -121,3 +121,59 @@ def test_command_writes_the_workbook(app, october, tmp_path):
     sheet = load_workbook(out)["单位"]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "610923.forestry")
     assert row[2] == 4  # 受理总数
+
+
+def test_recurrences_per_county_and_unit_in_a_hand_built_month(app, world, build):
+    """November 2026 in 宁陕: three reports near cases closed days before (one reopened for failed rectification, one
+    a new violation at the closed place, one the same problem), and one raised in October, reopened in November."""
+    from reporter.accounts.models import User
+    from reporter.reports.schemas import ReportIn
+    from reporter.reports.services import submit_report
+    from tests.stats.conftest import close_steps
+
+    def report(where, at) -> int:
+        resident = build.resident("举报人")
+        photo = world.upload(resident, purpose="report")
+        body = {"category": "illegal_logging", "description": "山上有人砍树，已砍倒多棵",
+                "location": {"lat": where[0], "lng": where[1]}, "photo_ids": [photo], "anonymous": True,
+                "wants_reward": False}
+        with app_ctx(app) as session:
+            return submit_report(session.get(User, resident), ReportIn().load(body), None, at=at).case_id
+
+    def place(k):  # about 1.1 km apart, all in 宁陕
+        return (33.3125 + 0.01 * k, 108.3140)
+
+    def near(where):
+        return (where[0] + 0.001, where[1])
+
+    decided = {}
+    for k, (opened, closed, again, decision, on) in enumerate([
+            (cst(10, 8), cst(10, 20), cst(10, 30), "reopen", cst(11, 2)),  # raised in October, decided in November
+            (cst(11, 2), cst(11, 6), cst(11, 10), "reopen", cst(11, 11)),
+            (cst(11, 2), cst(11, 5), cst(11, 12), "new_case", cst(11, 13)),
+            (cst(11, 3), cst(11, 6), cst(11, 16), "reject", cst(11, 17))]):
+        case_id = report(place(k), opened)
+        build.run(case_id, close_steps(opened, opened, opened, opened, closed))
+        assert report(near(place(k)), again) == case_id  # a possible recurrence on the closed case
+        build.act(case_id, "city_sup", "decide_recurrence", on, decision=decision, reason="现场核查")
+        decided[decision] = case_id
+
+    figures = ("recurrences_raised", "recurrences_reopened", "recurrences_new_case", "recurrences_rejected",
+               "reopenings")
+    november = _compute(app, "2026-11")
+    assert {k: _county(november)[k] for k in figures} == {
+        "recurrences_raised": 3, "recurrences_reopened": 2, "recurrences_new_case": 1, "recurrences_rejected": 1,
+        "reopenings": 2}
+    assert {k: _unit(november)[k] for k in figures} == {k: _county(november)[k] for k in figures}
+    october = _county(_compute(app, "2026-10"))
+    assert (october["recurrences_raised"], october["recurrences_reopened"]) == (1, 0)
+    others = [row for row in november["counties"] if row["adcode"] != NINGSHAN_COUNTY]
+    assert all(row["recurrences_raised"] == 0 for row in others)
+    # The registers' view: the recurrences of a set of cases.
+    from reporter.cases.services import recurrences_of
+
+    with app_ctx(app):
+        found = recurrences_of([decided["new_case"], decided["reject"]])
+    assert [r["state"] for r in found[decided["new_case"]]] == ["new_case"]
+    assert found[decided["new_case"]][0]["new_case_id"] not in (None, decided["new_case"])
+    assert [r["state"] for r in found[decided["reject"]]] == ["rejected"]

@@ -59,6 +59,10 @@ def generate(session, n: int, seed: int) -> None:
         history = [("open", None, state, created, {})]
         level = sup_due = finding = None
         for _ in range(rng.randrange(0, 14)):
+            if state == "closed" and rng.random() < 0.4:  # a report near the closed case: a possible recurrence
+                at = _instant(rng, at)
+                due = rng.choice([None, "2026-09-15", "2026-10-30", "2026-11-02"])
+                history.append(("recurrence", state, state, at, {"report_id": "r", **({"due": due} if due else {})}))
             choices = [t for t in workflow.TRANSITIONS if t.state == state and t.action != "hand_over"]
             if not choices:
                 break
@@ -66,6 +70,8 @@ def generate(session, n: int, seed: int) -> None:
             at = _instant(rng, at)
             to = state if t.to is workflow.SAME else t.to
             data = _data(rng, t.action, units, unit)
+            if t.when:  # the payload chooses the row (verify pass / fail, the recurrence's decision)
+                data = {**data, t.when[0]: t.when[1], "reason": "生成"}
             unit = data.get("unit_id", routed) if t.action == "dispatch" else None if t.action == "return" else unit
             level = data["level"] if t.action == "supervise" else level
             sup_due = date.fromisoformat(data["due"]) if t.action == "supervise" and data.get("due") else sup_due

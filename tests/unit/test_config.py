@@ -5,12 +5,14 @@ from reporter.config import ConfigError, load_config
 
 
 def test_embedded_mode_generates_secrets_once(tmp_path, monkeypatch):
-    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "DATABASE_URL", "REPORTER_ENV"):
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "PAYEE_INDEX_KEYS", "DATABASE_URL",
+                "REPORTER_ENV"):
         monkeypatch.delenv(key, raising=False)
     first = load_config(str(tmp_path))
     second = load_config(str(tmp_path))
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) > 40
     assert first["JWT_SECRET_KEY"] != first["SECRET_KEY"]
+    assert first["PAYEE_INDEX_KEYS"] == second["PAYEE_INDEX_KEYS"] not in (first["CONTACT_ENCRYPTION_KEYS"], None)
     assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
     assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'reporter.db'}"
 
@@ -22,7 +24,8 @@ def test_embedded_mode_generates_secrets_once(tmp_path, monkeypatch):
       "DATABASE_URL": "postgresql+psycopg://db/x", "FLASK_DEBUG": "1"}, "debug"),
 ])
 def test_production_refuses_unsafe_settings(tmp_path, monkeypatch, env, problem):
-    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "DATABASE_URL", "FLASK_DEBUG"):
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "PAYEE_INDEX_KEYS", "DATABASE_URL",
+                "FLASK_DEBUG"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("REPORTER_ENV", "production")
     for key, value in env.items():
@@ -35,7 +38,7 @@ def test_production_refuses_unsafe_settings(tmp_path, monkeypatch, env, problem)
 def test_production_starts_with_explicit_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("REPORTER_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/x")
-    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS"):
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "PAYEE_INDEX_KEYS"):
         monkeypatch.setenv(key, key.lower() * 4)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     cfg = load_config(str(tmp_path))
