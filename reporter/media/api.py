@@ -1,6 +1,6 @@
 """Uploads (API.md "Uploads"): one photo per multipart request, its metadata, and its signed image links."""
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, redirect, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt_identity, verify_jwt_in_request
 from flask_smorest import Blueprint
@@ -77,10 +77,17 @@ class UploadImage(MethodView):
     # without one, a bearer token of a user allowed to see the photo works too.
     @blp.arguments(schemas.ImageArgs, location="query")
     @blp.response(200, content_type="image/jpeg")
+    @blp.alt_response(302, description="With STORAGE_SERVE=redirect: to a presigned link of the object store that "
+                                       "expires no later than this link")
     def get(self, args, upload_id, variant):
         """The image itself (JPEG), for a signed link or an allowed signed-in user."""
         if args.get("sig"):
             upload, data = services.image_by_link(upload_id, variant, args["sig"])
+            if isinstance(data, str):
+                resp = redirect(data, code=302)
+                resp.headers["Cache-Control"] = "no-store"
+                resp.headers["Referrer-Policy"] = "no-referrer"
+                return resp
         else:
             if not verify_jwt_in_request(optional=True):
                 raise Unauthorized("A signed link or a bearer token is required")

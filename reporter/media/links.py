@@ -1,4 +1,6 @@
 """Signed, expiring image links: the mini-program's <image> tag cannot send an Authorization header."""
+import time
+
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -19,10 +21,14 @@ def signed_url(upload_id: str, variant: str) -> str:
     return url_for("uploads.UploadImage", upload_id=upload_id, variant=variant, sig=token, _external=True)
 
 
-def check_signature(token: str, upload_id: str, variant: str) -> None:
-    """Accept a link made by signed_url for exactly this upload and variant; 403 when forged or expired."""
+def check_signature(token: str, upload_id: str, variant: str) -> int:
+    """Accept a link made by signed_url for exactly this upload and variant; 403 when forged or expired.
+
+    Returns the seconds the link has left (a presigned link of the store must not outlive it).
+    """
+    max_age = int(setting("UPLOAD_URL_MAX_AGE_S"))
     try:
-        signed = _serializer().loads(token, max_age=setting("UPLOAD_URL_MAX_AGE_S"))
+        signed, signed_at = _serializer().loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise Forbidden("This image link has expired; fetch the object again for a fresh one",
                         error="link_expired") from None
@@ -30,3 +36,4 @@ def check_signature(token: str, upload_id: str, variant: str) -> None:
         raise Forbidden("This image link is not valid", error="link_invalid") from None
     if signed != [upload_id, variant]:
         raise Forbidden("This image link is not valid", error="link_invalid")
+    return max(0, int(signed_at.timestamp() + max_age - time.time()))

@@ -1,4 +1,5 @@
 """Uploads: create through the pipeline, attach once to the object they prove, show only to those allowed."""
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -27,6 +28,10 @@ _VISIBILITY: dict[str, Callable[[User, str], bool]] = {}
 
 class StorageUnavailable(AppError):
     status, error, message = 503, "storage_unavailable", "The photo could not be stored; try again later"
+
+
+class StorageUnreadable(StorageUnavailable):
+    message = "The photo cannot be read just now; try again later"
 
 
 # Creating ----------------------------------------------------------------------------------------------------------
@@ -147,12 +152,19 @@ def get_upload(user: User, upload_id: str) -> Upload:
     return upload
 
 
-def image_by_link(upload_id: str, variant: str, sig: str) -> tuple[Upload, bytes]:
-    """The bytes of an image variant, for a signed link."""
-    check_signature(sig, upload_id, variant)
+def image_by_link(upload_id: str, variant: str, sig: str) -> tuple[Upload, bytes | str]:
+    """For a signed link: the image variant's bytes, or (STORAGE_SERVE=redirect) a presigned URL of the store.
+
+    A presigned URL lives no longer than the application's link it stands for.
+    """
+    remaining = check_signature(sig, upload_id, variant)
     upload = db.session.get(Upload, upload_id)
     if upload is None:
         raise NotFound("No such upload")
+    store = storage()
+    if setting("STORAGE_SERVE") == "redirect" and hasattr(store, "presigned_url") and variant in VARIANTS:
+        return upload, store.presigned_url(image_key(variant, upload.sha256), min(remaining, 3600),
+                                           f"{upload.id}-{variant}.jpg", "image/jpeg")
     return upload, _read_variant(upload, variant)
 
 
@@ -171,6 +183,9 @@ def _read_variant(upload: Upload, variant: str) -> bytes:
     except FileNotFoundError:
         log.error("file of upload %s (%s) is missing", upload.id, variant)
         raise NotFound("The image file is missing") from None
+    except OSError as exc:
+        log.error("reading upload %s (%s) failed: %s", upload.id, variant, exc)
+        raise StorageUnreadable() from exc
 
 
 # Output ------------------------------------------------------------------------------------------------------------
@@ -226,10 +241,42 @@ def purge_orphans(older_than: timedelta) -> tuple[int, int]:
     store = storage()
     stale = list(store.keys(modified_before=cutoff))
     referenced: set[str] = set()
-    shas = sorted({key.rsplit("/", 1)[-1].removesuffix(".jpg") for key in stale})
+    shas = sorted({_key_sha(key) for key in stale})
     for start in range(0, len(shas), 500):
         chunk = shas[start:start + 500]
         referenced.update(db.session.scalars(select(Upload.sha256).where(Upload.sha256.in_(chunk))))
-    orphans = [key for key in stale if key.rsplit("/", 1)[-1].removesuffix(".jpg") not in referenced]
+    orphans = [key for key in stale if _key_sha(key) not in referenced]
     _delete(store, orphans)
     return rows, len(orphans)
+
+
+def _key_sha(key: str) -> str:
+    return key.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+def copy_storage(source: Storage, target: Storage, progress: Callable[[str, str], None]) -> dict[str, int]:
+    """Copy every stored file from one storage to another, checking each copy's SHA-256 (resumable).
+
+    A key the target already holds with the same hash is skipped, so an interrupted run continues where it
+    stopped; a copy whose hash differs is written again. Nothing is deleted and the application's own storage
+    setting is untouched, so users see no change while it runs.
+    """
+    counts = {"copied": 0, "already_there": 0, "failed": 0}
+    for key in source.keys(modified_before=utcnow() + timedelta(days=1)):
+        with source.open(key) as fh:
+            data = fh.read()
+        digest = hashlib.sha256(data).hexdigest()
+        if target.stored_sha256(key) == digest:
+            counts["already_there"] += 1
+            progress(key, "already there")
+            continue
+        target.put(key, data)
+        with target.open(key) as fh:
+            copied = hashlib.sha256(fh.read()).hexdigest()
+        if copied == digest:
+            counts["copied"] += 1
+            progress(key, "copied")
+        else:
+            counts["failed"] += 1
+            progress(key, "FAILED: the copy's hash differs")
+    return counts

@@ -7,6 +7,10 @@ DEFAULTS = {
     "MAX_IMAGE_PIXELS": 50_000_000,  # a 50-megapixel phone photo passes; Pillow's own limit is 89 MP
     "UPLOAD_URL_MAX_AGE_S": 3600,  # life of a signed image link
     "RATELIMIT_UPLOADS": "60/minute",  # per signed-in user
+    # Where files live: empty = the file system under UPLOAD_ROOT; file:///path; s3://bucket[/prefix]?endpoint=…
+    "STORAGE_URL": "",
+    "STORAGE_SERVE": "stream",  # image links: "stream" through the app, or "redirect" to a presigned URL of the store
+    "STORAGE_TIMEOUT_S": 5.0,  # connect and read timeout towards the object store
 }
 
 

@@ -1,8 +1,11 @@
-"""Where image files live: a small interface, and its filesystem implementation under UPLOAD_ROOT.
+"""Where stored files live: a small interface, a file system under UPLOAD_ROOT, or an S3-compatible object store.
 
-An object store would implement the same protocol later. Keys are server-made (``display/ab/cd/<sha256>.jpg``);
-a client's file name never reaches the disk.
+`STORAGE_URL` chooses: empty (the file system under UPLOAD_ROOT, the default), `file:///srv/reporter/uploads`, or
+`s3://bucket[/prefix]?endpoint=http://host:8333&region=…` (SeaweedFS, MinIO, Ceph RGW, a cloud's object storage;
+credentials from the usual AWS variables). Keys are server-made (``display/ab/cd/<sha256>.jpg``); a client's file
+name never reaches the store.
 """
+import hashlib
 import os
 import re
 import tempfile
@@ -10,10 +13,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
-_KEY = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.jpg$")
+from reporter.media.settings import setting
+
+_KEY = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.(?:jpg|pdf|png|webp)$")
+
+
+class StoreUnavailable(OSError):
+    """The object store did not answer, or answered with an error that is not "no such key"."""
 
 
 def image_key(variant: str, sha256: str) -> str:
@@ -38,6 +48,9 @@ class Storage(Protocol):
 
     def keys(self, modified_before: datetime) -> Iterator[str]:
         """Every key last written before the given instant (for the orphan purge)."""
+
+    def stored_sha256(self, key: str) -> str | None:
+        """The SHA-256 of what the key holds ('' when the store cannot tell without reading); None if absent."""
 
 
 class FileSystemStorage:
@@ -79,6 +92,17 @@ class FileSystemStorage:
         """Whether the file is there."""
         return self._path(key).is_file()
 
+    def stored_sha256(self, key: str) -> str | None:
+        """The SHA-256 of the file's bytes, None when there is no such file."""
+        digest = hashlib.sha256()
+        try:
+            with self.open(key) as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            return None
+        return digest.hexdigest()
+
     def keys(self, modified_before: datetime) -> Iterator[str]:
         """Stored files (and leftover temporary files) older than the instant."""
         if not self.root.is_dir():
@@ -93,6 +117,34 @@ class FileSystemStorage:
                     path.unlink(missing_ok=True)  # a write interrupted by a crash
 
 
+def is_key(key: str) -> bool:
+    """Whether a name is a storage key this application makes."""
+    return bool(_KEY.match(key))
+
+
+_STORES: dict[tuple[str, float], "Storage"] = {}  # one client per process and URL (boto3 clients are thread-safe)
+
+
 def storage() -> Storage:
-    """The app's storage (the filesystem under UPLOAD_ROOT)."""
-    return FileSystemStorage(current_app.config["UPLOAD_ROOT"])
+    """The app's storage, as `STORAGE_URL` (else UPLOAD_ROOT) says."""
+    url = setting("STORAGE_URL") or ""
+    if not url:
+        return FileSystemStorage(current_app.config["UPLOAD_ROOT"])
+    return open_storage(url, timeout=float(setting("STORAGE_TIMEOUT_S")))
+
+
+def open_storage(url: str, *, timeout: float = 5.0) -> Storage:
+    """The storage a URL names: `file:///path` or `s3://bucket[/prefix]?endpoint=…&region=…`."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return FileSystemStorage(unquote(parts.path))
+    if parts.scheme != "s3":
+        raise ValueError(f"STORAGE_URL must start with file:// or s3://, not {url!r}")
+    cached = _STORES.get((url, timeout))
+    if cached is None:
+        from reporter.media.objectstore import S3Storage  # boto3 is loaded only where an object store is used
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        cached = _STORES[(url, timeout)] = S3Storage(
+            bucket=parts.netloc, prefix=parts.path.strip("/"), endpoint=query.get("endpoint"),
+            region=query.get("region"), public_endpoint=query.get("public_endpoint"), timeout=timeout)
+    return cached
