@@ -7,10 +7,13 @@ from reporter.extensions import db
 
 
 def record(actor_id: int | None, action: str, target_type: str, target_id=None, *, reason: str | None = None,
-           details: dict | None = None) -> AuditEvent:
-    """Add an audit event to the current session (the caller commits)."""
+           details: dict | None = None, actor_pseudonym: str | None = None) -> AuditEvent:
+    """Add an audit event to the current session (the caller commits).
+
+    A resident's act is recorded with `actor_id=None` and a keyed pseudonym (`reporter.reports.pseudonym`), never
+    their account id: auditors read this log."""
     event = AuditEvent(
-        actor_id=actor_id, action=action, target_type=target_type,
+        actor_id=actor_id, actor_pseudonym=actor_pseudonym, action=action, target_type=target_type,
         target_id=None if target_id is None else str(target_id), reason=reason, details=details or {},
         request_id=g.get("request_id") if has_request_context() else None,
     )

@@ -19,6 +19,7 @@ from reporter.errors import Conflict, Forbidden, NotFound, PreconditionFailed, V
 from reporter.extensions import db
 from reporter.notify.services import enqueue
 from reporter.org.models import Unit
+from reporter.reports import pseudonym
 from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
@@ -96,9 +97,17 @@ def _begin(reward_id: int, action: str, expected: int | None, guard=None) -> tup
     return reward, target
 
 
-def _finish(reward: Reward, actor_id: int | None, action: str, **details) -> Reward:
-    """Audit the step and commit it; a concurrent duplicate that slipped past the lock ends as 409, not twice."""
-    record(actor_id, f"reward.{action}", "reward", reward.id, reason=details.pop("reason", None), details=details)
+def _finish(reward: Reward, actor_id: int | None, action: str, *, resident_id: int | None = None,
+            **details) -> Reward:
+    """Audit the step and commit it; a concurrent duplicate that slipped past the lock ends as 409, not twice.
+
+    A resident's step (the claim) is audited under a keyed pseudonym with the report id, never their account id."""
+    if resident_id is not None:
+        pseudonym.record_resident_act(resident_id, reward.report_id, f"reward.{action}", "reward", reward.id,
+                                      details=details)
+    else:
+        record(actor_id, f"reward.{action}", "reward", reward.id, reason=details.pop("reason", None),
+               details=details)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as exc:
@@ -205,8 +214,9 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
     reward.state, reward.claimed_at = target, now
     reward.payee_ciphertext = encrypt_contact(
         {"name": real_name.strip(), "id_number": id_number.strip().upper(), "account": payout_account.strip()})
-    ledger.write("claimed", reward, actor.id, amount_fen=reward.amount_fen)
-    return _finish(reward, actor.id, "claim")
+    ledger.write("claimed", reward, None, amount_fen=reward.amount_fen, note=f"{pseudonym.REPORTER} (report "
+                 f"{reward.report_id})")  # the claimant is the reward's reporter: no account id in the ledger
+    return _finish(reward, None, "claim", resident_id=actor.id)
 
 
 def _is_finance(actor: User, policy: RewardPolicy) -> bool:
