@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from reporter.accounts.models import User, UserRole
@@ -132,3 +134,6 @@ def test_only_the_reports_feature_resolves_the_pseudonym_kept_for_accountability
         assert pseudonym.resolve(anonymous["id"], kept[anonymous["id"]]) == RESIDENT_ID
         assert pseudonym.resolve(named["id"], kept[anonymous["id"]]) is None
         assert json.dumps(kept).count(str(RESIDENT_ID)) == 0
+    ran = CliRunner().invoke(app.cli, ["reports", "resolve-pseudonym", anonymous["id"], kept[anonymous["id"]]],
+                             obj=ScriptInfo(create_app=lambda: app))
+    assert ran.exit_code == 0 and ran.output.strip() == f"user {RESIDENT_ID}"
