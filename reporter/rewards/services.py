@@ -23,6 +23,7 @@ from reporter.reports import pseudonym
 from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
+from reporter.reports.services import normalize_code
 from reporter.rewards import ledger
 from reporter.rewards.eligibility import CaseFacts, decide
 from reporter.rewards.idnumber import mask
@@ -191,7 +192,7 @@ def notify(reward_id: int, actor: User, *, expected_version: int | None = None) 
 
 def _proof_ok(reward: Reward, tracking_code: str | None, pin: str | None) -> bool:
     """An anonymous reporter's proof: the report's tracking code and (when one was set) its claim PIN."""
-    code_ok = hmac.compare_digest((tracking_code or "").strip().upper(), (reward.tracking_code or "").upper())
+    code_ok = hmac.compare_digest(normalize_code(tracking_code or ""), normalize_code(reward.tracking_code or ""))
     pin_ok = verify_password(reward.claim_pin_hash, pin or "") if reward.claim_pin_hash else True
     return code_ok and pin_ok and bool(reward.tracking_code)
 
