@@ -171,13 +171,13 @@ def test_tracking_by_post_keeps_the_pin_out_of_the_url_and_shares_the_limit(town
 def test_units_get_photo_and_place_the_desk_exif_time_and_position_and_nobody_the_camera(town):
     """Issue 14 §1: a rare phone model narrows who reported and links their reports; EXIF time and position are for
     the plausibility checks of supervisors and the reward desk, not for units."""
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
-    from tests.reports.conftest import photo_bytes, report_body
+    from tests.reports.conftest import FAR_AWAY, photo_bytes, report_body
 
     town.resident("named")
-    taken = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
-    shot = photo_bytes(gps=(33.3126, 108.3141), taken=taken, make="Vertu", model="Aster P Baroque SN-0042")
+    taken = (datetime.now(UTC) - timedelta(days=10)).replace(microsecond=0)
+    shot = photo_bytes(gps=FAR_AWAY, taken=taken, offset="+00:00", make="Vertu", model="Aster P Baroque SN-0042")
     photo_id = town.upload("named", data=shot)
     ids = [photo_id]
     created = town.client.post("/api/v1/reports", json=report_body(ids, anonymous=True, contact=None),
@@ -207,10 +207,18 @@ def test_units_get_photo_and_place_the_desk_exif_time_and_position_and_nobody_th
     [unit_report] = town.client.get(f"/api/v1/cases/{case_id}", headers=town.h("officer")).get_json()[
         "sections"]["reports"]
     assert unit_report["address"] == "宁陕县城关镇" and unit_report["location"]["lat"] == pytest.approx(33.3125)
+    assert "flags" not in unit_report
     for who in ("city_sup", "reward_officer", "auditor"):
         photo, upload, _ = views[who]
-        assert photo["gps"] == pytest.approx({"lat": 33.3126, "lng": 108.3141}) and photo["taken_at"]
+        assert photo["gps"] == pytest.approx({"lat": FAR_AWAY[0], "lng": FAR_AWAY[1]})
+        assert datetime.fromisoformat(photo["taken_at"]) == taken
         assert upload["gps"] == photo["gps"] and upload["taken_at"] == photo["taken_at"]
+        # The plausibility flags carry the EXIF position and time they are about.
+        [report] = town.client.get(f"/api/v1/cases/{case_id}", headers=town.h(who)).get_json()["sections"]["reports"]
+        flags = {f["kind"]: f for f in report["flags"]}
+        assert flags["exif_far"]["gps"] == pytest.approx({"lat": FAR_AWAY[0], "lng": FAR_AWAY[1]})
+        assert flags["exif_far"]["distance_m"] > 3000
+        assert datetime.fromisoformat(flags["exif_old"]["taken_at"]) == taken
     # The reporter keeps seeing everything their phone wrote.
     own = town.client.get(f"/api/v1/uploads/{photo_id}", headers=town.h("named")).get_json()
     assert own["camera"] == {"make": "Vertu", "model": "Aster P Baroque SN-0042"}
