@@ -137,3 +137,19 @@ def test_only_the_reports_feature_resolves_the_pseudonym_kept_for_accountability
     ran = CliRunner().invoke(app.cli, ["reports", "resolve-pseudonym", anonymous["id"], kept[anonymous["id"]]],
                              obj=ScriptInfo(create_app=lambda: app))
     assert ran.exit_code == 0 and ran.output.strip() == f"user {RESIDENT_ID}"
+
+
+def test_the_audit_log_refuses_a_residents_account_as_actor(app, users):
+    from reporter.audit.services import record
+
+    resident, officer_resident = users.make("resident"), users.make("resident", "officer", unit_code="610923.forestry")
+    with app_ctx(app) as session:
+        with pytest.raises(ValueError, match="pseudonym"):
+            record(resident, "report.something", "report", "r-1")
+        session.rollback()
+        record(officer_resident, "case.something", "case", 1)  # staff who also report act as staff here
+        pseudonym.record_resident_act(resident, "r-1", "report.something", "report", "r-1")
+        session.commit()
+        events = session.execute(select(AuditEvent).where(AuditEvent.action.like("%.something"))
+                                 .order_by(AuditEvent.id)).scalars().all()
+        assert [(e.actor_id, bool(e.actor_pseudonym)) for e in events] == [(officer_resident, False), (None, True)]
