@@ -153,3 +153,39 @@ def test_the_audit_log_refuses_a_residents_account_as_actor(app, users):
         events = session.execute(select(AuditEvent).where(AuditEvent.action.like("%.something"))
                                  .order_by(AuditEvent.id)).scalars().all()
         assert [(e.actor_id, bool(e.actor_pseudonym)) for e in events] == [(officer_resident, False), (None, True)]
+
+
+def test_migration_0009_takes_the_residents_id_off_earlier_claims(app_config, tmp_path):
+    """Claims recorded before 0009 lose the account id in the audit log and the ledger; the audit event gets the
+    pseudonym the app would have written (a database of its own, migrated step by step)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from reporter import create_app
+    from reporter.extensions import db
+
+    own = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/before.db"})
+    with own.app_context():
+        upgrade(revision="0008")
+        for statement in (
+                "INSERT INTO users (id, wechat_openid, display_name, is_active, failed_logins, created_at) "
+                "VALUES (42, 'o-42', '微信用户', 1, 0, '2026-01-01')",
+                "INSERT INTO reward_policies (id, version, state, note, partly_true_percent, same_day_sharing, "
+                "claim_window_days, paying_unit_code, yearly_budget_fen, finance_roles, excluded_user_ids, "
+                "excluded_unit_codes, created_at) VALUES (9, 9, 'draft', '', 50, 0, 60, 'x', 1, '[]', '[]', '[]', "
+                "'2026-01-01')",
+                "INSERT INTO rewards (id, case_id, report_id, reporter_id, anonymous, policy_id, finding, "
+                "share_count, state, version, created_at) "
+                "VALUES (7, 1, 'report-1', 42, 1, 9, 'true', 1, 'claimed', 1, '2026-01-01')",
+                "INSERT INTO audit_events (at, actor_id, action, target_type, target_id, details) "
+                "VALUES ('2026-01-01', 42, 'reward.claim', 'reward', '7', '{}')",
+                "INSERT INTO reward_ledger (reward_id, kind, actor_id, at, amount_fen, note) "
+                "VALUES (7, 'claimed', 42, '2026-01-01', 0, '')"):
+            db.session.execute(text(statement))
+        db.session.commit()
+        upgrade(revision="0009")
+        event = db.session.execute(text("SELECT actor_id, actor_pseudonym FROM audit_events")).one()
+        assert event.actor_id is None and pseudonym.resolve("report-1", event.actor_pseudonym) == 42
+        assert db.session.execute(text("SELECT actor_id FROM reward_ledger")).scalar_one() is None
+        db.session.remove()
+        db.engine.dispose()
