@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select
 
+from reporter.accounts.models import User
 from reporter.audit.services import record
 from reporter.extensions import db
 
@@ -41,8 +42,6 @@ def of(user_id: int, report_id: str) -> str:
 
 def resolve(report_id: str, value: str) -> int | None:
     """Whose pseudonym it is for that report (any configured key), or None: for server-side accountability only."""
-    from reporter.accounts.models import User
-
     keys = _keys()
     for user_id in db.session.execute(select(User.id).order_by(User.id).execution_options(yield_per=1000)).scalars():
         if any(hmac.compare_digest(_mac(key, user_id, report_id), value) for key in keys):
