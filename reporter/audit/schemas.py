@@ -17,7 +17,9 @@ class AuditArgs(PageArgs):
 class AuditEventOut(ma.Schema):
     id = ma.fields.Integer()
     at = ma.fields.AwareDateTime()
-    actor_id = ma.fields.Integer(allow_none=True)
+    actor_id = ma.fields.Integer(allow_none=True, metadata={"description": "staff only; null for a resident's act"})
+    actor = ma.fields.Function(lambda e: "举报人" if e.actor_pseudonym else None, allow_none=True,
+                               metadata={"description": "举报人 for a resident's act (see details.report_id)"})
     action = ma.fields.String()
     target_type = ma.fields.String()
     target_id = ma.fields.String(allow_none=True)

@@ -22,7 +22,7 @@ def _detail_response(case, coord_system: str, status: int = 200):
     user = actor()
     body = schemas.case_detail(
         case, coord_system, cst_date(utcnow()), events=services.case_events(case.id),
-        photos=services.case_photos(case, coord_system), sections=services.detail_sections(case, user),
+        photos=services.case_photos(case, coord_system, user), sections=services.detail_sections(case, user),
         allowed_actions=services.actions_for(case, user))
     return body, status, {"ETag": etag_of("case", case.id, case.version)}
 

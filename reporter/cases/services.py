@@ -358,7 +358,7 @@ def actions_for(case: Case, actor: User) -> list[str]:
             if _acting_role(workflow.transitions_for(case.state, action), actor, case)]
 
 
-def case_photos(case: Case, coord_system: str) -> list[dict]:
+def case_photos(case: Case, coord_system: str, viewer: User) -> list[dict]:
     """The photos attached to the case (staff entry, evidence, verification), oldest first."""
     from reporter.media.models import Upload
     from reporter.media.services import uploads_out
@@ -366,7 +366,7 @@ def case_photos(case: Case, coord_system: str) -> list[dict]:
     uploads = db.session.execute(select(Upload).where(Upload.attached_type == "case",
                                                       Upload.attached_id == str(case.id))
                                  .order_by(Upload.attached_at, Upload.id)).scalars()
-    return uploads_out(list(uploads), coord_system)
+    return uploads_out(list(uploads), coord_system, viewer)
 
 
 def can_see_case(user: User, case_id: str) -> bool:

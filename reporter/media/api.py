@@ -68,7 +68,8 @@ class UploadItem(MethodView):
     @blp.response(200, schemas.UploadOut)
     def get(self, query, upload_id):
         """An upload's facts and fresh image links (its uploader, or those allowed to see what it is attached to)."""
-        return services.upload_out(services.get_upload(actor(), upload_id), query["coord_system"])
+        viewer = actor()
+        return services.upload_out(services.get_upload(viewer, upload_id), query["coord_system"], viewer)
 
 
 @blp.route("/<string:upload_id>/<any(display, thumbnail):variant>")

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # target_type -> who may see photos attached to such an object (registered by reports, cases, patrols)
 _VISIBILITY: dict[str, Callable[[User, str], bool]] = {}
+# target_type -> who, besides the uploader, sees the EXIF time and position (default: whoever may see the photo)
+_EXIF_READERS: dict[str, Callable[[User], bool]] = {}
 
 
 class StorageUnavailable(AppError):
@@ -130,9 +132,13 @@ def attach_uploads(upload_ids: list[str], actor_id: int, target_type: str, targe
 
 # Seeing ------------------------------------------------------------------------------------------------------------
 
-def register_visibility(target_type: str, check: Callable[[User, str], bool]) -> None:
-    """Say who may see photos attached to objects of one type (check(user, target_id))."""
+def register_visibility(target_type: str, check: Callable[[User, str], bool],
+                        exif_readers: Callable[[User], bool] | None = None) -> None:
+    """Say who may see photos attached to objects of one type (check(user, target_id)), and who of them also sees
+    the EXIF time and position (exif_readers(user); everyone allowed by default)."""
     _VISIBILITY[target_type] = check
+    if exif_readers is not None:
+        _EXIF_READERS[target_type] = exif_readers
 
 
 def can_view(user: User, upload: Upload) -> bool:
@@ -190,8 +196,19 @@ def _read_variant(upload: Upload, variant: str) -> bytes:
 
 # Output ------------------------------------------------------------------------------------------------------------
 
-def upload_out(upload: Upload, coord_system: str = "wgs84") -> dict:
-    """The API.md upload JSON, with fresh signed links; call it only for users allowed to see the photo."""
+def _shows_exif(viewer: User, upload: Upload) -> bool:
+    readers = _EXIF_READERS.get(upload.attached_type or "")
+    return readers is None or readers(viewer)
+
+
+def upload_out(upload: Upload, coord_system: str = "wgs84", viewer: User | None = None) -> dict:
+    """The API.md upload JSON, with fresh signed links; call it only for users allowed to see the photo.
+
+    The camera (make, model) only ever goes back to the uploader (`viewer` None or the uploader): a rare phone
+    narrows who took the photo and links their photos. The EXIF time and position go to those the photo's feature
+    names (reports: the supervisors' and reward desk, not the units)."""
+    own = viewer is None or viewer.id == upload.uploader_id
+    exif = own or _shows_exif(viewer, upload)
     return {
         "id": upload.id,
         "purpose": upload.purpose,
@@ -201,19 +218,19 @@ def upload_out(upload: Upload, coord_system: str = "wgs84") -> dict:
         "width": upload.width,
         "height": upload.height,
         "bytes": upload.bytes,
-        "taken_at": upload.taken_at.isoformat() if upload.taken_at else None,
-        "gps": _gps(upload, coord_system),
+        "taken_at": upload.taken_at.isoformat() if exif and upload.taken_at else None,
+        "gps": _gps(upload, coord_system) if exif else None,
         "camera": {"make": upload.camera_make, "model": upload.camera_model}
-        if upload.camera_make or upload.camera_model else None,
+        if own and (upload.camera_make or upload.camera_model) else None,
         "created_at": upload.created_at.isoformat(),
         "url": signed_url(upload.id, "display"),
         "thumbnail_url": signed_url(upload.id, "thumbnail"),
     }
 
 
-def uploads_out(uploads: list[Upload], coord_system: str = "wgs84") -> list[dict]:
+def uploads_out(uploads: list[Upload], coord_system: str = "wgs84", viewer: User | None = None) -> list[dict]:
     """upload_out for each upload, in order."""
-    return [upload_out(upload, coord_system) for upload in uploads]
+    return [upload_out(upload, coord_system, viewer) for upload in uploads]
 
 
 def _gps(upload: Upload, coord_system: str) -> dict | None:

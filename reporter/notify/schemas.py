@@ -11,7 +11,8 @@ class OutboxArgs(PageArgs):
 
 class OutboxMessageOut(ma.Schema):
     id = ma.fields.String()
-    recipient_id = ma.fields.Integer()
+    # Every message goes to a reporter: admins see "举报人", never the account (issue 14 §1).
+    recipient = ma.fields.Constant("举报人", metadata={"description": "举报人: the reporter, never an account id"})
     kind = ma.fields.String()
     state = ma.fields.String()
     attempts = ma.fields.Integer()

@@ -22,7 +22,8 @@ def _setting(name: str, default):
 
 
 def exif_flags(photos: list[Upload], lat: float, lng: float, reference_time: datetime) -> list[dict]:
-    """Photos taken far from the reported point, or long before the reported time."""
+    """Photos taken far from the reported point, or long before the reported time, with the EXIF position or time
+    (for the supervisors and the reward desk only: units never get the flags)."""
     max_m = _setting("REPORT_EXIF_MAX_DISTANCE_M", 500)
     max_age = timedelta(hours=_setting("REPORT_EXIF_MAX_AGE_HOURS", 72))
     flags = []
@@ -30,10 +31,12 @@ def exif_flags(photos: list[Upload], lat: float, lng: float, reference_time: dat
         if photo.gps_lat is not None and photo.gps_lng is not None:
             far = distance_m(lat, lng, photo.gps_lat, photo.gps_lng)
             if far > max_m:
-                flags.append({"kind": "exif_far", "photo_id": photo.id, "distance_m": round(far)})
+                flags.append({"kind": "exif_far", "photo_id": photo.id, "distance_m": round(far),
+                              "gps": {"lat": photo.gps_lat, "lng": photo.gps_lng}})  # WGS-84
         if photo.taken_at is not None and reference_time - photo.taken_at > max_age:
             hours = (reference_time - photo.taken_at).total_seconds() / 3600
-            flags.append({"kind": "exif_old", "photo_id": photo.id, "hours_before": round(hours)})
+            flags.append({"kind": "exif_old", "photo_id": photo.id, "hours_before": round(hours),
+                          "taken_at": photo.taken_at.isoformat()})
     return flags
 
 

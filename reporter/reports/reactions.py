@@ -115,4 +115,6 @@ def wire() -> None:
             subscribe(event_name, handler)
     register_detail_section("reports", views.case_section)
     register_detail_section("recurrences", views.recurrence_section)
-    register_visibility(services.REPORT_TARGET, _may_see_report_photos)
+    # Units get a reporter's photo and the reported place; the EXIF time and position are the desk's (issue 14 §1).
+    register_visibility(services.REPORT_TARGET, _may_see_report_photos,
+                        exif_readers=lambda user: user.has_role(*services.STAFF_READERS))

@@ -16,6 +16,8 @@ from reporter.cases.scope import visible_cases_query
 from reporter.cases.services import find_nearby_open_case, open_case, public_timeline, raise_recurrence
 from reporter.cases.workflow import OPEN_STATES
 from reporter.common.db import new_uuid
+from reporter.common.limits import FailureLimit
+from reporter.common.text import fold
 from reporter.common.timeutil import utcnow
 from reporter.errors import Conflict, NotFound, ValidationFailed
 from reporter.extensions import db
@@ -44,9 +46,13 @@ def new_tracking_code() -> str:
             return code
 
 
+# 查询码 brute force from many addresses: wrong PINs counted per submitted code, shared by every worker.
+TRACK_CODE_FAILURES = FailureLimit("RATELIMIT_TRACK_CODE_FAILURES", "5/hour", "track_code")
+
+
 def normalize_code(code: str) -> str:
-    """A tracking code as typed or read aloud: case, spaces and dashes do not matter."""
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """A tracking code as typed or read aloud: case, spaces, dashes and full-width characters do not matter."""
+    return fold(code).upper()
 
 
 def _check_place(category: str, lat: float, lng: float):
@@ -122,10 +128,15 @@ def own_report(user: User, report_id: str) -> Report:
 
 
 def track(code: str, pin: str) -> Report:
-    """An anonymous report by tracking code and claim PIN; an unknown code and a wrong PIN look the same."""
-    report = db.session.execute(select(Report).where(Report.tracking_code == normalize_code(code))).scalar()
+    """An anonymous report by tracking code and claim PIN; an unknown code, a wrong PIN and a code locked after
+    too many wrong PINs (`RATELIMIT_TRACK_CODE_FAILURES`, counted per submitted code, known or not) look the same."""
+    key = normalize_code(code)
+    locked = TRACK_CODE_FAILURES.locked(key)
+    report = db.session.execute(select(Report).where(Report.tracking_code == key)).scalar()
     stored = report.claim_pin_hash if report is not None else None
-    if not verify_password(stored, pin):  # spends the same time when there is no report or no PIN
+    # The hash is checked whatever happens: no report, no PIN or a locked code spend the same time.
+    if not verify_password(stored, pin) or locked:
+        TRACK_CODE_FAILURES.fail(key)
         raise NotFound("No report matches this code and PIN")
     return report
 

@@ -5,9 +5,16 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 from reporter.accounts.roles import STAFF_ROLES
 from reporter.common.schemas import Fen, Id, PageArgs, StrictSchema, page_schema
 from reporter.org.schemas import UnitCode
+from reporter.reports.pseudonym import REPORTER as REPORTER_NAME
 from reporter.rewards.idnumber import ID_NUMBER_PATTERN, id_number_problem
 from reporter.rewards.models import REWARD_STATES
 from reporter.rewards.money import yuan
+
+
+def Reporter() -> ma.fields.Constant:  # noqa: N802 (used like a field class)
+    """Staff views name the reporter "举报人" beside the report id, never by account (issue 14 §1)."""
+    return ma.fields.Constant(REPORTER_NAME, metadata={"description": "举报人: the reporter, never an account id"})
+
 
 # The state a resident sees: no amount or names before the decision is told.
 PUBLIC_STATUS = {"eligible": "under_review", "proposed": "under_review", "approved": "under_review",
@@ -122,7 +129,7 @@ class RewardOut(ma.Schema):
     id = ma.fields.Integer()
     case_id = ma.fields.Integer()
     report_id = ma.fields.String()
-    reporter_id = ma.fields.Integer()
+    reporter = Reporter()
     anonymous = ma.fields.Boolean()
     state = ma.fields.String()
     finding = ma.fields.String()
@@ -198,7 +205,10 @@ class LedgerEntryOut(ma.Schema):
     reward_id = ma.fields.Integer(allow_none=True)
     budget_id = ma.fields.Integer(allow_none=True)
     kind = ma.fields.String()
-    actor_id = ma.fields.Integer(allow_none=True)
+    actor_id = ma.fields.Integer(allow_none=True, metadata={"description": "the staff member; null for the system "
+                                                                          "and for the reporter's claim"})
+    actor = ma.fields.Function(lambda e: REPORTER_NAME if e.kind == "claimed" else None, allow_none=True,
+                               metadata={"description": "举报人 on the claim (the reward's report_id says which)"})
     at = ma.fields.DateTime()
     amount_fen = ma.fields.Integer()
     amount_yuan = Yuan("amount_fen")
@@ -224,7 +234,7 @@ class DecisionOut(ma.Schema):
     id = ma.fields.Integer()
     case_id = ma.fields.Integer()
     report_id = ma.fields.String()
-    reporter_id = ma.fields.Integer(allow_none=True)
+    reporter = Reporter()
     closing = ma.fields.Integer()
     policy_id = ma.fields.Integer()
     eligible = ma.fields.Boolean()

@@ -19,9 +19,11 @@ from reporter.errors import Conflict, Forbidden, NotFound, PreconditionFailed, V
 from reporter.extensions import db
 from reporter.notify.services import enqueue
 from reporter.org.models import Unit
+from reporter.reports import pseudonym
 from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
 from reporter.reports.reactions import notify_reward_decided
+from reporter.reports.services import normalize_code
 from reporter.rewards import integrity, ledger
 from reporter.rewards.eligibility import CaseFacts, decide, repeat_verdict
 from reporter.rewards.idnumber import mask
@@ -112,9 +114,17 @@ def _begin(reward_id: int, action: str, expected: int | None, guard=None) -> tup
     return reward, target
 
 
-def _finish(reward: Reward, actor_id: int | None, action: str, **details) -> Reward:
-    """Audit the step and commit it; a concurrent duplicate that slipped past the lock ends as 409, not twice."""
-    record(actor_id, f"reward.{action}", "reward", reward.id, reason=details.pop("reason", None), details=details)
+def _finish(reward: Reward, actor_id: int | None, action: str, *, resident_id: int | None = None,
+            **details) -> Reward:
+    """Audit the step and commit it; a concurrent duplicate that slipped past the lock ends as 409, not twice.
+
+    A resident's step (the claim) is audited under a keyed pseudonym with the report id, never their account id."""
+    if resident_id is not None:
+        pseudonym.record_resident_act(resident_id, reward.report_id, f"reward.{action}", "reward", reward.id,
+                                      details=details)
+    else:
+        record(actor_id, f"reward.{action}", "reward", reward.id, reason=details.pop("reason", None),
+               details=details)
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as exc:
@@ -198,7 +208,7 @@ def notify(reward_id: int, actor: User, *, expected_version: int | None = None) 
 
 def _proof_ok(reward: Reward, tracking_code: str | None, pin: str | None) -> bool:
     """An anonymous reporter's proof: the report's tracking code and (when one was set) its claim PIN."""
-    code_ok = hmac.compare_digest((tracking_code or "").strip().upper(), (reward.tracking_code or "").upper())
+    code_ok = hmac.compare_digest(normalize_code(tracking_code or ""), normalize_code(reward.tracking_code or ""))
     pin_ok = verify_password(reward.claim_pin_hash, pin or "") if reward.claim_pin_hash else True
     return code_ok and pin_ok and bool(reward.tracking_code)
 
@@ -225,8 +235,9 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
     reward.state, reward.claimed_at = target, now
     reward.payee_ciphertext = encrypt_contact(
         {"name": real_name.strip(), "id_number": id_number.strip().upper(), "account": payout_account.strip()})
-    ledger.write("claimed", reward, actor.id, amount_fen=reward.amount_fen)
-    return _finish(reward, actor.id, "claim")
+    ledger.write("claimed", reward, None, amount_fen=reward.amount_fen, note=f"{pseudonym.REPORTER} (report "
+                 f"{reward.report_id})")  # the claimant is the reward's reporter: no account id in the ledger
+    return _finish(reward, None, "claim", resident_id=actor.id)
 
 
 def _refuse_claim(reward: Reward, refused: dict) -> None:

@@ -2,7 +2,8 @@
 
 The copy is built from a short allow-list of non-personal facts (category, county, zone, month, finding) plus the
 supervisor's own title and summary, which are refused when they contain anything personal of the underlying records
-(reporters' names, phones, openids, tracking codes, staff names) or anything shaped like a phone or ID number.
+(reporters' and payees' names, phones, openids, staff names, tracking codes of any case) or anything shaped like a
+phone or ID number — compared folded (separators, spaces, full-width forms and letter case do not matter).
 Photos appear only when the supervisor picks them; they are the media feature's re-encoded copies (no EXIF).
 """
 import re
@@ -13,6 +14,7 @@ from reporter.accounts.models import User
 from reporter.audit.services import record
 from reporter.cases.models import Case, CaseEvent
 from reporter.cases.scope import supervises
+from reporter.common.text import fold
 from reporter.common.timeutil import CST, utcnow
 from reporter.errors import Conflict, NotFound, ValidationFailed
 from reporter.extensions import db
@@ -20,29 +22,44 @@ from reporter.geo.models import County
 from reporter.media.links import signed_url
 from reporter.media.models import Upload
 from reporter.reports import crypto
-from reporter.reports.models import Report
-from reporter.reports.services import REPORT_TARGET
+from reporter.reports.models import Report, ReportMove
+from reporter.reports.services import REPORT_TARGET, TRACKING_ALPHABET, TRACKING_LENGTH
+from reporter.rewards.models import Reward
 from reporter.routing.models import Category
 from reporter.stats.models import PublishedCase
 
 FINDING_NAMES = {"true": "属实", "partly_true": "部分属实", "false": "不属实"}
+# Matched against folded text (reporter.common.text.fold: no separators, half-width, lower case), so
+# "138-0013-8000", "138 0013 8000" and "１３８００１３８０００" are all the mobile number they mean.
 _PERSONAL_SHAPES = [(re.compile(r"1[3-9]\d{9}"), "a mobile phone number"),
-                    (re.compile(r"\d{17}[\dXx]"), "an ID number"),
-                    (re.compile(r"\d{3,4}-\d{7,8}"), "a telephone number")]
+                    (re.compile(r"\d{17}[\dx]"), "an ID number"),
+                    (re.compile(r"0\d{2,3}\d{7,8}"), "a telephone number")]
+_CODE_CHARS = set(TRACKING_ALPHABET)
 
 
 def personal_strings(case_id: int) -> dict[str, str]:
     """Every personal value of the case's underlying records, each with what it is (for checks and tests)."""
     found: dict[str, str] = {}
     reports = list(db.session.execute(select(Report).where(Report.case_id == case_id)).scalars())
+    rewards = list(db.session.execute(select(Reward).where(Reward.case_id == case_id)).scalars())
     people = {r.reporter_id for r in reports}
     people |= set(db.session.execute(select(CaseEvent.actor_id).where(
         CaseEvent.case_id == case_id, CaseEvent.actor_id.is_not(None))).scalars())
+    people |= set(db.session.execute(select(ReportMove.actor_id).where(
+        (ReportMove.from_case_id == case_id) | (ReportMove.to_case_id == case_id))).scalars())
+    people |= {uid for r in rewards for uid in (r.proposed_by, r.approved_by, r.paid_by) if uid is not None}
     for user in db.session.execute(select(User).where(User.id.in_(people))).scalars():
         for value, what in ((user.display_name, "a person's name"), (user.username, "a user name"),
                             (user.wechat_openid, "a WeChat openid")):
             if value and len(value) >= 2:
                 found[value] = what
+    for reward in rewards:
+        if reward.payee_ciphertext:
+            payee = crypto.decrypt_contact(reward.payee_ciphertext)
+            for key, what in (("name", "the payee's name"), ("id_number", "the payee's ID number"),
+                              ("account", "the payee's account")):
+                if payee.get(key):
+                    found[str(payee[key])] = what
     for report in reports:
         found[report.tracking_code] = "a tracking code"
         found[report.id] = "a report id"
@@ -55,13 +72,31 @@ def personal_strings(case_id: int) -> dict[str, str]:
     return found
 
 
+def _tracking_codes_in(folded: str) -> bool:
+    """Whether the folded text holds any report's tracking code (of any case): every run of TRACKING_LENGTH
+    characters of the code alphabet is looked up."""
+    upper = folded.upper()
+    windows = {upper[i:i + TRACKING_LENGTH] for i in range(len(upper) - TRACKING_LENGTH + 1)}
+    windows = sorted(w for w in windows if set(w) <= _CODE_CHARS)
+    return any(db.session.execute(select(Report.id).where(Report.tracking_code.in_(windows[i:i + 500])).limit(1))
+               .first() for i in range(0, len(windows), 500))
+
+
 def _check_text(case_id: int, fields: dict[str, str]) -> None:
-    """422 naming each field that carries something personal."""
-    personal = personal_strings(case_id)
+    """422 naming each field that carries something personal, however it is spelled (separators, spaces,
+    full-width characters and letter case do not matter): the case's people and records, any tracking code, or
+    anything shaped like a phone or ID number."""
+    personal = {}
+    for value, what in personal_strings(case_id).items():
+        if len(folded := fold(value)) >= 2:
+            personal.setdefault(folded, what)
     errors = {}
     for name, text in fields.items():
-        problems = [f"contains {what}" for value, what in personal.items() if value in text]
-        problems += [f"looks like it contains {what}" for shape, what in _PERSONAL_SHAPES if shape.search(text)]
+        folded = fold(text)
+        problems = [f"contains {what}" for value, what in personal.items() if value in folded]
+        problems += [f"looks like it contains {what}" for shape, what in _PERSONAL_SHAPES if shape.search(folded)]
+        if _tracking_codes_in(folded):
+            problems.append("contains a tracking code")
         if problems:
             errors[name] = sorted(set(problems))
     if errors:

@@ -2,6 +2,7 @@
 supervisors and the reward desk reveal identity only with a reason (audited), contacts are encrypted at rest."""
 import json
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
@@ -165,3 +166,59 @@ def test_tracking_by_post_keeps_the_pin_out_of_the_url_and_shares_the_limit(town
     client.get("/api/v1/reports/track?code=ABCDEFGHJK&pin=123456")
     client.post("/api/v1/reports/track", json={"code": "ABCDEFGHJK", "pin": "123456"})
     assert_error(client.post("/api/v1/reports/track", json={"code": "ABCDEFGHJK", "pin": "123456"}), 429)
+
+
+def test_units_get_photo_and_place_the_desk_exif_time_and_position_and_nobody_the_camera(town):
+    """Issue 14 §1: a rare phone model narrows who reported and links their reports; EXIF time and position are for
+    the plausibility checks of supervisors and the reward desk, not for units."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.reports.conftest import FAR_AWAY, photo_bytes, report_body
+
+    town.resident("named")
+    taken = (datetime.now(UTC) - timedelta(days=10)).replace(microsecond=0)
+    shot = photo_bytes(gps=FAR_AWAY, taken=taken, offset="+00:00", make="Vertu", model="Aster P Baroque SN-0042")
+    photo_id = town.upload("named", data=shot)
+    ids = [photo_id]
+    created = town.client.post("/api/v1/reports", json=report_body(ids, anonymous=True, contact=None),
+                               headers=town.h("named"))
+    assert created.status_code == 201, created.get_json()
+    case_id = created.get_json()["case_id"]
+    town.do(case_id, "city_sup", "accept")
+    town.do(case_id, "city_sup", "dispatch")
+    town.ids["auditor"] = town.users.make("auditor")
+    views = {}
+    for who in ("officer", "city_sup", "reward_officer", "auditor"):
+        case = town.client.get(f"/api/v1/cases/{case_id}", headers=town.h(who))
+        assert case.status_code == 200, who
+        upload = town.client.get(f"/api/v1/uploads/{photo_id}", headers=town.h(who))
+        assert upload.status_code == 200, who
+        [report] = case.get_json()["sections"]["reports"]
+        [photo] = report["photos"]
+        views[who] = (photo, upload.get_json(), case.get_data(as_text=True) + upload.get_data(as_text=True))
+    for who, (photo, upload, raw) in views.items():
+        for secret in ("Vertu", "Aster", "SN-0042"):
+            assert secret not in raw, f"{who} sees the camera"
+        assert photo["camera"] is None and upload["camera"] is None
+        assert photo["url"] and photo["thumbnail_url"]
+    unit_photo, unit_upload, _ = views["officer"]
+    assert (unit_photo["gps"], unit_photo["taken_at"]) == (None, None)
+    assert (unit_upload["gps"], unit_upload["taken_at"]) == (None, None)
+    [unit_report] = town.client.get(f"/api/v1/cases/{case_id}", headers=town.h("officer")).get_json()[
+        "sections"]["reports"]
+    assert unit_report["address"] == "宁陕县城关镇" and unit_report["location"]["lat"] == pytest.approx(33.3125)
+    assert "flags" not in unit_report
+    for who in ("city_sup", "reward_officer", "auditor"):
+        photo, upload, _ = views[who]
+        assert photo["gps"] == pytest.approx({"lat": FAR_AWAY[0], "lng": FAR_AWAY[1]})
+        assert datetime.fromisoformat(photo["taken_at"]) == taken
+        assert upload["gps"] == photo["gps"] and upload["taken_at"] == photo["taken_at"]
+        # The plausibility flags carry the EXIF position and time they are about.
+        [report] = town.client.get(f"/api/v1/cases/{case_id}", headers=town.h(who)).get_json()["sections"]["reports"]
+        flags = {f["kind"]: f for f in report["flags"]}
+        assert flags["exif_far"]["gps"] == pytest.approx({"lat": FAR_AWAY[0], "lng": FAR_AWAY[1]})
+        assert flags["exif_far"]["distance_m"] > 3000
+        assert datetime.fromisoformat(flags["exif_old"]["taken_at"]) == taken
+    # The reporter keeps seeing everything their phone wrote.
+    own = town.client.get(f"/api/v1/uploads/{photo_id}", headers=town.h("named")).get_json()
+    assert own["camera"] == {"make": "Vertu", "model": "Aster P Baroque SN-0042"}
