@@ -64,11 +64,11 @@ def recurrence_section(case, viewer: User) -> list[dict]:
         return []
     results = [e for e in case_events(case.id) if e.action == "submit_result"]
     evidence_ids = set((results[-1].data or {}).get("photo_ids") or []) if results else set()
-    evidence = [p for p in case_photos(case, "wgs84") if p["id"] in evidence_ids]
+    evidence = [p for p in case_photos(case, "wgs84", viewer) if p["id"] in evidence_ids]
     out = []
     for row in rows:
         report = db.session.get(Report, row["report_id"])
         out.append({**row, "due": case.recurrence_due if row["state"] == "pending" else None,
                     "location": _location(report, "wgs84"), "description": report.description,
-                    "photos": uploads_out(services.photos_of(report)), "closing_evidence": evidence})
+                    "photos": uploads_out(services.photos_of(report), "wgs84", viewer), "closing_evidence": evidence})
     return RecurrenceOut(many=True).dump(out)
