@@ -108,7 +108,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },
         },
-        "JSON_SORT_KEYS": False,
     }
     for key in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS"):
         if env.get(key):
