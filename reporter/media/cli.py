@@ -3,8 +3,8 @@ import re
 from datetime import timedelta
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.media import services
 
 media_cli = AppGroup("media", help="Photo uploads.")
