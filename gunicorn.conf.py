@@ -1,4 +1,4 @@
-"""gunicorn settings (read from the environment; see README "Deploying")."""
+"""gunicorn settings (read from the environment; see README "Installing on a server" and "Configuration")."""
 import multiprocessing
 import os
 
