@@ -14,11 +14,12 @@ NAME = r"([A-Z][A-Z0-9_]*[A-Z0-9])"
 ENV_READS = [
     re.compile(r"(?:os\.environ\.get|os\.getenv|environ\.get|\benv\.get)\(\s*[\"']" + NAME + r"[\"']"),
     re.compile(r"(?:os\.environ|\benv)\[\s*[\"']" + NAME + r"[\"']\s*\]"),
+    re.compile(r"envvar=[\"']" + NAME + r"[\"']"),  # click options
 ]
 FEATURE_KEY = re.compile(r"[\"'](" + "|".join(map(re.escape, _FEATURE_PREFIXES)) + r")([A-Z0-9_]+)[\"']")
 CONFIG_CONSTANT = re.compile(r"^\s*[\"']" + NAME + r"[\"']\s*:", re.M)  # keys config.py sets itself
 SHELL_READ = re.compile(r"\$\{" + NAME)
-SHELL_OWN = {"HOME", "PATH", "PWD"}
+SHELL_OWN = {"HOME", "PATH", "PWD", "LANG", "TERM", "BASH_SOURCE"}  # the shell's and the terminal's
 
 
 def python_sources() -> list[Path]:
@@ -62,4 +63,5 @@ def test_the_scan_finds_settings_of_every_kind():
     assert {"PROXY_COUNT", "DATABASE_URL", "REPORTER_INSTANCE"} <= set(read)  # config.py, the app factory
     assert {"GUNICORN_TIMEOUT", "FORWARDED_ALLOW_IPS", "LOG_LEVEL"} <= set(read)  # gunicorn.conf.py
     assert {"REPORT_DUPLICATE_RADIUS_M", "PATROL_CLOCK_SKEW_S", "RATELIMIT_REPORT_SUBMIT"} <= set(read)  # features
+    assert {"REPORTER_NEW_PASSWORD", "REPORTER_ENV_FILE"} <= set(read)  # click's envvar=, deploy scripts
     assert "RATELIMIT_STORAGE_URI" not in read  # fixed by config.py, not an operator's setting
