@@ -1,4 +1,4 @@
-"""gunicorn settings (read from the environment; see README "Deploying")."""
+"""gunicorn settings (read from the environment; see README "Installing on a server" and "Configuration")."""
 import multiprocessing
 import os
 
@@ -22,6 +22,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from the local reverse proxy.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 limit_request_line = 8190
+# gunicorn 27's control socket (for `gunicornc`) defaults to $HOME/.gunicorn/gunicorn.ctl: one path shared by every
+# instance on the host, and unwritable under the unit's ProtectHome=true. Off unless GUNICORN_CONTROL_SOCKET names a
+# path of this instance's own (the unit: /run/reporter/gunicorn.ctl, its RuntimeDirectory).
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
 
 def child_exit(server, worker):

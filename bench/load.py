@@ -2,10 +2,10 @@
 
 The bench creates a fresh PostgreSQL database (server from BENCH_DATABASE_URL or TEST_DATABASE_URL, default
 postgresql+psycopg://postgres@127.0.0.1/test), builds the schema (migrations) and loads the reference data, makes the
-staff accounts, starts a local WeChat stand-in and gunicorn (gunicorn.conf.py, WEB_CONCURRENCY workers, Redis
-db BENCH_REDIS_DB (default 11), flushed before and after) and drives it with client threads: first WARMUP seconds
-unmeasured (each worker builds its geography index and pools), then DURATION seconds or MAX_REQUESTS requests,
-whichever comes first. Then it stops gunicorn, drops the database and flushes its Redis db.
+staff accounts, starts a local WeChat stand-in, a private redis-server on a free port and gunicorn (gunicorn.conf.py,
+WEB_CONCURRENCY workers) and drives it with client threads: first WARMUP seconds unmeasured (each worker builds its
+geography index and pools), then DURATION seconds or MAX_REQUESTS requests, whichever comes first. Then it stops
+gunicorn and its Redis and drops the database.
 
 Clients: residents (sign in with a wx.login code, upload real JPEG photos, submit a report, read their reports),
 supervisors (staff sign-in, list submitted and accepted cases, open one, accept or dispatch it with If-Match), and
@@ -39,12 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-import redis  # noqa: E402
 import requests  # noqa: E402
 from PIL import Image  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from tests.support.redis_server import private_redis  # noqa: E402
 from tests.support.wechat_stub import WeChatStub  # noqa: E402
 
 NINGSHAN = (33.3125, 108.3140)  # 宁陕县城, WGS-84: reports are spread around it, the patrol grid holds it
@@ -375,13 +375,15 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load first (at most 30)")
     args = parser.parse_args()
     duration = min(args.duration, 180.0)
-    redis_url = f"redis://127.0.0.1:6379/{int(os.environ.get('BENCH_REDIS_DB', '11'))}"
+    with private_redis() as redis_url:  # the run's own redis-server: nothing shared, nothing flushed
+        run(args, duration, redis_url)
+
+
+def run(args, duration: float, redis_url: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="reporter-load-"))
     wechat = WeChatStub().start()
     db_url, admin = create_database()
     proc = None
-    store = redis.Redis.from_url(redis_url)
-    store.flushdb()
     try:
         (tmp / "prometheus").mkdir()
         env = {**os.environ, **SECRETS, **LIMITS, "DATABASE_URL": db_url, "REDIS_URL": redis_url,
@@ -418,7 +420,6 @@ def main() -> None:
             stop(proc)
         wechat.stop()
         drop_database(db_url, admin)
-        store.flushdb()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -14,5 +14,6 @@ pg_dump --format=custom --no-owner --no-privileges --file="$dest/db.dump" "$pg_u
 # Photos are immutable once written (content-addressed names), so a copy after the dump holds every file it names.
 tar -C "$UPLOAD_ROOT" -cf "$dest/uploads.tar" .
 (cd "$UPLOAD_ROOT" && find . -type f ! -name '*.tmp' -print0 | sort -z | xargs -0 -r sha256sum) > "$dest/uploads.sha256"
-sha256sum "$dest/db.dump" "$dest/uploads.tar" > "$dest/SHA256SUMS"
+# Names relative to the backup folder: the folder is self-contained and can be checked wherever it is copied to.
+(cd "$dest" && sha256sum db.dump uploads.tar uploads.sha256) > "$dest/SHA256SUMS"
 echo "$dest"

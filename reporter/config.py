@@ -84,6 +84,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WECHAT_SECRET": env.get("WECHAT_SECRET", ""),
         "WECHAT_API_BASE": env.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         "WECHAT_TIMEOUT_S": float(env.get("WECHAT_TIMEOUT_S", "5")),
+        # JSON objects (message kind → subscribe-message template id / mini-program page)
+        "WECHAT_TEMPLATES": env.get("WECHAT_TEMPLATES", ""),
+        "WECHAT_PAGES": env.get("WECHAT_PAGES", ""),
         # Body limits: uploads are the largest legitimate bodies; JSON is far smaller.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024))) + 64 * 1024,
         "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024))),
@@ -117,7 +120,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },
         },
-        "JSON_SORT_KEYS": False,
     }
     for key in SECRET_NAMES:
         if env.get(key):

@@ -2,8 +2,8 @@
 import importlib
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.features import FEATURES
 
 reference_cli = AppGroup("reference", help="Reference data (units, categories, geography, policies).")

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from reporter import create_app
 from reporter.extensions import db, limiter
 from reporter.reference import load_all, reference_tables
+from tests.support import redis_server
 from tests.support.database import WriteTracker, private_database
 from tests.support.wechat_stub import WeChatStub
 
@@ -23,6 +24,15 @@ def wechat():
 @pytest.fixture(scope="session")
 def _database(tmp_path_factory):
     with private_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis of this run's own (a private redis-server on a free port): never a shared server, never flushed."""
+    if not redis_server.available():
+        pytest.skip("needs redis-server on PATH")
+    with redis_server.private_redis() as url:
         yield url
 
 

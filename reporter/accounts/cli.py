@@ -1,9 +1,9 @@
 """`flask users create|set-password`."""
 import click
-from flask.cli import AppGroup
 
 from reporter.accounts import services
 from reporter.accounts.roles import ALL_ROLES
+from reporter.common.cli import AppGroup
 from reporter.errors import AppError
 
 users_cli = AppGroup("users", help="Staff accounts.")

@@ -1,8 +1,8 @@
 """`flask cases sweep`: record newly overdue cases once and raise them to the supervisors (run by cron)."""
 import click
-from flask.cli import AppGroup
 
 from reporter.cases import services
+from reporter.common.cli import AppGroup
 
 cases_cli = AppGroup("cases", help="Cases: overdue sweep.")
 commands = [cases_cli]

@@ -7,6 +7,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import INCLUDE, validate
 
+from reporter.cases.effects import STAGES
 from reporter.cases.models import SOURCES, SUPERVISION_LEVELS, Case, CaseEvent
 from reporter.cases.payloads import ActionBase
 from reporter.cases.workflow import ACTIONS, STATES, TRANSITIONS
@@ -82,6 +83,10 @@ class StageDeadline(ma.Schema):
     met = ma.fields.Boolean(allow_none=True)
 
 
+class StageDeadlineItem(StageDeadline):
+    stage = ma.fields.String(required=True)
+
+
 class CaseItemOut(ma.Schema):
     """A case in a list."""
 
@@ -133,6 +138,8 @@ class CaseDetailOut(CaseItemOut):
     routing = ma.fields.Dict(required=True, metadata={"description": "the routing snapshot: version, rule, units, "
                                                                      "deadlines and explanation"})
     deadlines = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(StageDeadline))
+    stage_deadlines = ma.fields.List(ma.fields.Nested(StageDeadlineItem), metadata={
+        "description": "the stage deadlines in workflow order: accept, sign, handle, verify"})
     extension = ma.fields.Dict()
     rework_count = ma.fields.Integer()
     return_count = ma.fields.Integer()
@@ -171,9 +178,10 @@ def case_detail(case: Case, coord_system: str, today: date, *, events: list[Case
                 sections: dict, allowed_actions: list[str]) -> dict:
     """The detail view of a case as a dict the schemas dump."""
     data = case_item(case, coord_system, today)
+    stages = [{"stage": stage, "due": getattr(case, f"{stage}_due"), "met": getattr(case, f"{stage}_met")}
+              for stage in STAGES]
     data.update(
-        deadlines={stage: {"due": getattr(case, f"{stage}_due"), "met": getattr(case, f"{stage}_met")}
-                   for stage in ("accept", "sign", "handle", "verify", "recurrence")},
+        deadlines={d["stage"]: {"due": d["due"], "met": d["met"]} for d in stages}, stage_deadlines=stages,
         extension={"used": case.extension_used, "requested_days": case.extension_requested_days,
                    "reason": case.extension_reason},
         events=events, photos=photos, sections=sections, allowed_actions=allowed_actions)

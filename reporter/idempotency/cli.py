@@ -2,8 +2,8 @@
 from datetime import timedelta
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.idempotency import services
 
 idempotency_cli = AppGroup("idempotency", help="Stored Idempotency-Keys.")

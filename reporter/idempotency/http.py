@@ -34,6 +34,16 @@ def idempotent(view):
     return wrapper
 
 
+def did_new_work(response) -> bool:
+    """For rate limits (`deduct_when`): False for a replayed answer and for a 409 while the first request runs —
+    a retry of something already counted is never counted again."""
+    if response.headers.get("Idempotent-Replayed") == "true":
+        return False
+    if response.status_code == 409 and response.is_json:
+        return (response.get_json(silent=True) or {}).get("error") != "request_in_progress"
+    return True
+
+
 def current_claim() -> "services.Claim | None":
     """The claim of this request, if it carries an Idempotency-Key."""
     return g.get("idempotency_claim")

@@ -59,28 +59,44 @@ def _validate_key(key: str) -> None:
                                errors={"headers": {"Idempotency-Key": ["Length must be between 1 and 255."]}})
 
 
+_IN_PROGRESS = "A request with this Idempotency-Key is still being processed"
+_CLAIM_ATTEMPTS = 3
+
+
 def begin(user_id: int, key: str, digest: str) -> Claim | Replay:
-    """Claim the key, or replay its first response; 409 while the first is running, 422 for another body."""
+    """Claim the key, or replay its first response; 409 while the first is running, 422 for another body.
+
+    A key released by a failed first request between our insert and our lookup is claimed again (a few times at
+    most, then 409): the caller never sees the race.
+    """
     _validate_key(key)
     lease = timedelta(seconds=current_app.config.get("IDEMPOTENCY_LEASE_S", 60))
-    now = utcnow()
-    row = IdempotencyKey(user_id=user_id, key=key, fingerprint=digest, lease_until=now + lease)
-    db.session.add(row)
-    try:
-        db.session.commit()
-        return Claim(row.id)
-    except IntegrityError:
-        db.session.rollback()
-    existing = db.session.execute(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    ).scalar_one()
+    for _attempt in range(_CLAIM_ATTEMPTS):
+        now = utcnow()
+        row = IdempotencyKey(user_id=user_id, key=key, fingerprint=digest, lease_until=now + lease)
+        db.session.add(row)
+        try:
+            db.session.commit()
+            return Claim(row.id)
+        except IntegrityError:
+            db.session.rollback()
+        existing = db.session.execute(
+            select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return _held(existing, digest, now, lease)
+    raise Conflict(_IN_PROGRESS, error="request_in_progress")
+
+
+def _held(existing: IdempotencyKey, digest: str, now, lease: timedelta) -> Claim | Replay:
+    """The key is someone's already: replay its answer, refuse another body, 409 while it runs, or take it over."""
     if existing.fingerprint != digest:
         raise ValidationFailed("This Idempotency-Key was used with a different request",
                                error="idempotency_mismatch")
     if existing.state == "done":
         return Replay(existing.status_code, existing.response)
     if as_utc(existing.lease_until) > now:
-        raise Conflict("A request with this Idempotency-Key is still being processed", error="request_in_progress")
+        raise Conflict(_IN_PROGRESS, error="request_in_progress")
     # The first request died without committing its work: take the key over.
     taken = db.session.execute(
         update(IdempotencyKey)
@@ -90,7 +106,7 @@ def begin(user_id: int, key: str, digest: str) -> Claim | Replay:
     ).rowcount
     db.session.commit()
     if taken != 1:
-        raise Conflict("A request with this Idempotency-Key is still being processed", error="request_in_progress")
+        raise Conflict(_IN_PROGRESS, error="request_in_progress")
     return Claim(existing.id)
 
 

@@ -3,8 +3,8 @@ import re
 from datetime import timedelta
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.media import services
 from reporter.media.settings import setting
 from reporter.media.storage import open_storage, storage

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 
 import imagehash
+import numpy as np
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
@@ -117,10 +118,24 @@ def _shrink(im: Image.Image, side: int) -> Image.Image:
     return im.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+_WIDE_GREY = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # grey with more than 8 bits a sample
+
+
 def _rgb(im: Image.Image) -> Image.Image:
-    """RGB in sRGB: transparency flattened on white, an embedded colour profile converted away."""
+    """RGB in sRGB, whatever Pillow mode the photo decoded to.
+
+    Grey of more than 8 bits is scaled to 8 bits, never clipped: I;16 in every byte order as 0–65535, I as 0–65535
+    when a value exceeds 255 (else 0–255), F as 0.0–1.0 when no value exceeds 1.0 (else 0–255). Transparency (an
+    alpha channel or a transparent colour) is flattened on white; an embedded colour profile is converted to sRGB;
+    1, L, P, CMYK, YCbCr, LAB and HSV go through Pillow's own conversions.
+    """
     icc = im.info.get("icc_profile")
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+    if im.mode in _WIDE_GREY:
+        im = _eight_bit_grey(im)
+    if im.mode in ("RGBa", "La"):  # premultiplied alpha
+        im = im.convert("RGBA") if im.mode == "RGBa" else im.convert("LA")
+    if im.mode in _ALPHA_MODES or "transparency" in im.info:
         rgba = im.convert("RGBA")
         im = Image.new("RGB", rgba.size, "white")
         im.paste(rgba, mask=rgba.getchannel("A"))
@@ -130,8 +145,26 @@ def _rgb(im: Image.Image) -> Image.Image:
         try:
             im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: keep the pixels as they are
+            pass  # a broken profile (or one for another colour space): keep the pixels as they are
     return im
+
+
+def _eight_bit_grey(im: Image.Image) -> Image.Image:
+    """16-bit, 32-bit and float grey as L (with an alpha where a transparent grey value was set), by its range."""
+    values = np.asarray(im)
+    top = float(values.max()) if values.size else 0.0
+    if im.mode.startswith("I;16"):
+        full = 65535.0
+    elif im.mode == "I":
+        full = 65535.0 if top > 255 else 255.0
+    else:
+        full = 1.0 if top <= 1.0 else 255.0
+    grey = np.clip(np.rint(values.astype(np.float32) * np.float32(255.0 / full)), 0, 255).astype(np.uint8)
+    out = Image.fromarray(grey)
+    key = im.info.get("transparency")
+    if isinstance(key, int | float):
+        out = Image.merge("LA", (out, Image.fromarray(np.where(values == key, 0, 255).astype(np.uint8))))
+    return out
 
 
 def _jpeg(im: Image.Image) -> bytes:

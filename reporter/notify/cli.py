@@ -2,8 +2,8 @@
 import time
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.notify import services
 from reporter.notify.senders import default_sender
 

@@ -8,7 +8,7 @@ from reporter.api_frame import ID, link, links
 from reporter.common.limits import client_ip, setting, user_or_ip
 from reporter.common.pagination import paginate
 from reporter.extensions import limiter
-from reporter.idempotency.http import current_claim, idempotent
+from reporter.idempotency.http import current_claim, did_new_work, idempotent
 from reporter.reports import grouping, reactions, schemas, services, views
 
 reports = Blueprint("reports", __name__, url_prefix="/reports", description="Residents' reports (有奖举报)")
@@ -20,10 +20,11 @@ reactions.wire()
 
 @reports.route("")
 class Reports(MethodView):
+    # Only new submissions count: a retry that replays the first answer, or a 409 while it runs, does not.
     decorators = [limiter.limit(setting("RATELIMIT_REPORT_SUBMIT", "30/hour"), key_func=user_or_ip,
-                                methods=["POST"]),
+                                methods=["POST"], deduct_when=did_new_work),
                   limiter.limit(setting("RATELIMIT_REPORT_SUBMIT_IP", "200/hour"), key_func=client_ip,
-                                methods=["POST"])]
+                                methods=["POST"], deduct_when=did_new_work)]
 
     @roles_required(RESIDENT)
     @reports.arguments(schemas.ReportIn)

@@ -1,7 +1,7 @@
 """`flask reports rotate-contact-key`."""
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.reports import crypto
 
 reports_cli = AppGroup("reports", help="Residents' reports.")

@@ -1,7 +1,7 @@
 """`flask rewards sweep`: expire rewards unclaimed past the claim window and release their budget."""
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.rewards import services
 
 rewards_cli = AppGroup("rewards", help="Rewards (奖励).")

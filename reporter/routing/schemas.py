@@ -119,6 +119,12 @@ class PreviewIn(StrictSchema):
                                  metadata={"description": "when the case would be submitted (default now)"})
 
 
+class StageDeadlineOut(ma.Schema):
+    stage = ma.fields.String(required=True)
+    days = ma.fields.Integer(required=True, metadata={"description": "working days of the stage"})
+    due = ma.fields.String(required=True, metadata={"format": "date"})
+
+
 class PreviewOut(ma.Schema):
     """Exactly what a case would record (Route.snapshot), with the location in the caller's coordinate system."""
 
@@ -137,4 +143,6 @@ class PreviewOut(ma.Schema):
     government_unit = ma.fields.Dict(allow_none=True)
     deadline_days = ma.fields.Dict()
     deadlines = ma.fields.Dict()
+    stage_deadlines = ma.fields.List(ma.fields.Nested(StageDeadlineOut), metadata={
+        "description": "the stage deadlines in workflow order: accept, sign, handle, verify"})
     explanation = ma.fields.String()

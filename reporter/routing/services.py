@@ -62,6 +62,9 @@ class Route:
             "government_unit": table.unit_view(self.government_unit_id) if self.government_unit_id else None,
             "deadline_days": dict(self.deadline_days),
             "deadlines": {stage: day.isoformat() for stage, day in self.deadlines.items()},
+            # The same in workflow order as a list: JSON objects carry no order a client (or JSONB) must keep.
+            "stage_deadlines": [{"stage": stage, "days": self.deadline_days[stage], "due": day.isoformat()}
+                                for stage, day in self.deadlines.items()],
             "explanation": self.explanation,
         }
 

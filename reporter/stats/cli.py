@@ -2,8 +2,8 @@
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.stats import export
 from reporter.stats.bulletin import bulletin
 

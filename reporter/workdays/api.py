@@ -33,7 +33,7 @@ class Year(MethodView):
     @roles_required("admin")
     @workdays_blp.response(204)
     def delete(self, year):
-        """Forget a loaded year (the built-in calendar, or Monday–Friday, applies again)."""
+        """Forget a loaded year (the built-in calendar, or the statutory estimate, applies again)."""
         services.unload_year(year, actor_id=actor().id)
 
 
@@ -45,6 +45,8 @@ class Check(MethodView):
     def get(self, args):
         """Whether a date is a working day, and the `add`-th working day after it."""
         day = args["date"]
+        deadline = services.add_working_days(day, args["add"])
         return {"date": day, "is_working_day": services.is_working_day(day),
-                "source": services.calendar_source(day.year), "add": args["add"],
-                "deadline": services.add_working_days(day, args["add"])}
+                "source": services.calendar_source(day.year), "add": args["add"], "deadline": deadline,
+                "years": [{"year": year, "source": services.calendar_source(year)}
+                          for year in range(day.year, deadline.year + 1)]}

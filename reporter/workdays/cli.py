@@ -2,8 +2,8 @@
 import json
 
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.errors import AppError
 from reporter.workdays import services
 

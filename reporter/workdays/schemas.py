@@ -3,6 +3,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from reporter.common.schemas import StrictSchema
+from reporter.workdays.services import ESTIMATE, LIBRARY, LOADED, WEEKDAYS
 
 
 class DayIn(StrictSchema):
@@ -37,9 +38,23 @@ class CheckArgs(StrictSchema):
     add = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
 
 
+SOURCES = (LOADED, LIBRARY, ESTIMATE, WEEKDAYS)
+SOURCE_TEXT = ("loaded (an admin's table) | library (chinese-calendar's published table) | statutory-estimate (no "
+               "table yet: the statutory holidays only, no swapped rest days or make-up working days) | weekdays "
+               "(Monday–Friday, years the lunar calendar cannot compute)")
+
+
+class YearSource(ma.Schema):
+    year = ma.fields.Integer(required=True)
+    source = ma.fields.String(required=True, validate=validate.OneOf(SOURCES), metadata={"description": SOURCE_TEXT})
+
+
 class CheckOut(ma.Schema):
     date = ma.fields.Date(required=True)
     is_working_day = ma.fields.Boolean(required=True)
-    source = ma.fields.String(required=True, metadata={"description": "loaded | library | weekdays (fallback)"})
+    source = ma.fields.String(required=True, validate=validate.OneOf(SOURCES), metadata={
+        "description": "where `date`'s year comes from: " + SOURCE_TEXT})
     add = ma.fields.Integer()
     deadline = ma.fields.Date(metadata={"description": "the `add`-th working day after `date`"})
+    years = ma.fields.List(ma.fields.Nested(YearSource), metadata={
+        "description": "the source of every year from `date` to `deadline`, in order"})

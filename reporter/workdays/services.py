@@ -1,13 +1,17 @@
-"""Working days in China: admin-loaded years first, then the chinese-calendar library, then Monday–Friday.
+"""Working days in China: admin-loaded years first, then the chinese-calendar library, then a statutory estimate.
 
-A year neither knows (the State Council publishes each year's holidays late in the year before) falls back to
-Monday–Friday with a logged warning, never an error.
+A year neither knows (the State Council publishes each year's holidays late in the year before) counts the holidays
+the law itself fixes (全国年节及纪念日放假办法 as amended for 2025: 元旦; 春节 from 除夕 to 初三; 清明; 劳动节 1–2 May;
+端午; 中秋; 国庆 1–3 October) as days off, the lunar ones from `lunardate`, 清明 from chinese-calendar's solar terms,
+with no make-up working days: source `statutory-estimate`, with a logged warning, never an error. Only a year the
+lunar calendar cannot compute (2100 on) falls back to Monday–Friday (`weekdays`).
 """
 import logging
 from datetime import date, timedelta
 from functools import cache
 
 import chinese_calendar
+from lunardate import LunarDate
 from sqlalchemy import delete, select
 
 from reporter.audit.services import record
@@ -19,6 +23,7 @@ from reporter.workdays.models import HolidayYear, SpecialDay
 log = logging.getLogger(__name__)
 
 CALENDAR = "calendar"
+LOADED, LIBRARY, ESTIMATE, WEEKDAYS = "loaded", "library", "statutory-estimate", "weekdays"
 _MAX_STEP_DAYS = 3660  # add_working_days never walks further than ten years
 _warned_years: set[int] = set()
 
@@ -44,11 +49,37 @@ def _library_knows(year: int) -> bool:
     return year in _library_years()
 
 
+@cache
+def statutory_holidays(year: int) -> dict[date, str] | None:
+    """The days off the law fixes for `year`, day → holiday, in calendar order; None when the lunar calendar
+    cannot compute the year."""
+    try:
+        spring = LunarDate(year, 1, 1).to_solar_date()  # 初一
+        dragon_boat = LunarDate(year, 5, 5).to_solar_date()
+        mid_autumn = LunarDate(year, 8, 15).to_solar_date()
+        qingming = next(day for day, term in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30))
+                        if term == "清明")
+    except (ValueError, NotImplementedError, StopIteration):
+        return None
+    days = {date(year, 1, 1): "元旦",
+            **{spring + timedelta(days=n): "春节" for n in range(-1, 3)},  # 除夕, 初一, 初二, 初三
+            qingming: "清明", date(year, 5, 1): "劳动节", date(year, 5, 2): "劳动节", dragon_boat: "端午",
+            mid_autumn: "中秋", **{date(year, 10, n): "国庆" for n in (1, 2, 3)}}
+    return dict(sorted(days.items()))
+
+
+def estimated_is_working_day(d: date) -> bool:
+    """Monday–Friday except the statutory holidays (no swapped rest days, no make-up working days)."""
+    return d.weekday() < 5 and d not in (statutory_holidays(d.year) or {})
+
+
 def calendar_source(year: int) -> str:
-    """Where a year's working days come from: 'loaded', 'library' or 'weekdays' (fallback)."""
+    """Where a year's working days come from: 'loaded', 'library', 'statutory-estimate' or 'weekdays' (fallback)."""
     if year in _overrides.get():
-        return "loaded"
-    return "library" if _library_knows(year) else "weekdays"
+        return LOADED
+    if _library_knows(year):
+        return LIBRARY
+    return ESTIMATE if statutory_holidays(year) is not None else WEEKDAYS
 
 
 def is_working_day(d: date) -> bool:
@@ -58,11 +89,13 @@ def is_working_day(d: date) -> bool:
         return loaded.get(d, d.weekday() < 5)
     if _library_knows(d.year):
         return chinese_calendar.is_workday(d)
+    estimate = statutory_holidays(d.year)
     if d.year not in _warned_years:
         _warned_years.add(d.year)
-        log.warning("no holiday data for %s: counting Monday–Friday as working days; load the year "
-                    "with `flask workdays load-year`", d.year)
-    return d.weekday() < 5
+        log.warning("no published holidays for %s: %s; load the year with `flask workdays load-year` once the State "
+                    "Council publishes it", d.year, "counting the statutory holidays only, without swapped rest days "
+                    "or make-up working days" if estimate is not None else "counting Monday–Friday")
+    return d.weekday() < 5 and d not in (estimate or {})
 
 
 def add_working_days(start: date, n: int) -> date:

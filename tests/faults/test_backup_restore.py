@@ -51,9 +51,21 @@ def test_backup_restores_into_a_fresh_database_with_the_same_rows_and_files(app,
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{fresh_name}"'))
     try:
-        restored_uploads = tmp_path / "restored-uploads"
-        subprocess.run([str(ROOT / "deploy/restore.sh"), out], check=True, capture_output=True,
-                       env={**env, "DATABASE_URL": fresh, "UPLOAD_ROOT": str(restored_uploads)})
+        # "Copy the folder off the machine": the copy lives elsewhere, the original is gone, and both the backup and
+        # the destination are named by paths relative to the folder restore.sh runs in.
+        offsite = tmp_path / "offsite"
+        offsite.mkdir()
+        copy = offsite / Path(out).name
+        shutil.copytree(out, copy)
+        shutil.rmtree(tmp_path / "backups")
+        work = tmp_path / "work"
+        work.mkdir()
+        result = subprocess.run([str(ROOT / "deploy/restore.sh"), os.path.relpath(copy, work)], cwd=work,
+                                capture_output=True, text=True,
+                                env={**env, "DATABASE_URL": fresh, "UPLOAD_ROOT": "restored-uploads"})
+        assert result.returncode == 0, result.stderr
+        restored_uploads = work / "restored-uploads"
+        assert str(tmp_path) not in (copy / "SHA256SUMS").read_text()  # self-contained: relative names only
         assert _counts(fresh) == _counts(url)
         assert _counts(fresh)["users"] == 2
         assert _hashes(restored_uploads) == _hashes(uploads)

@@ -11,6 +11,7 @@ from reporter.accounts.security import roles_required
 from reporter.audit.models import AuditEvent
 from reporter.audit.services import record
 from reporter.common.timeutil import utcnow
+from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.idempotency import services
 from reporter.idempotency.http import current_claim, idempotent
@@ -38,6 +39,8 @@ def _make_app(make_app):
                 gate.wait(5)
             if body.get("fail"):
                 raise RuntimeError("boom")
+            if body.get("invalid"):
+                raise ValidationFailed("not valid", errors={"json": {"invalid": ["not valid"]}})
             event = record(None, "test.thing", "thing", details=body)
             db.session.flush()
             response = {"id": event.id, "echo": body}
@@ -160,3 +163,31 @@ def test_purge_keeps_keys_for_at_least_a_day(idem_app, users):
         db.session.commit()
         assert services.purge(timedelta(hours=1)) == 1
         db.session.remove()
+
+
+@pytest.mark.postgres
+def test_two_requests_with_one_key_that_both_fail_never_answer_500(idem_app, users):
+    """The first releases the key between the second's failed insert and its lookup: the second claims the key
+    again (and fails validation itself) or answers 409 — never NoResultFound's 500. Real threads on PostgreSQL."""
+    if not idem_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("real concurrent transactions: PostgreSQL (SQLite serialises writers)")
+    headers = users.headers(users.make("resident"))
+    statuses: list[int] = []
+
+    def post(key: str, start: threading.Barrier) -> None:
+        client = idem_app.test_client()
+        start.wait()
+        resp = client.post("/api/v1/idem-test", json={"invalid": True}, headers={**headers, "Idempotency-Key": key})
+        statuses.append(resp.status_code)
+
+    for round_ in range(150):
+        start = threading.Barrier(3)
+        threads = [threading.Thread(target=post, args=(f"race-{round_}", start)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert set(statuses) <= {409, 422}, sorted(set(statuses))
+    assert statuses.count(422) >= 150  # every round, at least one request ran (and failed validation)
+    with app_ctx(idem_app) as session:
+        assert session.execute(select(func.count()).select_from(IdempotencyKey)).scalar_one() == 0

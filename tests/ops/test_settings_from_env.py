@@ -25,3 +25,11 @@ def test_an_environment_limit_applies_over_http(make_app, monkeypatch):
     statuses = [client.get("/api/v1/reports/track?code=QL-NOPE&pin=123456").status_code for _ in range(3)]
     assert statuses[:2] != [429, 429] and statuses[2] == 429
     assert client.get("/api/v1/reports/track?code=QL-NOPE&pin=123456").get_json()["error"] == "rate_limited"
+
+
+def test_wechat_message_templates_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("WECHAT_TEMPLATES", '{"report_accepted": "tmpl-1"}')
+    monkeypatch.setenv("WECHAT_PAGES", '{"report_accepted": "pages/report/detail"}')
+    cfg = load_config(str(tmp_path))
+    assert cfg["WECHAT_TEMPLATES"] == '{"report_accepted": "tmpl-1"}'
+    assert cfg["WECHAT_PAGES"] == '{"report_accepted": "pages/report/detail"}'

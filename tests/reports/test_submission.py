@@ -130,6 +130,32 @@ def test_submissions_are_rate_limited_per_user(make_app, users, wechat):
     assert int(limited.headers["Retry-After"]) > 0
 
 
+def test_replays_and_requests_in_progress_do_not_use_up_the_submit_limit(make_app, users, wechat):
+    from reporter.idempotency import services as idempotency
+    from tests.reports.conftest import Town
+
+    app = make_app(RATELIMIT_REPORT_SUBMIT="2/hour", RATELIMIT_REPORT_SUBMIT_IP="2/hour")
+    town = Town(app, app.test_client(), users, wechat)
+    town.resident("li")
+    body = report_body([town.upload("li")])
+    headers = {**town.h("li"), "Idempotency-Key": "weak-signal"}
+    first = town.client.post("/api/v1/reports", json=body, headers=headers)
+    assert first.status_code == 201
+    for _ in range(4):  # the phone retries on a weak signal: each retry replays the first answer
+        again = town.client.post("/api/v1/reports", json=body, headers=headers)
+        assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    # Another submission still in progress (its key claimed, its work not committed yet): 409, several times.
+    busy = report_body([town.upload("li")])
+    with app.test_request_context():
+        digest = idempotency.fingerprint("POST", "/api/v1/reports", busy)
+        assert isinstance(idempotency.begin(town.ids["li"], "in-flight", digest), idempotency.Claim)
+    for _ in range(4):
+        assert_error(town.client.post("/api/v1/reports", json=busy, headers={**town.h("li"), "Idempotency-Key":
+                                                                             "in-flight"}), 409, "request_in_progress")
+    assert town.submit("li", key="second").status_code == 201  # the second new submission of the hour
+    assert_error(town.submit("li", key="third"), 429, "rate_limited")  # the third is over the limit
+
+
 @pytest.mark.postgres
 def test_a_double_tap_sends_one_report(town):
     """Two identical submissions at once (same key): one report; the other answer is a replay or a 409."""

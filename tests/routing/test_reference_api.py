@@ -36,6 +36,10 @@ def test_preview_shows_what_a_case_would_get(client, users):
     assert [u["name"] for u in body["lead_units"]] == ["宁陕县林业局"]
     assert body["government_unit"]["name"] == "宁陕县人民政府"
     assert body["deadlines"]["accept"] == "2024-09-30"
+    assert [(d["stage"], d["days"], d["due"]) for d in body["stage_deadlines"]] == [
+        (stage, body["deadline_days"][stage], body["deadlines"][stage])
+        for stage in ("accept", "sign", "handle", "verify")]
+    assert list(body["deadlines"]) == ["accept", "sign", "handle", "verify"]  # keys are never sorted
     assert body["location"]["coord_system"] == "gcj02"
     assert abs(body["location"]["lat"] - BORDER_GCJ02[0]) < 1e-6
     assert body["version"]["number"] == 1 and body["rule_id"] and "宁陕县林业局" in body["explanation"]

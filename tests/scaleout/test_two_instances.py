@@ -2,15 +2,15 @@
 counted across both, an Idempotency-Key used on A replays on B, a session ended on A is refused on B, and a
 responsibility-list activation made through A reaches routing on B within the cache check interval.
 
-Each test uses a client address of its own (X-Forwarded-For through a trusted proxy hop), so parallel runs sharing
-the Redis database never count each other's attempts.
+Redis is the run's own (the `redis_url` fixture: a private redis-server on a free port), so parallel runs never see
+or flush each other's keys; each test still uses a client address of its own (X-Forwarded-For through a trusted
+proxy hop) so the tests of one run never count each other's attempts.
 """
 import random
 import tempfile
 import time
 
 import pytest
-import redis
 import requests
 from sqlalchemy import create_engine, text
 
@@ -27,7 +27,6 @@ from tests.faults.servers import (
 from tests.reports.conftest import NINGSHAN, report_body
 from tests.support.wechat_stub import WeChatStub
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # this suite's own Redis database, flushed at the start
 CHECK_S = 1.0                            # REFERENCE_CACHE_CHECK_SECONDS of both instances
 ADMIN = ("scaleout-admin", "correct horse battery staple")
 
@@ -50,19 +49,14 @@ def _make_admin(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
+def pair(tmp_path_factory, redis_url):
     """(A, B, database url, WeChat stand-in): two instances of one service."""
     postgres_base()
-    try:
-        store = redis.Redis.from_url(REDIS_URL)
-        store.flushdb()
-    except redis.RedisError as exc:
-        pytest.skip(f"needs Redis at 127.0.0.1:6379 ({exc})")
     with fresh_database() as url:
         _make_admin(url)
         wechat = WeChatStub().start()
         workdir = tmp_path_factory.mktemp("scaleout")
-        env = {"REDIS_URL": REDIS_URL, "PROXY_COUNT": "1", "RATELIMIT_LOGIN": "5/minute"}
+        env = {"REDIS_URL": redis_url, "PROXY_COUNT": "1", "RATELIMIT_LOGIN": "5/minute"}
         config = {"REFERENCE_CACHE_CHECK_SECONDS": CHECK_S}
         a = Gunicorn(workdir, url, workers=1, wechat_base=wechat.base_url, env=env, config=config)
         b = Gunicorn(workdir, url, workers=1, wechat_base=wechat.base_url, env=env, config=config)
@@ -72,7 +66,6 @@ def pair(tmp_path_factory):
         finally:
             a.stop(), b.stop()
             wechat.stop()
-            store.flushdb()
 
 
 @pytest.mark.postgres

@@ -22,13 +22,15 @@ def test_deadlines_skip_national_day_and_count_the_adjusted_weekend_days(app):
         assert services.add_working_days(date(2024, 9, 30), 0) == date(2024, 9, 30)
 
 
-def test_unknown_year_falls_back_to_weekdays_with_a_warning(app, caplog):
+def test_unknown_year_is_estimated_from_the_statutory_holidays_with_a_warning(app, caplog):
     services._warned_years.discard(2099)
     with app_ctx(app), caplog.at_level(logging.WARNING, logger="reporter.workdays.services"):
-        assert services.calendar_source(2099) == "weekdays"
-        assert services.is_working_day(date(2099, 1, 1))         # a Thursday, no holiday data
+        assert services.calendar_source(2099) == "statutory-estimate"
+        assert not services.is_working_day(date(2099, 1, 1))     # a Thursday: 元旦 all the same
+        assert services.is_working_day(date(2099, 1, 2))         # no swapped rest day
         assert not services.is_working_day(date(2099, 1, 3))     # Saturday
         assert services.add_working_days(date(2099, 1, 2), 1) == date(2099, 1, 5)
+        assert services.calendar_source(2100) == "weekdays"      # beyond the lunar calendar: Monday–Friday
     assert any("2099" in r.getMessage() for r in caplog.records)
 
 
@@ -49,7 +51,8 @@ def test_admin_loads_a_year_without_a_release_and_it_overrides_the_library(clien
                  403)
     assert client.delete("/api/v1/workdays/years/2099", headers=admin).status_code == 204
     with app_ctx(app):
-        assert services.is_working_day(date(2099, 1, 1))
+        assert services.calendar_source(2099) == "statutory-estimate"
+        assert not services.is_working_day(date(2099, 1, 3))  # the loaded make-up Saturday is gone
 
 
 def test_a_loaded_year_must_be_consistent(client, users):
