@@ -73,7 +73,7 @@ def test_full_loop_leaves_a_complete_history(world):
     assert events[3]["actor_unit_id"] == w.unit["610923.forestry"] and events[3]["actor_role"] == "officer"
     assert body["deadlines"]["sign"]["met"] is True and body["deadlines"]["verify"]["met"] is True
     # Stage deadlines in workflow order, as a list and in the object's own key order on the wire (no sorting).
-    assert [d["stage"] for d in body["stage_deadlines"]] == ["accept", "sign", "handle", "verify"]
+    assert [d["stage"] for d in body["stage_deadlines"]] == ["accept", "sign", "handle", "verify", "recurrence"]
     assert body["stage_deadlines"][1] == {"stage": "sign", **body["deadlines"]["sign"]}
     text = w.get(case_id).get_data(as_text=True)
     deadlines = text[text.index('"deadlines"'):]
