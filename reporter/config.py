@@ -85,8 +85,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "JWT_ALGORITHM": "HS256",
         "JWT_DECODE_ALGORITHMS": ["HS256"],
         "FRESH_LOGIN_MINUTES": int(env.get("FRESH_LOGIN_MINUTES", "10")),
+        # Failed sign-ins throttle one (username, address) pair, never the account (accounts/throttle.py).
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        "LOGIN_DELAY_S": int(env.get("LOGIN_DELAY_S", "60")),
+        "LOGIN_DELAY_MAX_S": int(env.get("LOGIN_DELAY_MAX_S", "3600")),
+        "LOGIN_FAILURE_MEMORY_S": int(env.get("LOGIN_FAILURE_MEMORY_S", "86400")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
