@@ -5,6 +5,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,17 @@ def _feature_settings(env: dict, cfg: dict) -> dict:
     return found
 
 
+def _public_base_url(value: str) -> str | None:
+    """`https://host[:port][/prefix]` without a trailing slash, or None; anything else refuses to start."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or any(c.isspace() for c in value):
+        raise ConfigError(f"PUBLIC_BASE_URL must look like https://reporter.example.gov.cn, not {value!r}")
+    return value.rstrip("/")
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config dict from the environment (and test overrides)."""
     env = dict(os.environ)
@@ -98,6 +110,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "METRICS_ALLOW": [n for n in env.get("METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n],
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
+        # Absolute links (image URLs) start here, never from the request's Host header; unset: links are relative.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         # OpenAPI / docs (assets served locally: intranets have no CDN)
         "API_TITLE": "Qinling ecological protection reporting (reporter)",
         "API_VERSION": "v1",
@@ -119,6 +133,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg.update(_feature_settings(env, cfg))
     if overrides:
         cfg.update(overrides)
+    cfg["PUBLIC_BASE_URL"] = _public_base_url(cfg.get("PUBLIC_BASE_URL") or "")
     missing = [k for k in ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS") if not cfg.get(k)]
     if production:
         _check_production(cfg, missing)
