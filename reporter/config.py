@@ -16,6 +16,11 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete for the chosen environment."""
 
 
+KNOWN_ENVIRONMENTS = ("development", "production")  # REPORTER_ENV: anything else refuses to start
+MIN_SECRET_BYTES = 32
+PLACEHOLDER = "CHANGE-ME"  # every secret of deploy/systemd/reporter.env.example carries it
+
+
 def _instance_secrets(instance_path: Path) -> dict:
     """Secrets generated once for the embedded mode and kept under instance/."""
     path = instance_path / "secrets.json"
@@ -73,6 +78,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env.update({k: v for k, v in (overrides or {}).items() if isinstance(v, str) and k.isupper()})
     instance = Path(instance_path)
     reporter_env = env.get("REPORTER_ENV", "development")
+    if reporter_env not in KNOWN_ENVIRONMENTS:
+        raise ConfigError(f"REPORTER_ENV={reporter_env!r} is not one of {', '.join(KNOWN_ENVIRONMENTS)}")
     production = reporter_env == "production"
     default_db = f"sqlite:///{instance / 'reporter.db'}"
     cfg: dict = {
@@ -151,8 +158,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     return cfg
 
 
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _check_production(cfg: dict, missing: list[str]) -> None:
-    """Refuse to start production with generated secrets, SQLite or debug."""
+    """Refuse to start production with generated, short or placeholder secrets, contact keys that are not Fernet
+    keys, SQLite or debug."""
     problems = []
     if missing:
         problems.append("missing secrets: " + ", ".join(missing))
@@ -160,5 +178,17 @@ def _check_production(cfg: dict, missing: list[str]) -> None:
         problems.append("DATABASE_URL must name a real database server (PostgreSQL), not SQLite")
     if cfg.get("DEBUG"):
         problems.append("debug must be off")
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = cfg.get(key) or ""
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"{key} is shorter than {MIN_SECRET_BYTES} bytes")
+        if PLACEHOLDER.lower() in value.lower():
+            problems.append(f"{key} is still the placeholder of reporter.env.example")
+    keys = cfg.get("CONTACT_ENCRYPTION_KEYS") or ""
+    if PLACEHOLDER.lower() in keys.lower():
+        problems.append("CONTACT_ENCRYPTION_KEYS is still the placeholder of reporter.env.example")
+    elif keys and not all(_is_fernet_key(k.strip()) for k in keys.split(",") if k.strip()):
+        problems.append("CONTACT_ENCRYPTION_KEYS must be Fernet keys (each: python -c 'from cryptography.fernet "
+                        "import Fernet; print(Fernet.generate_key().decode())')")
     if problems:
         raise ConfigError("refusing to start with REPORTER_ENV=production: " + "; ".join(problems))
