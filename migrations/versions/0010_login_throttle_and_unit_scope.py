@@ -37,15 +37,15 @@ _BREAKING = sa.text("""
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('locked_until')
-        batch_op.drop_column('failed_logins')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), not batch mode: rebuilding `users` on SQLite, whose foreign
+    # keys are on, would cascade-delete every user's roles and sessions.
+    op.drop_column('users', 'locked_until')
+    op.drop_column('users', 'failed_logins')
     for user_id, username, role, unit in op.get_bind().execute(_BREAKING):
         log.warning("user %s %s: role %s with unit %s breaks the unit scope rule; run `flask users check-scope`",
                     user_id, username, role, unit or "-")
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('locked_until', reporter.common.db.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('users', sa.Column('failed_logins', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('users', sa.Column('locked_until', reporter.common.db.UTCDateTime(timezone=True), nullable=True))
