@@ -5,6 +5,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +18,11 @@ SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY", "CONTACT_ENCRYPTION_KEYS", "PAYE
 
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+KNOWN_ENVIRONMENTS = ("development", "production")  # REPORTER_ENV: anything else refuses to start
+MIN_SECRET_BYTES = 32
+PLACEHOLDER = "CHANGE-ME"  # every secret of deploy/systemd/reporter.env.example carries it
 
 
 def _instance_secrets(instance_path: Path) -> dict:
@@ -64,12 +70,25 @@ def _feature_settings(env: dict, cfg: dict) -> dict:
     return found
 
 
+def _public_base_url(value: str) -> str | None:
+    """`https://host[:port][/prefix]` without a trailing slash, or None; anything else refuses to start."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or any(c.isspace() for c in value):
+        raise ConfigError(f"PUBLIC_BASE_URL must look like https://reporter.example.gov.cn, not {value!r}")
+    return value.rstrip("/")
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config dict from the environment (and test overrides)."""
     env = dict(os.environ)
     env.update({k: v for k, v in (overrides or {}).items() if isinstance(v, str) and k.isupper()})
     instance = Path(instance_path)
     reporter_env = env.get("REPORTER_ENV", "development")
+    if reporter_env not in KNOWN_ENVIRONMENTS:
+        raise ConfigError(f"REPORTER_ENV={reporter_env!r} is not one of {', '.join(KNOWN_ENVIRONMENTS)}")
     production = reporter_env == "production"
     default_db = f"sqlite:///{instance / 'reporter.db'}"
     cfg: dict = {
@@ -97,8 +116,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "JWT_ALGORITHM": "HS256",
         "JWT_DECODE_ALGORITHMS": ["HS256"],
         "FRESH_LOGIN_MINUTES": int(env.get("FRESH_LOGIN_MINUTES", "10")),
+        # Failed sign-ins throttle one (username, address) pair, never the account (accounts/throttle.py).
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(env.get("LOGIN_LOCK_MINUTES", "15")),
+        "LOGIN_DELAY_S": int(env.get("LOGIN_DELAY_S", "60")),
+        "LOGIN_DELAY_MAX_S": int(env.get("LOGIN_DELAY_MAX_S", "3600")),
+        "LOGIN_FAILURE_MEMORY_S": int(env.get("LOGIN_FAILURE_MEMORY_S", "86400")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
@@ -107,6 +129,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "METRICS_ALLOW": [n for n in env.get("METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n],
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
+        # Absolute links (image URLs) start here, never from the request's Host header; unset: links are relative.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         # OpenAPI / docs (assets served locally: intranets have no CDN)
         "API_TITLE": "Qinling ecological protection reporting (reporter)",
         "API_VERSION": "v1",
@@ -127,6 +151,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg.update(_feature_settings(env, cfg))
     if overrides:
         cfg.update(overrides)
+    cfg["PUBLIC_BASE_URL"] = _public_base_url(cfg.get("PUBLIC_BASE_URL") or "")
     missing = [k for k in SECRET_NAMES if not cfg.get(k)]
     if production:
         _check_production(cfg, missing)
@@ -144,8 +169,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     return cfg
 
 
+def _is_fernet_key(key: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _check_production(cfg: dict, missing: list[str]) -> None:
-    """Refuse to start production with generated secrets, SQLite or debug."""
+    """Refuse to start production with generated, short or placeholder secrets, contact keys that are not Fernet
+    keys, SQLite or debug."""
     problems = []
     if missing:
         problems.append("missing secrets: " + ", ".join(missing))
@@ -153,5 +189,22 @@ def _check_production(cfg: dict, missing: list[str]) -> None:
         problems.append("DATABASE_URL must name a real database server (PostgreSQL), not SQLite")
     if cfg.get("DEBUG"):
         problems.append("debug must be off")
+    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = cfg.get(key) or ""
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"{key} is shorter than {MIN_SECRET_BYTES} bytes")
+        if PLACEHOLDER.lower() in value.lower():
+            problems.append(f"{key} is still the placeholder of reporter.env.example")
+    for index_key in (k.strip() for k in (cfg.get("PAYEE_INDEX_KEYS") or "").split(",") if k.strip()):
+        if PLACEHOLDER.lower() in index_key.lower():
+            problems.append("PAYEE_INDEX_KEYS is still the placeholder of reporter.env.example")
+        elif len(index_key.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"each key of PAYEE_INDEX_KEYS needs at least {MIN_SECRET_BYTES} bytes")
+    keys = cfg.get("CONTACT_ENCRYPTION_KEYS") or ""
+    if PLACEHOLDER.lower() in keys.lower():
+        problems.append("CONTACT_ENCRYPTION_KEYS is still the placeholder of reporter.env.example")
+    elif keys and not all(_is_fernet_key(k.strip()) for k in keys.split(",") if k.strip()):
+        problems.append("CONTACT_ENCRYPTION_KEYS must be Fernet keys (each: python -c 'from cryptography.fernet "
+                        "import Fernet; print(Fernet.generate_key().decode())')")
     if problems:
         raise ConfigError("refusing to start with REPORTER_ENV=production: " + "; ".join(problems))

@@ -139,6 +139,10 @@ _seq = itertools.count(1)
 class Users:
     """Makes users of any role and bearer headers for them."""
 
+    # The unit a unit-scoped role gets when a test names none: the city office; for officers a city bureau no
+    # default rule leads to, so their scope stays empty unless a test dispatches there.
+    DEFAULT_UNITS = {"supervisor": "city.qinling_office", "officer": "city.statistics"}
+
     def __init__(self, app):
         self.app = app
 
@@ -146,6 +150,8 @@ class Users:
              password: str = "correct horse battery staple") -> int:
         from reporter.accounts.services import create_user
 
+        if unit_code is None:  # unit-scoped roles need a unit (reporter/accounts/scope.py)
+            unit_code = next((unit for role, unit in self.DEFAULT_UNITS.items() if role in roles), None)
         with app_ctx(self.app):
             user = create_user(username or f"user{next(_seq)}", password, list(roles or ("resident",)),
                                unit_code=unit_code)

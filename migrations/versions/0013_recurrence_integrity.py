@@ -1,7 +1,7 @@
 """recurrence after closure, reward integrity
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29 21:40:00
 
 Possible recurrences (疑似反弹回潮) raised on closed cases and their decision's deadline; the payee's blind index,
@@ -13,7 +13,7 @@ from alembic import op
 import reporter.common.db
 
 revision = '0013'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from reporter.accounts import schemas, services
 from reporter.accounts.roles import ADMIN, AUDITOR
 from reporter.accounts.security import actor, login_required, roles_required
 from reporter.api_frame import ID, link, links
+from reporter.common.limits import client_ip
 from reporter.common.pagination import paginate
 from reporter.extensions import limiter
 
@@ -40,7 +41,7 @@ class PasswordLogin(MethodView):
     @auth.response(200, schemas.TokensOut)
     def post(self, data):
         """Staff sign-in with username and password (a fresh token)."""
-        user, tokens = services.login_with_password(data["username"], data["password"])
+        user, tokens = services.login_with_password(data["username"], data["password"], client_ip())
         return {**tokens, "user": user}
 
 

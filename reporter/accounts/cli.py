@@ -1,8 +1,9 @@
-"""`flask users create|set-password`."""
+"""`flask users create|set-password|check-scope`."""
 import click
 
 from reporter.accounts import services
 from reporter.accounts.roles import ALL_ROLES
+from reporter.accounts.scope import accounts_breaking_scope
 from reporter.common.cli import AppGroup
 from reporter.errors import AppError
 
@@ -35,3 +36,16 @@ def set_password(username, password):
     except AppError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"password set for {username}")
+
+
+@users_cli.command("check-scope")
+def check_scope():
+    """List active staff accounts whose roles and unit break the scope rule (exit status 1 when there are any)."""
+    broken = accounts_breaking_scope()
+    for user, problem in broken:
+        unit = user.unit.code if user.unit else "-"
+        click.echo(f"user {user.id} {user.username} roles={','.join(user.roles)} unit={unit}: {problem}")
+    if broken:
+        raise click.ClickException(f"{len(broken)} account(s) break the scope rule; give each a fitting unit "
+                                   "(PATCH /api/v1/admin/users/{id}) or disable it")
+    click.echo("every active staff account has a fitting unit")

@@ -2,6 +2,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from reporter.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from reporter.accounts.roles import ALL_ROLES, STAFF_ROLES
 from reporter.common.schemas import MAX_PAGE, StrictSchema, page_schema
 from reporter.org.schemas import UnitCode
@@ -74,7 +75,8 @@ class UserIn(StrictSchema):
     """A new staff account."""
 
     username = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$"))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=MIN_LENGTH, max=MAX_LENGTH))  # passwords.password_problem
     roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(STAFF_ROLES)), required=True,
                            validate=validate.Length(min=1, max=len(STAFF_ROLES)))
     unit_code = UnitCode(allow_none=True)
@@ -100,7 +102,6 @@ class UserOut(ma.Schema):
     roles = ma.fields.List(ma.fields.String())
     unit = ma.fields.Nested(UnitBrief, allow_none=True)
     is_active = ma.fields.Boolean()
-    locked_until = ma.fields.AwareDateTime(allow_none=True)
     created_at = ma.fields.AwareDateTime()
 
 

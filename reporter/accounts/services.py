@@ -1,58 +1,37 @@
 """Sign-in, token rotation, logout and user administration: each function commits once."""
-from datetime import timedelta
-
-from flask import current_app
 from sqlalchemy import select, update
 
+from reporter.accounts import throttle
 from reporter.accounts.models import AuthSession, RefreshToken, User, UserRole
-from reporter.accounts.passwords import hash_password, verify_password
+from reporter.accounts.passwords import hash_password, password_problem, verify_password
 from reporter.accounts.roles import ALL_ROLES, RESIDENT
+from reporter.accounts.scope import scope_problem
 from reporter.accounts.tokens import issue_tokens
 from reporter.accounts.wechat import exchange_code
 from reporter.audit.services import record
-from reporter.common.timeutil import as_utc, utcnow
-from reporter.errors import AppError, RateLimited, Unauthorized
+from reporter.common.search import contains
+from reporter.common.timeutil import utcnow
+from reporter.errors import AppError, Unauthorized, ValidationFailed
 from reporter.extensions import db
 from reporter.org.models import Unit
 
 
-def _locked_for(user: User) -> int:
-    """Seconds the account stays locked (0 when not locked)."""
-    if user.locked_until is None:
-        return 0
-    remaining = (as_utc(user.locked_until) - utcnow()).total_seconds()
-    return max(0, int(remaining) + 1)
-
-
-def login_with_password(username: str, password: str) -> tuple[User, dict]:
-    """Staff sign-in: tokens for the right password; 401 otherwise; 429 while locked out."""
+def login_with_password(username: str, password: str, address: str) -> tuple[User, dict]:
+    """Staff sign-in: tokens for the right password; 401 otherwise, the same work and answer for an unknown name;
+    429 while this (username, address) pair waits out its delay (`throttle`)."""
+    throttle.check(username, address)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is not None and (wait := _locked_for(user)):
-        raise RateLimited("Too many failed sign-ins; the account is locked for a while",
-                          error="account_locked", headers={"Retry-After": str(wait)})
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        if user is not None:
-            _count_failure(user)
+    right = verify_password(user.password_hash if user is not None else None, password)
+    if user is None or not user.is_active or not right:
+        throttle.failed(username, address)
         raise Unauthorized("Wrong username or password", error="invalid_credentials")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.succeeded(username, address)
     session = AuthSession(user_id=user.id, method="password")
     db.session.add(session)
     db.session.flush()
     tokens = issue_tokens(user, session, fresh=True)
     db.session.commit()
     return user, tokens
-
-
-def _count_failure(user: User) -> None:
-    """Count a failed sign-in atomically and lock the account at the limit (committed)."""
-    cfg = current_app.config
-    db.session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
-    db.session.refresh(user)
-    if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-        user.locked_until = utcnow() + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
-    db.session.commit()
 
 
 def login_with_wechat(code: str) -> tuple[User, dict]:
@@ -114,7 +93,9 @@ def create_user(username: str, password: str, roles: list[str], *, unit_code: st
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise AppError(f"User {username!r} exists", status=409, error="conflict",
                        errors={"json": {"username": ["Already taken."]}})
+    _check_password(password)
     unit = _unit_by_code(unit_code) if unit_code else None
+    _check_scope(roles, unit)
     user = User(username=username, password_hash=hash_password(password), display_name=display_name or username,
                 unit=unit, role_rows=[UserRole(role=r) for r in sorted(set(roles))])
     db.session.add(user)
@@ -125,13 +106,12 @@ def create_user(username: str, password: str, roles: list[str], *, unit_code: st
 
 
 def set_password(username: str, password: str, *, actor_id: int | None = None) -> None:
-    """Replace a user's password, unlock the account and end their sessions; audited."""
+    """Replace a user's password and end their sessions; audited."""
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise AppError(f"Unknown user {username!r}", status=404, error="not_found")
+    _check_password(password)
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     db.session.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
                        .values(revoked_at=utcnow(), revoked_reason="password_changed"))
     record(actor_id, "user.set_password", "user", user.id)
@@ -146,8 +126,7 @@ def users_query(filters: dict):
     if filters.get("unit"):
         stmt = stmt.join(Unit, User.unit_id == Unit.id).where(Unit.code == filters["unit"])
     if filters.get("q"):
-        like = f"%{filters['q']}%"
-        stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
+        stmt = stmt.where(contains(filters["q"], User.username, User.display_name))
     return stmt
 
 
@@ -157,12 +136,15 @@ def update_user(user_id: int, changes: dict, *, actor_id: int) -> User:
     if user is None:
         raise AppError("No such user", status=404, error="not_found")
     before = {"roles": user.roles, "unit": user.unit.code if user.unit else None, "is_active": user.is_active}
+    wanted = sorted(set(changes["roles"])) if "roles" in changes else user.roles
+    unit = (_unit_by_code(changes["unit_code"]) if changes["unit_code"] else None) if "unit_code" in changes \
+        else user.unit
+    if "roles" in changes or "unit_code" in changes:  # disabling or renaming a legacy account stays possible
+        _check_scope(wanted, unit)
     if "roles" in changes:
-        wanted = sorted(set(changes["roles"]))
         user.role_rows = [row for row in user.role_rows if row.role in wanted]
         user.role_rows.extend(UserRole(role=r) for r in wanted if r not in {row.role for row in user.role_rows})
-    if "unit_code" in changes:
-        user.unit = _unit_by_code(changes["unit_code"]) if changes["unit_code"] else None
+    user.unit = unit
     if "display_name" in changes:
         user.display_name = changes["display_name"]
     if "is_active" in changes:
@@ -173,6 +155,18 @@ def update_user(user_id: int, changes: dict, *, actor_id: int) -> User:
     record(actor_id, "user.update", "user", user.id, details={"before": before, "changes": changes})
     db.session.commit()
     return user
+
+
+def _check_password(password: str) -> None:
+    """422 for a password the one rule refuses (`passwords.password_problem`), from the API and the CLI alike."""
+    if problem := password_problem(password):
+        raise ValidationFailed(problem, errors={"json": {"password": [problem]}})
+
+
+def _check_scope(roles, unit: Unit | None) -> None:
+    """422 when unit-scoped roles lack a fitting unit (`accounts/scope.py`)."""
+    if problem := scope_problem(roles, unit):
+        raise ValidationFailed(problem, errors={"json": {"unit_code": [problem]}})
 
 
 def _unit_by_code(code: str) -> Unit:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from reporter.accounts.models import User
 from reporter.cases.models import Case, CaseUnit
-from reporter.cases.scope import supervisor_county
+from reporter.cases.scope import supervisor_county, visibility_clause
 from reporter.errors import Forbidden, ValidationFailed
 from reporter.extensions import db
 from reporter.org.models import Unit
@@ -84,6 +84,20 @@ def keep(*fields: str):
 
     effect.__name__ = f"keep_{'_'.join(fields)}"
     return effect
+
+
+def duplicate_target(step: Step) -> None:
+    """不予受理 as a duplicate: the case it repeats exists, the actor may see it, and it is another case (422 alike
+    for a missing and an unseen case, so the answer reveals nothing)."""
+    target = step.payload.get("duplicate_of")
+    if target is None:
+        return
+    seen = db.session.execute(select(Case.id).where(Case.id == target, Case.id != step.case.id,
+                                                    visibility_clause(step.actor))).scalar()
+    if seen is None:
+        raise ValidationFailed("duplicate_of names no other case you can see",
+                               errors={"json": {"duplicate_of": ["No such case (or the case itself)"]}})
+    step.data["duplicate_of"] = target
 
 
 def involve_units(case: Case, units: list[tuple[int, str]]) -> None:

@@ -2,6 +2,7 @@
 from sqlalchemy import Select, false, or_, select, true
 
 from reporter.accounts.models import User
+from reporter.accounts.scope import scope_problem
 from reporter.cases.models import Case, CaseUnit
 from reporter.geo.models import GridInspector
 
@@ -9,9 +10,15 @@ READ_ALL_ROLES = ("auditor", "reward_officer", "reward_approver")  # read everyt
 CASE_READER_ROLES = ("officer", "supervisor", "inspector", *READ_ALL_ROLES)
 
 
+NO_AREA = "-"  # a county code that matches nothing
+
+
 def supervisor_county(user: User) -> str | None:
-    """The county a supervisor answers for; None for the city Qinling office (all counties)."""
-    return user.unit.county_adcode if user.unit is not None else None
+    """The county a supervisor answers for; None for the city Qinling office (all counties); NO_AREA (nothing) for
+    an account whose unit breaks the scope rule (`reporter/accounts/scope.py`, `flask users check-scope`)."""
+    if scope_problem(["supervisor"], user.unit):
+        return NO_AREA
+    return user.unit.county_adcode
 
 
 def supervises(user: User, case: Case) -> bool:

@@ -13,6 +13,7 @@ from reporter.cases.effects import Step, attach_photos, deadline_days, involve_u
 from reporter.cases.models import SOURCES, Case, CaseEvent, Recurrence
 from reporter.cases.reactions import DETAIL_SECTIONS, publish, register_detail_section, subscribe
 from reporter.cases.scope import sees_all_handled_by, supervises, visible_cases_query
+from reporter.common.search import contains
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.errors import Conflict, Forbidden, InvalidTransition, NotFound, PreconditionFailed, ValidationFailed
 from reporter.extensions import db
@@ -199,8 +200,7 @@ def _search(q: str):
     match = _NUMBER.match(q)
     if match:
         return Case.id == int(match.group(1))
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(Case.description.ilike(pattern, escape="\\"), Case.address.ilike(pattern, escape="\\"))
+    return contains(q, Case.description, Case.address)
 
 
 def _unit_id(unit: str) -> int | None:

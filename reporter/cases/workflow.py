@@ -80,7 +80,7 @@ T = Transition
 TRANSITIONS: tuple[Transition, ...] = (
     T("submitted", "accept", "accepted", SUPERVISOR, p.AcceptIn, (), "case.accepted"),  # 立案
     T("submitted", "reject", "rejected", SUPERVISOR, p.RejectIn,  # 不予受理
-      (fx.end_stage("accept"), fx.keep("reason_code", "duplicate_of")), "case.rejected"),
+      (fx.duplicate_target, fx.end_stage("accept"), fx.keep("reason_code")), "case.rejected"),
     T("accepted", "dispatch", "dispatched", SUPERVISOR, p.DispatchIn,  # 派遣
       (fx.end_stage("accept"), fx.dispatch_to_unit, fx.start_stage("sign")), "case.dispatched"),
     T("dispatched", "sign", "in_progress", OFFICER, p.SignIn,  # 签收

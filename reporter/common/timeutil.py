@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 CST = ZoneInfo("Asia/Shanghai")
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the calendar years the service keeps figures for (workdays, budgets)
 
 
 def utcnow() -> datetime:

@@ -16,9 +16,11 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def signed_url(upload_id: str, variant: str) -> str:
-    """A link to one variant of one upload, good for UPLOAD_URL_MAX_AGE_S seconds."""
+    """A link to one variant of one upload, good for UPLOAD_URL_MAX_AGE_S seconds: under PUBLIC_BASE_URL when it
+    is set, else relative — never built from the request's Host header, which any client can forge."""
     token = _serializer().dumps([upload_id, variant])
-    return url_for("uploads.UploadImage", upload_id=upload_id, variant=variant, sig=token, _external=True)
+    path = url_for("uploads.UploadImage", upload_id=upload_id, variant=variant, sig=token)
+    return (current_app.config.get("PUBLIC_BASE_URL") or "") + path
 
 
 def check_signature(token: str, upload_id: str, variant: str) -> int:

@@ -8,6 +8,7 @@ from reporter.api_frame import ID, link, links
 from reporter.common.concurrency import IF_MATCH, expected_version
 from reporter.common.limits import setting, user_or_ip
 from reporter.common.pagination import paginate
+from reporter.common.timeutil import FIRST_YEAR, LAST_YEAR
 from reporter.extensions import limiter
 from reporter.rewards import integrity, ledger, policies, reactions, schemas, services
 
@@ -173,14 +174,14 @@ class Budgets(MethodView):
         return ledger.balances(args.get("year"))
 
 
-@blp.route("/budgets/<unit_code>/<int:year>")
+@blp.route(f"/budgets/<unit_code>/<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>")
 class BudgetRaise(MethodView):
     @roles_required(REWARD_APPROVER, ADMIN, fresh=True)
     @blp.arguments(schemas.BudgetRaiseIn)
     @blp.response(200, schemas.BudgetOut)
     def put(self, data, unit_code: str, year: int):
         """追加预算: raise a yearly budget's total (never lower), written to the ledger."""
-        return services.raise_budget(actor(), unit_code, year, data["total_fen"], data["note"])
+        return services.raise_budget(actor(), unit_code, year, data["total_fen"], data["reason"].strip())
 
 
 @blp.route("/policies")

@@ -6,7 +6,8 @@ committed amount between zero and the total, so no race can overspend a budget.
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reporter.errors import Conflict
+from reporter.common.timeutil import FIRST_YEAR, LAST_YEAR
+from reporter.errors import Conflict, ValidationFailed
 from reporter.extensions import db
 from reporter.org.models import Unit
 from reporter.rewards.models import LedgerEntry, Reward, RewardBudget
@@ -27,6 +28,9 @@ def write(kind: str, reward: Reward | None, actor_id: int | None, *, amount_fen:
 def budget_for(unit: Unit, year: int, default_total_fen: int, actor_id: int | None) -> RewardBudget:
     """The unit's budget of that year; created with the policy's yearly amount (and allotted in the ledger) the first
     time it is needed — concurrent first uses end with one row."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(f"A budget year is between {FIRST_YEAR} and {LAST_YEAR}",
+                               errors={"path": {"year": [f"Must be between {FIRST_YEAR} and {LAST_YEAR}"]}})
     stmt = select(RewardBudget).where(RewardBudget.unit_id == unit.id, RewardBudget.year == year)
     budget = db.session.execute(stmt).scalar_one_or_none()
     if budget is not None:

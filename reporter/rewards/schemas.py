@@ -4,6 +4,7 @@ from marshmallow import ValidationError, validate, validates, validates_schema
 
 from reporter.accounts.roles import STAFF_ROLES
 from reporter.common.schemas import Fen, Id, PageArgs, StrictSchema, page_schema
+from reporter.common.timeutil import FIRST_YEAR, LAST_YEAR
 from reporter.org.schemas import UnitCode
 from reporter.reports.pseudonym import REPORTER as REPORTER_NAME
 from reporter.rewards.idnumber import ID_NUMBER_PATTERN, id_number_problem
@@ -256,7 +257,7 @@ class PayeeDetailsOut(ma.Schema):
 
 
 class BudgetArgs(StrictSchema):
-    year = ma.fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = ma.fields.Integer(validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
 
 
 class BudgetOut(ma.Schema):
@@ -276,7 +277,9 @@ class BudgetOut(ma.Schema):
 
 class BudgetRaiseIn(StrictSchema):
     total_fen = Fen(required=True)
-    note = ma.fields.String(load_default="", validate=validate.Length(max=500))
+    reason = ma.fields.String(required=True, validate=[validate.Length(max=500),
+                                                       validate.Regexp(r"\S", error="A reason is required.")],
+                              metadata={"description": "why the budget grows (e.g. the allocating document)"})
 
 
 class TierIn(StrictSchema):

@@ -265,6 +265,8 @@ def pay(reward_id: int, actor: User, *, payment_reference: str, expected_version
     policy = db.session.get(RewardPolicy, reward.policy_id)
     if not _is_finance(actor, policy):
         raise Forbidden(f"Recording payments needs one of the roles {', '.join(policy.finance_roles)}")
+    if actor.id in (reward.proposed_by, reward.approved_by):  # three people: proposer ≠ approver ≠ payer
+        raise Forbidden("The person who proposed or approved a reward cannot record its payment", error="same_person")
     reward.state, reward.paid_by, reward.paid_at, reward.payment_reference = target, actor.id, utcnow(), \
         payment_reference
     ledger.record_payment(reward, actor.id, payment_reference)
@@ -345,14 +347,19 @@ def payee_details(reward_id: int, actor: User) -> dict:
             "payout_account": payee["account"], "amount_fen": reward.amount_fen, "amount_yuan": yuan(reward.amount_fen)}
 
 
-def raise_budget(actor: User, unit_code: str, year: int, total_fen: int, note: str) -> dict:
-    """追加预算: set a paying unit's yearly total higher (the policy's amount is the starting allotment)."""
+def raise_budget(actor: User, unit_code: str, year: int, total_fen: int, reason: str) -> dict:
+    """追加预算: set a paying unit's yearly total higher, with a reason (the policy's amount is the starting
+    allotment); audited with the totals before and after."""
+    if not reason.strip():
+        raise ValidationFailed("A budget raise needs a reason", errors={"json": {"reason": ["Required."]}})
     unit = db.session.execute(select(Unit).where(Unit.code == unit_code)).scalar_one_or_none()
     if unit is None:
         raise NotFound("No such unit")
     budget = ledger.budget_for(unit, year, active_policy().yearly_budget_fen, actor.id)
-    ledger.raise_total(budget, total_fen, actor.id, note or f"raised by user {actor.id}")
-    record(actor.id, "reward_budget.raise", "reward_budget", budget.id, details={"total_fen": total_fen})
+    before = budget.total_fen
+    ledger.raise_total(budget, total_fen, actor.id, reason)
+    record(actor.id, "reward_budget.raise", "reward_budget", budget.id, reason=reason,
+           details={"unit_code": unit_code, "year": year, "total_fen_before": before, "total_fen": total_fen})
     db.session.commit()
     return next(row for row in ledger.balances(year) if row["unit_code"] == unit_code)
 

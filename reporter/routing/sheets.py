@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from reporter.common.spreadsheets import cell_text
+from reporter.common.spreadsheets import append_row, unquote
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.geo.models import ZONE_LEVELS, ZONE_NAMES, County
@@ -70,34 +70,35 @@ def export_xlsx(version: ResponsibilityVersion) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append([header for header, _name in COLUMNS])
+    append_row(sheet, [header for header, _name in COLUMNS])
     for row in rule_rows(version):
-        sheet.append([
+        append_row(sheet, [
             names.category_name[row["category"]],
             ZONE_NAMES[row["zone"]] if row["zone"] else ALL_ZONES,
             names.county_name[row["county_adcode"]] if row["county_adcode"] else ALL_COUNTIES,
             "、".join(names.kind_name[k] for k in row["lead_kinds"]),
             "、".join(names.kind_name[k] for k in row["cooperating_kinds"]),
-            *(row[f"{stage}_days"] for stage in STAGES), cell_text(row["note"] or ""),
+            *(row[f"{stage}_days"] for stage in STAGES), row["note"] or "",
         ])
     for index, width in enumerate((34, 12, 10, 26, 60, 16, 16, 16, 16, 30), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     about = book.create_sheet("说明")
-    about.append(["版本", version.number])
-    about.append(["标题", cell_text(version.title)])
-    about.append(["状态", version.status])
-    about.append(["保护区取值", "、".join([ALL_ZONES, *ZONE_NAMES.values()])])
-    about.append(["区县取值", "、".join([ALL_COUNTIES, *names.county_name.values()])])
-    about.append(["单位类型取值（也可写市级单位名称，如“市林业局”）", "、".join(names.kind_name.values())])
-    about.append(["问题类别取值", "、".join(names.category_name.values())])
+    append_row(about, ["版本", version.number])
+    append_row(about, ["标题", version.title])
+    append_row(about, ["状态", version.status])
+    append_row(about, ["保护区取值", "、".join([ALL_ZONES, *ZONE_NAMES.values()])])
+    append_row(about, ["区县取值", "、".join([ALL_COUNTIES, *names.county_name.values()])])
+    append_row(about, ["单位类型取值（也可写市级单位名称，如“市林业局”）", "、".join(names.kind_name.values())])
+    append_row(about, ["问题类别取值", "、".join(names.category_name.values())])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
 def _cell_text(value) -> str:
-    return "" if value is None else str(value).strip()
+    """A cell as text, as the export wrote it (`unquote`)."""
+    return "" if value is None else str(unquote(value)).strip()
 
 
 def _parse_row(values: list, names: _Names) -> tuple[dict, dict[str, str]]:

@@ -1,12 +1,11 @@
 """The bulletin as a workbook (one sheet per table, Chinese headers, number formats) or as CSV (one table)."""
-import csv
 import io
 from datetime import date
 
 from openpyxl import Workbook
 
 from reporter.cases.models import SOURCES
-from reporter.common.spreadsheets import cell_text
+from reporter.common.spreadsheets import append_row, csv_document
 
 PERCENT, YUAN, DECIMAL = "0.0%", "#,##0.00", "0.0"
 SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
@@ -69,7 +68,7 @@ def _value(row: dict, field: str, fmt: str | None):
         return value / 100
     if isinstance(value, bool):
         return "是" if value else "否"
-    return cell_text(value)
+    return value
 
 
 def workbook_bytes(report: dict) -> bytes:
@@ -77,15 +76,15 @@ def workbook_bytes(report: dict) -> bytes:
     book = Workbook()
     cover = book.active
     cover.title = "说明"
-    cover.append(["月份", report["month"]])
-    cover.append(["数据截至（北京时间）", f"{report['month']} 月末 24:00"])
-    cover.append(["排名最少结案数", report["min_sample"]])
-    cover.append(["区县", report.get("county") or "全市"])
+    append_row(cover, ["月份", report["month"]])
+    append_row(cover, ["数据截至（北京时间）", f"{report['month']} 月末 24:00"])
+    append_row(cover, ["排名最少结案数", report["min_sample"]])
+    append_row(cover, ["区县", report.get("county") or "全市"])
     for table, (title, columns) in TABLES.items():
         sheet = book.create_sheet(title)
-        sheet.append([header for header, _, _ in columns])
+        append_row(sheet, [header for header, _, _ in columns])
         for row in _rows(report, table):
-            sheet.append([_value(row, field, fmt) for _, field, fmt in columns])
+            append_row(sheet, [_value(row, field, fmt) for _, field, fmt in columns])
             for cell, (_, _, fmt) in zip(sheet[sheet.max_row], columns, strict=True):
                 if fmt:
                     cell.number_format = fmt
@@ -100,15 +99,14 @@ def workbook_bytes(report: dict) -> bytes:
 def csv_text(report: dict, table: str) -> str:
     """One table of the bulletin as CSV with Chinese headers (UTF-8 with BOM, as spreadsheet programs expect)."""
     _, columns = TABLES[table]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([header for header, _, _ in columns])
-    for row in _rows(report, table):
-        cells = []
+
+    def cells(row: dict) -> list:
+        values = []
         for _, field, fmt in columns:
             value = _value(row, field, None if fmt in (PERCENT, YUAN) else fmt)
             if fmt == YUAN and value is not None:
                 value = f"{value / 100:.2f}"
-            cells.append(value.isoformat() if isinstance(value, date) else value)
-        writer.writerow(cells)
-    return "\ufeff" + out.getvalue()
+            values.append(value.isoformat() if isinstance(value, date) else value)
+        return values
+
+    return csv_document([[header for header, _, _ in columns], *(cells(row) for row in _rows(report, table))])

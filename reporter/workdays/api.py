@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, login_required, roles_required
+from reporter.common.timeutil import FIRST_YEAR, LAST_YEAR
 from reporter.workdays import schemas, services
 
 workdays_blp = Blueprint("workdays", __name__, url_prefix="/workdays", description="Chinese working days")
@@ -18,7 +19,7 @@ class Years(MethodView):
         return services.loaded_years()
 
 
-@workdays_blp.route("/years/<int(min=2000, max=2099):year>")
+@workdays_blp.route(f"/years/<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>")
 class Year(MethodView):
     @roles_required("admin")
     @workdays_blp.arguments(schemas.HolidayYearIn)

@@ -81,14 +81,17 @@ def backdate_deadline(app, reward_id: int, days: int) -> None:
 
 
 class Desk:
-    """The reward desk over HTTP: an officer who proposes, an approver who approves and pays."""
+    """The reward desk over HTTP: an officer who proposes, an approver who approves, and finance (another holder of
+    the approver role) who records the payment — three people (proposer ≠ approver ≠ payer)."""
 
     def __init__(self, client, users):
         self.client, self.users = client, users
         self.officer = users.make("reward_officer")
         self.approver = users.make("reward_approver")
+        self.finance = users.make("reward_approver")
         self.officer_h = users.headers(self.officer)
         self.approver_h = users.headers(self.approver)
+        self.finance_h = users.headers(self.finance)
 
     def etag(self, reward_id: int) -> str:
         return self.client.get(f"/api/v1/rewards/{reward_id}", headers=self.approver_h).headers["ETag"]
@@ -108,7 +111,7 @@ class Desk:
         return self.act(reward_id, "notify", self.officer_h)
 
     def pay(self, reward_id: int, reference="BANK-20260101-0001"):
-        return self.act(reward_id, "pay", self.approver_h, {"payment_reference": reference})
+        return self.act(reward_id, "pay", self.finance_h, {"payment_reference": reference})
 
     def to_notified(self, reward_id: int, amount_fen=50_000):
         for response in (self.propose(reward_id, amount_fen), self.approve(reward_id), self.notify(reward_id)):

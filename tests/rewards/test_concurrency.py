@@ -82,14 +82,14 @@ def test_two_approvers_at_once_exactly_one_wins(app, users):
 
 def test_two_payment_recordings_at_once_pay_once(app, users):
     officer, resident = users.make("reward_officer"), users.make("resident")
-    approver, finance = users.make("reward_approver"), users.make("reward_approver")
+    approver, finance, other_finance = (users.make("reward_approver") for _ in range(3))
     for n in range(ROUNDS):
         reward_id = proposed(app, officer, resident, 40_000)
         with app_ctx(app):
             services.approve(reward_id, as_user(approver))
             services.notify(reward_id, as_user(officer))
             services.claim(reward_id, as_user(resident), **claim_body())
-        outcomes = race(app, step(services.pay, reward_id, approver, payment_reference=f"BANK-{n}-A"),
+        outcomes = race(app, step(services.pay, reward_id, other_finance, payment_reference=f"BANK-{n}-A"),
                         step(services.pay, reward_id, finance, payment_reference=f"BANK-{n}-B"))
         assert sorted(outcomes) == ["invalid_transition", "ok"], outcomes
         with app_ctx(app):

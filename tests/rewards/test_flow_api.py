@@ -120,10 +120,10 @@ def test_approval_past_the_yearly_budget_is_refused_with_the_numbers(app, client
     assert body["errors"]["budget"]["available_fen"] == 500_00 and body["errors"]["budget"]["requested_fen"] == 600_00
     assert reward_row(app, second)["state"] == "proposed"
     raised = client.put("/api/v1/rewards/budgets/city.qinling_office/" + str(body["errors"]["budget"]["year"]),
-                        json={"total_fen": 2_000_00, "note": "追加预算"}, headers=desk.approver_h)
+                        json={"total_fen": 2_000_00, "reason": "追加预算"}, headers=desk.approver_h)
     assert raised.status_code == 200 and raised.get_json()["available_fen"] == 1_000_00
     lowered = client.put("/api/v1/rewards/budgets/city.qinling_office/" + str(body["errors"]["budget"]["year"]),
-                         json={"total_fen": 1_00}, headers=desk.approver_h)
+                         json={"total_fen": 1_00, "reason": "调减"}, headers=desk.approver_h)
     assert lowered.status_code == 409
     assert desk.approve(second).status_code == 200
 
@@ -154,7 +154,7 @@ def test_payment_is_recorded_exactly_once_and_only_by_finance(app, client, users
     officer_pays = desk.act(reward_id, "pay", desk.officer_h, {"payment_reference": "BANK-X-1"})
     assert officer_pays.status_code == 403
     stale = client.post(f"/api/v1/rewards/{reward_id}/pay", json={"payment_reference": "BANK-X-1"},
-                        headers={**users.headers(desk.approver, fresh=False), "If-Match": desk.etag(reward_id)})
+                        headers={**users.headers(desk.finance, fresh=False), "If-Match": desk.etag(reward_id)})
     assert stale.status_code == 401 and stale.get_json()["error"] == "fresh_token_required"
     assert desk.pay(reward_id, "BANK-X-1").status_code == 200
     twice = desk.pay(reward_id, "BANK-X-2")
