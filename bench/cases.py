@@ -130,7 +130,7 @@ def make_app(url: str, tmp: str):
         "RATELIMIT_ENABLED": False, "ACCESS_LOG": False,
         "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
         "JWT_SECRET_KEY": "bench-jwt-secret-0123456789abcdef0123456789",
-        "CONTACT_ENCRYPTION_KEYS": "bench-contact-key",
+        "CONTACT_ENCRYPTION_KEYS": "bench-contact-key", "PAYEE_INDEX_KEYS": "bench-payee-index-key",
     })
 
 

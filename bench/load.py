@@ -50,7 +50,8 @@ from tests.support.wechat_stub import WeChatStub  # noqa: E402
 NINGSHAN = (33.3125, 108.3140)  # 宁陕县城, WGS-84: reports are spread around it, the patrol grid holds it
 PASSWORD = "load-bench-password-0123"
 SECRETS = {"SECRET_KEY": "load-secret-" + "x" * 40, "JWT_SECRET_KEY": "load-jwt-" + "y" * 40,
-           "CONTACT_ENCRYPTION_KEYS": "bG9hZC1jb250YWN0LWtleS0wMTIzNDU2Nzg5YWJjZGU="}  # production: a Fernet key
+           "CONTACT_ENCRYPTION_KEYS": "bG9hZC1jb250YWN0LWtleS0wMTIzNDU2Nzg5YWJjZGU=",
+           "PAYEE_INDEX_KEYS": "load-payee-index-key-0123456789abcdef0123"}  # production: a Fernet key
 LIMITS = {name: "1000000/minute" for name in ("RATELIMIT_LOGIN", "RATELIMIT_UPLOADS", "RATELIMIT_REPORT_SUBMIT",
                                               "RATELIMIT_REPORT_SUBMIT_IP", "RATELIMIT_PATROL_POINTS")}
 

@@ -65,6 +65,7 @@ def make_app(tmp: str, url: str):
         "INSTANCE_PATH": tmp, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": f"{tmp}/uploads",
         "ACCESS_LOG": False, "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
         "JWT_SECRET_KEY": "bench-jwt-secret-0123456789abcdef0123456789", "CONTACT_ENCRYPTION_KEYS": "bench-key",
+        "PAYEE_INDEX_KEYS": "bench-payee-key",
         # one pooled connection: the API and the COPY baseline run on the very same PostgreSQL connection
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0},
         "RATELIMIT_PATROL_POINTS": "10000/minute",

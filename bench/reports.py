@@ -37,7 +37,7 @@ def make_app(tmp: str):
         "UPLOAD_ROOT": f"{tmp}/uploads", "RATELIMIT_ENABLED": False, "ACCESS_LOG": False,
         "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
         "JWT_SECRET_KEY": "bench-jwt-secret-0123456789abcdef0123456789",
-        "CONTACT_ENCRYPTION_KEYS": "bench-contact-key",
+        "CONTACT_ENCRYPTION_KEYS": "bench-contact-key", "PAYEE_INDEX_KEYS": "bench-payee-index-key",
     })
     with app.app_context():
         upgrade(revision="heads")

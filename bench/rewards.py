@@ -156,7 +156,8 @@ def main(n: int) -> None:
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": CLIENTS, "max_overflow": 4},
             "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789", "ACCESS_LOG": False,
             "JWT_SECRET_KEY": "bench-jwt-secret-0123456789abcdef0123456789",
-            "CONTACT_ENCRYPTION_KEYS": "bench-contact-key", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024,
+            "CONTACT_ENCRYPTION_KEYS": "bench-contact-key", "PAYEE_INDEX_KEYS": "bench-payee-index-key",
+            "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024,
             "ARGON2_PARALLELISM": 1})
         with app.app_context():
             upgrade(revision="heads")

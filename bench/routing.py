@@ -35,6 +35,7 @@ def main(n: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.db", "INSTANCE_PATH": workdir,
                       "SECRET_KEY": "bench-" * 8, "JWT_SECRET_KEY": "bench-" * 8, "ACCESS_LOG": False,
                       "CONTACT_ENCRYPTION_KEYS": "bench-contact-key-0123456789abcdef",
+                      "PAYEE_INDEX_KEYS": "bench-payee-index-key-0123456789abcdef",
                       "REFERENCE_CACHE_CHECK_SECONDS": 3600.0})
     with app.app_context():
         upgrade(revision="heads")

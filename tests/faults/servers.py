@@ -29,6 +29,7 @@ SECRETS = {
     "SECRET_KEY": "fault-secret-key-0123456789abcdef0123456789",
     "JWT_SECRET_KEY": "fault-jwt-secret-0123456789abcdef0123456789",
     "CONTACT_ENCRYPTION_KEYS": "fault-contact-key-0123456789abcdef",
+    "PAYEE_INDEX_KEYS": "fault-payee-index-key-0123456789abcdef",
 }
 # Settings the environment cannot carry: quick retries after a crash (the lease), cheap password hashing.
 APP_CONFIG = {"IDEMPOTENCY_LEASE_S": 3, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1,

@@ -8,7 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"SECRET_KEY": "cli-secret-key-0123456789abcdef0123456789",
            "JWT_SECRET_KEY": "cli-jwt-secret-0123456789abcdef0123456789",
-           "CONTACT_ENCRYPTION_KEYS": "cli-contact-key-0123456789abcdef"}
+           "CONTACT_ENCRYPTION_KEYS": "cli-contact-key-0123456789abcdef",
+           "PAYEE_INDEX_KEYS": "cli-payee-index-key-0123456789abcdef"}
 
 
 @pytest.fixture()

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WRAPPER = ROOT / "deploy" / "reporter-flask"
 SECRETS = {"SECRET_KEY": "prod-like-secret-key-0123456789abcdef0123456789",
            "JWT_SECRET_KEY": "prod-like-jwt-secret-0123456789abcdef0123456789",
-           "CONTACT_ENCRYPTION_KEYS": "Zm9vYmFyLXByb2Qta2V5LTAxMjM0NTY3ODlhYmNkZWY="}
+           "CONTACT_ENCRYPTION_KEYS": "Zm9vYmFyLXByb2Qta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+           "PAYEE_INDEX_KEYS": "prod-payee-index-key-0123456789abcdef0123"}
 
 
 def run(tmp_path, *args, input=None, **env) -> subprocess.CompletedProcess:
@@ -62,7 +63,7 @@ def test_a_production_file_without_secrets_is_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "Error: refusing to start with REPORTER_ENV=production: missing secrets: SECRET_KEY, JWT_SECRET_KEY, "
-        "CONTACT_ENCRYPTION_KEYS"]
+        "CONTACT_ENCRYPTION_KEYS, PAYEE_INDEX_KEYS"]
 
 
 @pytest.fixture()
