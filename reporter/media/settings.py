@@ -7,6 +7,9 @@ DEFAULTS = {
     "MAX_IMAGE_PIXELS": 50_000_000,  # a 50-megapixel phone photo passes; Pillow's own limit is 89 MP
     "UPLOAD_URL_MAX_AGE_S": 3600,  # life of a signed image link
     "RATELIMIT_UPLOADS": "60/minute",  # per signed-in user
+    "IMAGE_DECODE_BUDGET_MIB": 180.0,  # memory one photo's decode may take (pipeline.DECODE_BYTES_PER_PIXEL)
+    "IMAGE_DECODES_AT_ONCE": 1,  # photos one worker process decodes at the same time (threads wait for a slot)
+    "IMAGE_DECODE_WAIT_S": 10.0,  # how long an upload waits for a slot before 503 image_decoder_busy
 }
 
 
