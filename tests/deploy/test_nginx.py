@@ -212,3 +212,37 @@ def test_fifty_trickling_clients_behind_nginx_leave_health_under_a_second(nginx_
         assert len(behind) >= 10 and max(behind) < 1.0, behind
     finally:
         nginx.stop()
+
+
+def test_a_14_mib_chunked_body_to_real_gunicorn_is_413_in_the_one_error_shape(gunicorn):
+    """Transfer-Encoding: chunked carries no Content-Length; gunicorn hands the stream over as it comes."""
+    import json
+
+    sock = socket.create_connection(("127.0.0.1", gunicorn.port), timeout=20)
+    answer = bytearray()
+
+    def read() -> None:
+        try:
+            while chunk := sock.recv(65536):
+                answer.extend(chunk)
+        except OSError:
+            pass
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    sock.sendall(b"POST /api/v1/auth/wechat HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n")
+    piece = b"x" * 65536
+    try:
+        sock.sendall(b'%x\r\n{"code": "\r\n' % len(b'{"code": "'))
+        for _ in range(14 * 16):  # 14 MiB
+            sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+        sock.sendall(b'2\r\n"}\r\n0\r\n\r\n')
+    except OSError:
+        pass  # the server answered and closed before the whole body was sent: that is the point
+    reader.join(timeout=20)
+    sock.close()
+    head, _, body = bytes(answer).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head[:200]
+    error = json.loads(body)
+    assert error["code"] == 413 and error["error"] == "payload_too_large", error
