@@ -152,26 +152,27 @@ def _rebuilt(workbook: bytes, replace: str, write_member) -> bytes:
     return out.getvalue()
 
 
-def _shared_strings(count: int):
+_MAIN = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _repeated(head: bytes, item: bytes, count: int, tail: bytes):
+    """A member writer: `head`, then `item` `count` times (streamed), then `tail`."""
     def write(stream):
-        stream.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxmlformats.org/'
-                     b'spreadsheetml/2006/main">')
-        piece = b"<si><t>x</t></si>" * 10_000
+        stream.write(_MAIN + head)
         for _ in range(count // 10_000):
-            stream.write(piece)
-        stream.write(b"</sst>")
+            stream.write(item * 10_000)
+        stream.write(tail)
     return write
+
+
+def _shared_strings(count: int):
+    return _repeated(b"<sst " + _NS + b">", b"<si><t>x</t></si>", count, b"</sst>")
 
 
 def _one_row_of_cells(count: int):
-    def write(stream):
-        stream.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
-                     b'spreadsheetml/2006/main"><sheetData><row r="1">')
-        piece = b'<c t="n"><v>1</v></c>' * 10_000
-        for _ in range(count // 10_000):
-            stream.write(piece)
-        stream.write(b"</row></sheetData></worksheet>")
-    return write
+    return _repeated(b"<worksheet " + _NS + b'><sheetData><row r="1">', b'<c t="n"><v>1</v></c>', count,
+                     b"</row></sheetData></worksheet>")
 
 
 def _bomb_cases(export: bytes) -> dict[str, bytes]:
