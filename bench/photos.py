@@ -115,12 +115,13 @@ def worst_files(fmt: str) -> list[tuple[str, bytes]]:
 
     pillow_heif.register_heif_opener()
     files = []
-    for alpha in (False, True):
+    # (has alpha, mode): CMYK is JPEG's largest decode; a 16-bit grey PNG is converted on its way to RGB
+    variants = {"JPEG": [(False, "RGB"), (False, "CMYK")], "PNG": [(False, "RGB"), (False, "I;16"), (True, "RGBA")]}
+    for alpha, mode in variants.get(fmt, [(False, "RGB"), (True, "RGBA")]):
         per_pixel = DECODE_BYTES_PER_PIXEL[(fmt, alpha)]
         # JPEGs are costed at their draft size: any of up to MAX_IMAGE_PIXELS passes
         pixels = MAX_PIXELS if fmt == "JPEG" else min(MAX_PIXELS, DECODE_BUDGET_MIB * 1024 * 1024 / per_pixel)
         side = math.isqrt(int(pixels)) - 2
-        mode = {"JPEG": "CMYK" if alpha else "RGB"}.get(fmt, "RGBA" if alpha else "RGB")
         grey = Image.linear_gradient("L").resize((side, side))
         im = Image.merge("RGB", (grey, grey.transpose(Image.Transpose.ROTATE_90), grey)).convert(mode)
         out = io.BytesIO()
