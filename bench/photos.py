@@ -7,8 +7,15 @@ same run, Pillow's bare `open + load + save` of the full image, interleaved with
 is measured in a fresh process from /proc (Pillow's buffers are invisible to tracemalloc).
 
     .venv/bin/python bench/photos.py [N]
+    .venv/bin/python bench/photos.py --worst [JPEG,PNG,WEBP,HEIF]
+
+`--worst` prints, for each format, the peak memory of one upload of the worst file the pipeline accepts: the largest
+picture its decode budget allows (`pipeline.DECODE_BYTES_PER_PIXEL`, `DECODE_BUDGET_MIB`; JPEGs up to
+`MAX_IMAGE_PIXELS`), with and without transparency (CMYK for JPEG), each in a fresh process. Target: under 200 MiB
+above the process's size before the upload.
 """
 import io
+import math
 import multiprocessing
 import statistics
 import sys
@@ -21,7 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
 
-from reporter.media.pipeline import JPEG_QUALITY, process  # noqa: E402
+from reporter.media.pipeline import (  # noqa: E402
+    DECODE_BUDGET_MIB,
+    DECODE_BYTES_PER_PIXEL,
+    JPEG_QUALITY,
+    process,
+)
 from reporter.media.storage import FileSystemStorage, image_key  # noqa: E402
 from tests.media.images import ANKANG, exif  # noqa: E402
 
@@ -97,7 +109,45 @@ def peak_mib(which: str, data: bytes, root: str) -> float:
     return grown / 1024
 
 
+def worst_files(fmt: str) -> list[tuple[str, bytes]]:
+    """The largest pictures of a format the pipeline accepts, with and without alpha (JPEG: RGB and CMYK)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    files = []
+    # (has alpha, mode): CMYK is JPEG's largest decode; a 16-bit grey PNG is converted on its way to RGB
+    variants = {"JPEG": [(False, "RGB"), (False, "CMYK")], "PNG": [(False, "RGB"), (False, "I;16"), (True, "RGBA")]}
+    for alpha, mode in variants.get(fmt, [(False, "RGB"), (True, "RGBA")]):
+        per_pixel = DECODE_BYTES_PER_PIXEL[(fmt, alpha)]
+        # JPEGs are costed at their draft size: any of up to MAX_IMAGE_PIXELS passes
+        pixels = MAX_PIXELS if fmt == "JPEG" else min(MAX_PIXELS, DECODE_BUDGET_MIB * 1024 * 1024 / per_pixel)
+        side = math.isqrt(int(pixels)) - 2
+        grey = Image.linear_gradient("L").resize((side, side))
+        im = Image.merge("RGB", (grey, grey.transpose(Image.Transpose.ROTATE_90), grey)).convert(mode)
+        out = io.BytesIO()
+        params = {"PNG": {"compress_level": 1}, "WEBP": {"quality": 10, "method": 0},
+                  "HEIF": {"quality": 30}}.get(fmt, {"quality": 80})
+        im.save(out, fmt, **params)
+        files.append((f"{side}x{side} {mode}", out.getvalue()))
+    return files
+
+
+def worst(formats: list[str]) -> None:
+    """Peak memory per upload of the worst accepted file of each format (a line per format: `worst FMT +N MiB`)."""
+    with tempfile.TemporaryDirectory() as root:
+        for fmt in formats:
+            peaks = []
+            for label, data in worst_files(fmt):
+                peak = peak_mib("pipeline", data, root)
+                peaks.append(peak)
+                print(f"  {fmt} {label} ({len(data) / 1e3:.0f} kB): +{peak:.0f} MiB", flush=True)
+            print(f"worst {fmt} +{max(peaks):.0f} MiB (target < 200 MiB)", flush=True)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worst":
+        worst((sys.argv[2] if len(sys.argv) > 2 else "JPEG,PNG,WEBP,HEIF").split(","))
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     data = phone_photo()
     with tempfile.TemporaryDirectory() as root:

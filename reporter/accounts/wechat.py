@@ -1,13 +1,16 @@
 """WeChat mini-program sign-in: exchange a wx.login code for an openid at jscode2session."""
 import logging
+import re
 
 import requests
 from flask import current_app
 
+from reporter.common.outbound import json_object
 from reporter.errors import ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
-OPENID_MAX_LENGTH = 128  # the column's width; WeChat's openids are 28 characters
+# WeChat's openids are 28 characters of the URL-safe base64 alphabet; allow some room, nothing else.
+OPENID_SHAPE = re.compile(r"[A-Za-z0-9_-]{6,64}")
 
 
 def exchange_code(code: str) -> str:
@@ -16,14 +19,11 @@ def exchange_code(code: str) -> str:
     params = {"appid": cfg["WECHAT_APPID"], "secret": cfg["WECHAT_SECRET"], "js_code": code,
               "grant_type": "authorization_code"}
     try:
-        resp = requests.get(f"{cfg['WECHAT_API_BASE']}/sns/jscode2session", params=params,
-                            timeout=(min(3.0, cfg["WECHAT_TIMEOUT_S"]), cfg["WECHAT_TIMEOUT_S"]))
-        data = resp.json()
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
+        data = json_object("GET", f"{cfg['WECHAT_API_BASE']}/sns/jscode2session", params=params,
+                           timeout_s=cfg["WECHAT_TIMEOUT_S"])
         openid = data.get("openid")
-        if openid is not None and not (isinstance(openid, str) and len(openid) <= OPENID_MAX_LENGTH):
-            raise ValueError("openid is not a short text")
+        if openid not in (None, "") and not (isinstance(openid, str) and OPENID_SHAPE.fullmatch(openid)):
+            raise ValueError("openid is not shaped like WeChat's")
     except (requests.RequestException, ValueError) as exc:
         log.warning("wechat jscode2session failed: %s", type(exc).__name__)
         raise ServiceUnavailable("WeChat sign-in is unavailable; try again shortly",

@@ -1,20 +1,25 @@
 """The image pipeline: bytes from a phone in, a clean re-encoded JPEG (display + thumbnail) and its facts out.
 
-Order matters: the format is found from the content with only an allowlist of Pillow openers; the pixel count is
-checked from the header before anything is decoded; JPEGs decode straight to about the display size (draft mode);
-EXIF is read before it is dropped; orientation is applied; nothing of the original's metadata is written back.
+Order matters: the format is found from the content with only an allowlist of Pillow openers; the pixel count and
+the memory the decode will take are checked from the header before anything is decoded; JPEGs decode straight to
+about the display size (draft mode); a JPEG whose data ends before its picture does is refused; EXIF is read before
+it is dropped; orientation is applied; nothing of the original's metadata is written back.
 """
 import hashlib
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import imagehash
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+import simplejpeg
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from reporter.errors import AppError, UnsupportedMediaType, ValidationFailed
+from reporter.errors import AppError, ServiceUnavailable, UnsupportedMediaType, ValidationFailed
 from reporter.media.exif import PhotoFacts, read_facts
 
 pillow_heif.register_heif_opener()
@@ -27,6 +32,17 @@ JPEG_QUALITY = 82
 # photo decodes at half size to 2016) rather than pay for a full decode and a resample of 12 megapixels.
 DRAFT_SLACK = 0.9
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+# Peak memory of one upload per decoded pixel, measured with bench/photos.py (peak resident set above the worker's
+# size before the upload; Pillow 13, pillow-heif 1.8): PNG, WebP and HEIC have no draft decoding, so the whole
+# picture is decoded, and an alpha channel costs a premultiplied copy when resizing. WebP decodes through
+# libwebp's animation decoder (canvas, bytes and image: three copies). JPEGs are costed at their draft size.
+DECODE_BYTES_PER_PIXEL = {  # (format, has alpha) -> bytes
+    ("JPEG", False): 4.0, ("JPEG", True): 4.0,
+    ("PNG", False): 6.0, ("PNG", True): 11.5,
+    ("HEIF", False): 8.5, ("HEIF", True): 12.0,
+    ("WEBP", False): 16.0, ("WEBP", True): 19.5,
+}
+DECODE_BUDGET_MIB = 180  # per upload; with the pipeline's own buffers the peak stays under 200 MiB
 
 
 class ImageTooLarge(AppError):
@@ -35,6 +51,10 @@ class ImageTooLarge(AppError):
 
 class ImageCorrupt(AppError):
     status, error, message = 422, "image_corrupt", "The image is truncated or corrupt"
+
+
+class DecoderBusy(ServiceUnavailable):
+    error, message = "image_decoder_busy", "Too many photos are being processed; try again shortly"
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,7 @@ class ProcessedImage:
     facts: PhotoFacts
 
 
-def process(data: bytes, max_pixels: int) -> ProcessedImage:
+def process(data: bytes, max_pixels: int, budget_mib: float = DECODE_BUDGET_MIB) -> ProcessedImage:
     """Run the whole pipeline on an uploaded file's bytes."""
     if not data:
         raise ValidationFailed("The file is empty", errors={"multipart": {"file": ["The file is empty."]}})
@@ -58,6 +78,10 @@ def process(data: bytes, max_pixels: int) -> ProcessedImage:
         _check_pixels(im.size, max_pixels)
         if im.format in ("JPEG", "MPO"):
             im.draft("RGB", _fit(im.size, int(DISPLAY_SIDE * DRAFT_SLACK)))
+        _check_decode_cost(im, budget_mib)
+        _check_complete(data, im)
+        if ImageFile.LOAD_TRUNCATED_IMAGES:  # a global of Pillow's: lenient loading would store a partial picture
+            raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
         try:
             im.load()
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -102,6 +126,46 @@ def _facts(im: Image.Image) -> PhotoFacts:
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
     if size[0] * size[1] > max_pixels or min(size) < 1:
         raise ImageTooLarge(f"The image has {size[0]}×{size[1]} pixels; at most {max_pixels} are accepted")
+
+
+def _check_decode_cost(im: Image.Image, budget_mib: float) -> None:
+    """Refuse (422) from the header a picture whose decode would take more memory than the budget."""
+    kind = "JPEG" if im.format == "MPO" else im.format
+    alpha = "A" in im.mode or "transparency" in im.info
+    cost = im.width * im.height * DECODE_BYTES_PER_PIXEL[(kind, alpha)]
+    if cost > budget_mib * 1024 * 1024:
+        most = int(budget_mib * 1024 * 1024 / DECODE_BYTES_PER_PIXEL[(kind, alpha)])
+        raise ImageTooLarge(f"A {kind} image{' with transparency' if alpha else ''} of {im.width}×{im.height} "
+                            f"pixels is too large to process; at most {most} pixels are accepted in this format")
+
+
+def _check_complete(data: bytes, im: Image.Image) -> None:
+    """Refuse (422) a JPEG that ends early or is corrupt. Pillow's decoder ignores libjpeg's warnings: an end marker
+    before the picture is complete decodes without an error, the missing blocks filled with grey. libjpeg-turbo in
+    strict mode (simplejpeg) turns every such warning into an error; decoding at 1/8 scale costs little."""
+    if im.format not in ("JPEG", "MPO"):
+        return  # PNG checks its checksums, WebP and HEIC refuse short data (tests/media/test_decode_limits.py)
+    try:
+        simplejpeg.decode_jpeg(data, colorspace="GRAY", min_height=1, min_width=1, min_factor=8, strict=True)
+    except ValueError as exc:
+        raise ImageCorrupt() from exc
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def decode_slot(at_once: int, wait_s: float) -> Iterator[None]:
+    """One of `at_once` decoding slots of this process; 503 `image_decoder_busy` when none frees within `wait_s`."""
+    with _slots_lock:
+        slots = _slots.setdefault(at_once, threading.BoundedSemaphore(at_once))
+    if not slots.acquire(timeout=wait_s):
+        raise DecoderBusy(headers={"Retry-After": str(max(1, round(wait_s)))})
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:

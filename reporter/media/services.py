@@ -49,7 +49,8 @@ def read_capped(stream: BinaryIO, limit: int) -> bytes:
 def create_upload(uploader_id: int, stream: BinaryIO, purpose: str) -> Upload:
     """Run a phone's photo through the pipeline, store its variants, then record it (one commit)."""
     data = read_capped(stream, current_app.config["MAX_UPLOAD_BYTES"])
-    image = pipeline.process(data, setting("MAX_IMAGE_PIXELS"))
+    with pipeline.decode_slot(setting("IMAGE_DECODES_AT_ONCE"), setting("IMAGE_DECODE_WAIT_S")):
+        image = pipeline.process(data, setting("MAX_IMAGE_PIXELS"), setting("IMAGE_DECODE_BUDGET_MIB"))
     store = storage()
     written = _store_variants(store, image)
     try:

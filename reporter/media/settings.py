@@ -11,6 +11,9 @@ DEFAULTS = {
     "STORAGE_URL": "",
     "STORAGE_SERVE": "stream",  # image links: "stream" through the app, or "redirect" to a presigned URL of the store
     "STORAGE_TIMEOUT_S": 5.0,  # connect and read timeout towards the object store
+    "IMAGE_DECODE_BUDGET_MIB": 180.0,  # memory one photo's decode may take (pipeline.DECODE_BYTES_PER_PIXEL)
+    "IMAGE_DECODES_AT_ONCE": 1,  # photos one worker process decodes at the same time (threads wait for a slot)
+    "IMAGE_DECODE_WAIT_S": 10.0,  # how long an upload waits for a slot before 503 image_decoder_busy
 }
 
 

@@ -8,6 +8,7 @@ from typing import Protocol
 import requests
 from flask import current_app
 
+from reporter.common.outbound import json_object
 from reporter.notify.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,9 @@ class WeChatSubscribeSender:
                 return cached[0]
         with self._lock:
             try:
-                resp = requests.get(f"{self.base}/cgi-bin/token", timeout=self.timeout,
-                                    params={"grant_type": "client_credential", "appid": self.appid,
-                                            "secret": self.secret})
-                data = resp.json()
+                data = json_object("GET", f"{self.base}/cgi-bin/token", timeout_s=self.timeout,
+                                   params={"grant_type": "client_credential", "appid": self.appid,
+                                           "secret": self.secret})
             except (requests.RequestException, ValueError) as exc:
                 raise SendError(f"token: {type(exc).__name__}") from None
             if not data.get("access_token"):
@@ -85,9 +85,8 @@ class WeChatSubscribeSender:
         for attempt in (0, 1):
             token = self._token(refresh=attempt == 1)
             try:
-                resp = requests.post(f"{self.base}/cgi-bin/message/subscribe/send", params={"access_token": token},
-                                     json=body, timeout=self.timeout)
-                data = resp.json()
+                data = json_object("POST", f"{self.base}/cgi-bin/message/subscribe/send",
+                                   params={"access_token": token}, json=body, timeout_s=self.timeout)
             except (requests.RequestException, ValueError) as exc:
                 raise SendError(f"send: {type(exc).__name__}") from None
             errcode = data.get("errcode", 0)

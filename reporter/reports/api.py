@@ -78,6 +78,17 @@ class OwnReport(MethodView):
 
 @reports.route("/<report_id>/supplements")
 class Supplements(MethodView):
+    decorators = [limiter.limit(setting("RATELIMIT_REPORT_SUPPLEMENT", "20/hour"), key_func=user_or_ip,
+                                methods=["POST"])]
+
+    @roles_required()
+    @reports.arguments(schemas.SupplementArgs, location="query")
+    @reports.response(200, schemas.SupplementPage)
+    def get(self, args, report_id: str):
+        """A report's supplements, oldest first, in pages (its reporter, or staff who may read its case)."""
+        report = services.readable_report(actor(), report_id)
+        return paginate(services.supplements_query(report), args["page"], args["page_size"])
+
     @roles_required(RESIDENT)
     @reports.arguments(schemas.SupplementIn)
     @reports.response(201, schemas.SupplementOut)

@@ -86,6 +86,13 @@ class SupplementOut(ma.Schema):
     created_at = Instant(required=True)
 
 
+SupplementPage = page_schema(SupplementOut, "SupplementPage")
+
+
+class SupplementArgs(PageArgs):
+    """`?page=&page_size=` over a report's supplements."""
+
+
 class FeedbackOut(ma.Schema):
     rating = ma.fields.Integer(required=True)
     comment = ma.fields.String(allow_none=True)
@@ -110,7 +117,9 @@ class ReportOut(ReportBrief):
     occurred_at = Instant(allow_none=True)
     contact = ma.fields.Nested(ContactOut, allow_none=True)
     photos = ma.fields.List(ma.fields.Dict())
-    supplements = ma.fields.List(ma.fields.Nested(SupplementOut))
+    supplements = ma.fields.List(ma.fields.Nested(SupplementOut), metadata={
+        "description": "the first supplements, oldest first; all of them: GET /reports/{report_id}/supplements"})
+    supplements_total = ma.fields.Integer()
     feedback = ma.fields.Nested(FeedbackOut, allow_none=True)
     timeline = ma.fields.List(ma.fields.Nested(TimelineEntry), required=True)
 
@@ -199,7 +208,9 @@ class UnitReportOut(ma.Schema):
     address = ma.fields.String(allow_none=True)
     location = ma.fields.Dict()
     photos = ma.fields.List(ma.fields.Dict())
-    supplements = ma.fields.List(ma.fields.Nested(SupplementOut))
+    supplements = ma.fields.List(ma.fields.Nested(SupplementOut), metadata={
+        "description": "the first supplements, oldest first; all of them: GET /reports/{report_id}/supplements"})
+    supplements_total = ma.fields.Integer()
 
 
 class DeskReportOut(UnitReportOut):

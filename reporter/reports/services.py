@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -36,6 +36,7 @@ TRACKING_LENGTH = 10  # 31**10 ≈ 8·10**14 codes: not guessable at any rate th
 REPORT_TARGET = "report"
 STAFF_READERS = ("supervisor", "reward_officer", "reward_approver", "auditor")  # may see flags, never identity here
 IDENTITY_READERS = ("supervisor", "reward_officer", "reward_approver")  # may reveal it, with a reason, audited
+SUPPLEMENTS_SHOWN = 10  # supplements that travel with a report view; the rest are paged (GET …/supplements)
 
 
 def new_tracking_code() -> str:
@@ -161,10 +162,27 @@ def photos_of(report: Report) -> list[Upload]:
                                    .order_by(Upload.attached_at, Upload.created_at, Upload.id)).scalars())
 
 
-def supplements_of(report: Report) -> list[ReportSupplement]:
+def supplements_query(report: Report) -> Select:
     """What the reporter added later, oldest first."""
-    return list(db.session.execute(select(ReportSupplement).where(ReportSupplement.report_id == report.id)
-                                   .order_by(ReportSupplement.id)).scalars())
+    return select(ReportSupplement).where(ReportSupplement.report_id == report.id).order_by(ReportSupplement.id)
+
+
+def supplements_of(report: Report, limit: int = SUPPLEMENTS_SHOWN) -> list[ReportSupplement]:
+    """The first supplements, shown with the report; the rest are read in pages (GET …/supplements)."""
+    return list(db.session.execute(supplements_query(report).limit(limit)).scalars())
+
+
+def supplement_count(report: Report) -> int:
+    """How many supplements the report has."""
+    return db.session.execute(select(func.count()).where(ReportSupplement.report_id == report.id)).scalar_one()
+
+
+def readable_report(user: User, report_id: str) -> Report:
+    """The user's own report, or one whose case the staff member may read; 404 otherwise."""
+    report = db.session.get(Report, report_id)
+    if report is not None and report.reporter_id == user.id:
+        return report
+    return staff_report(user, report_id)
 
 
 def feedback_of(report: Report) -> ReportFeedback | None:
@@ -177,7 +195,13 @@ def add_supplement(user: User, report_id: str, data: dict) -> ReportSupplement:
     report = own_report(user, report_id)
     if report.case.state not in OPEN_STATES:
         raise Conflict("The case is no longer open; supplements are not accepted", error="case_not_open")
+    limit = current_app.config.get("REPORT_MAX_SUPPLEMENTS", 20)
     try:
+        # The report's row lock serialises one reporter's concurrent supplements, so the cap holds.
+        db.session.execute(select(Report.id).where(Report.id == report.id).with_for_update())
+        if supplement_count(report) >= limit:
+            raise Conflict(f"A report takes at most {limit} supplements; the case's staff may be asked directly",
+                           error="supplement_limit")
         supplement = ReportSupplement(report_id=report.id, text=data.get("text"), photo_ids=data["photo_ids"],
                                       created_at=utcnow())
         if data["photo_ids"]:

@@ -23,7 +23,8 @@ def resident_view(report: Report, coord_system: str = "wgs84") -> dict:
         "wants_reward": report.wants_reward, "location": _location(report, coord_system),
         "occurred_at": report.occurred_at, "contact": contact,
         "photos": uploads_out(services.photos_of(report), coord_system),
-        "supplements": services.supplements_of(report), "feedback": services.feedback_of(report),
+        "supplements": services.supplements_of(report), "supplements_total": services.supplement_count(report),
+        "feedback": services.feedback_of(report),
         "timeline": services.timeline(report),
     }
 
@@ -39,7 +40,7 @@ def staff_view(report: Report, viewer: User, *, primary_id: str | None = None) -
     base = {"id": report.id, "created_at": report.created_at, "description": report.description,
             "address": report.address, "location": _location(report, "wgs84"),
             "photos": uploads_out(services.photos_of(report), viewer=viewer),
-            "supplements": services.supplements_of(report)}
+            "supplements": services.supplements_of(report), "supplements_total": services.supplement_count(report)}
     if not viewer.has_role(*services.STAFF_READERS):
         return UnitReportOut().dump(base)
     return DeskReportOut().dump({**base, "anonymous": report.anonymous, "wants_reward": report.wants_reward,

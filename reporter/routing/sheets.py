@@ -13,7 +13,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from reporter.common.spreadsheets import append_row, unquote
+from reporter.common.spreadsheets import append_row, cell_text, unquote
+from reporter.common.workbook_limits import WorkbookLimits, check_workbook
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.geo.models import ZONE_LEVELS, ZONE_NAMES, County
@@ -33,6 +34,8 @@ COLUMNS = [
 HEADER_OF = {name: header for header, name in COLUMNS}
 _SPLIT = re.compile(r"[、,，;；\s]+")
 MAX_ROWS = 5000
+# What an imported workbook may unpack to: MAX_ROWS rows of notes of 500 characters fit with room to spare.
+IMPORT_LIMITS = WorkbookLimits(max_unpacked_bytes=16 * 1024 * 1024, max_cells=120_000, max_strings=100_000)
 
 
 class _Names:
@@ -156,6 +159,7 @@ def _with_rule_checks(rows: list[tuple[int, dict]], problems: dict[int, dict[str
 
 def parse_xlsx(data: bytes) -> list[dict]:
     """Rule rows of a workbook in the export layout; 422 with row and column of every problem."""
+    check_workbook(data, IMPORT_LIMITS)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:

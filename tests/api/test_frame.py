@@ -132,3 +132,49 @@ def test_unexpected_exception_is_500_without_stack_and_rolls_back(make_app, capl
 @pytest.mark.parametrize("path", ["/api/v1/me"])
 def test_missing_token_is_401(client, path):
     assert_error(client.get(path), 401, "unauthorized")
+
+
+class _CountingStream:
+    """A request body that counts how much of it the app reads."""
+
+    def __init__(self, data: bytes):
+        import io
+
+        self._stream, self.read_bytes = io.BytesIO(data), 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._stream.readline(size)
+        self.read_bytes += len(line)
+        return line
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/wechat", "/api/v1/auth/login"])
+def test_a_chunked_body_over_the_json_limit_is_413_and_not_read_whole(app, path):
+    """Transfer-Encoding: chunked carries no Content-Length: the JSON limit must hold on what is read."""
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    body = json.dumps({"code": "x" * (14 * 1024 * 1024)}).encode()
+    environ = EnvironBuilder(path=path, method="POST", content_type="application/json").get_environ()
+    stream = _CountingStream(body)
+    environ.pop("CONTENT_LENGTH", None)
+    # What gunicorn hands the app for a chunked request: no length, a stream it terminates itself.
+    environ.update({"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": stream, "wsgi.input_terminated": True})
+    resp = app.response_class(*run_wsgi_app(app, environ, buffered=True))
+    assert_error(resp, 413, "payload_too_large")
+    assert stream.read_bytes <= app.config["MAX_JSON_BYTES"] + 64 * 1024
+
+
+def test_a_small_chunked_body_is_read_as_usual(app):
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(path="/api/v1/auth/wechat", method="POST", content_type="application/json").get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": _CountingStream(b'{"code": "unknown-code"}'),
+                    "wsgi.input_terminated": True})
+    resp = app.response_class(*run_wsgi_app(app, environ, buffered=True))
+    assert_error(resp, 401, "wechat_login_failed")  # parsed and sent to WeChat, which refused the code

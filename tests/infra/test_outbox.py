@@ -112,3 +112,22 @@ def test_message_to_a_user_without_wechat_fails_permanently(app, users):
     with app_ctx(app) as session:
         assert session.execute(select(OutboxMessage.state)).scalar_one() == "failed"
         assert db.session is session
+
+
+def test_a_send_answered_with_an_error_status_is_retried_not_counted_as_sent(app, wechat, resident):
+    """An HTTP 500 whose body says errcode 0 is not a delivery."""
+    [mid] = enqueue(app, resident)
+    wechat.answer_raw("/cgi-bin/message/subscribe/send", 500, b'{"errcode": 0, "errmsg": "ok"}')
+    assert deliver(app) == {"sent": 0, "retry": 1, "failed": 0}
+    assert states(app)[mid] == ("pending", 1)
+
+
+def test_a_token_answered_with_an_error_status_or_a_huge_body_is_retried(app, wechat, resident):
+    [mid] = enqueue(app, resident)
+    wechat.answer_raw("/cgi-bin/token", 502, b'{"access_token": "tok-from-an-error-page", "expires_in": 7200}')
+    assert deliver(app) == {"sent": 0, "retry": 1, "failed": 0}
+    wechat.answer_raw("/cgi-bin/token", 200, b" " * (50 * 1024 * 1024) + b'{"access_token": "t", "expires_in": 7200}')
+    make_due(app)
+    assert deliver(app) == {"sent": 0, "retry": 1, "failed": 0}
+    assert wechat.raw_bytes_written < 16 * 1024 * 1024
+    assert not wechat.sent_messages

@@ -129,3 +129,78 @@ def test_an_import_answers_for_the_version_before_reading_the_file(client, users
     assert_error(_upload(client, admin, version["id"], f'"responsibility-version-{version["id"]}-v0"', junk,
                          "x.xlsx"), 412)
     assert_error(_upload(client, admin, version["id"], tag, junk, "x.xlsx"), 422)
+
+
+def _rebuilt(workbook: bytes, replace: str, write_member) -> bytes:
+    """The workbook with one member's XML written (anew, or added and declared) by `write_member(stream)`, streamed
+    and maximally deflated."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for member in src.infolist():
+            data = src.read(member)
+            if member.filename == "[Content_Types].xml" and f'"/{replace}"'.encode() not in data:
+                data = data.replace(b"</Types>", f'<Override PartName="/{replace}" ContentType="application/vnd.'
+                                    f'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+                                    .encode())
+            if member.filename != replace:
+                dst.writestr(member, data)
+        with dst.open(replace, "w") as stream:
+            write_member(stream)
+    return out.getvalue()
+
+
+_MAIN = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _repeated(head: bytes, item: bytes, count: int, tail: bytes):
+    """A member writer: `head`, then `item` `count` times (streamed), then `tail`."""
+    def write(stream):
+        stream.write(_MAIN + head)
+        for _ in range(count // 10_000):
+            stream.write(item * 10_000)
+        stream.write(tail)
+    return write
+
+
+def _shared_strings(count: int):
+    return _repeated(b"<sst " + _NS + b">", b"<si><t>x</t></si>", count, b"</sst>")
+
+
+def _one_row_of_cells(count: int):
+    return _repeated(b"<worksheet " + _NS + b'><sheetData><row r="1">', b'<c t="n"><v>1</v></c>', count,
+                     b"</row></sheetData></worksheet>")
+
+
+def _bomb_cases(export: bytes) -> dict[str, bytes]:
+    return {
+        # ~256 kB of zip unpacking to ~100 MB of shared strings (the issue's file took 45 s and 700 MiB)
+        "unpacked size": _rebuilt(export, "xl/sharedStrings.xml", _shared_strings(6_000_000)),
+        # under the size bound, but more shared strings than any list could need
+        "shared strings": _rebuilt(export, "xl/sharedStrings.xml", _shared_strings(400_000)),
+        # under the size bound, but more cells than MAX_ROWS rows of the layout
+        "cells": _rebuilt(export, "xl/worksheets/sheet1.xml", _one_row_of_cells(500_000)),
+    }
+
+
+def test_a_zip_bomb_workbook_is_refused_quickly_before_it_is_parsed(client, users):
+    import time
+
+    admin = users.headers(users.make("admin"))
+    v1 = _v1(client, admin)
+    export = client.get(f"{BASE}/{v1['id']}/export?format=xlsx", headers=admin).data
+    version, tag = _emptied_draft(client, admin)
+    before = client.get(f"{BASE}/{version['id']}", headers=admin).get_json()
+    cases = _bomb_cases(export)
+    assert len(cases["unpacked size"]) < 300_000
+    for bound, data in cases.items():
+        started = time.monotonic()
+        resp = _upload(client, admin, version["id"], tag, data, "bomb.xlsx")
+        elapsed = time.monotonic() - started
+        body = assert_error(resp, 422, "workbook_too_large")
+        assert elapsed < 3, (bound, elapsed)
+        assert body["errors"]["file"]["_schema"], bound
+    assert client.get(f"{BASE}/{version['id']}", headers=admin).get_json() == before

@@ -38,3 +38,39 @@ def test_a_code_cannot_steer_the_request_to_wechat(client, wechat):
         assert resp.status_code == 200
         assert seen[-1]["query"]["js_code"] == tricky and seen[-1]["query"]["grant_type"] == "authorization_code"
     assert not [r for r in wechat.requests if r["path"] == "/cgi-bin/token"]
+
+
+@pytest.mark.parametrize("status", [500, 403, 302, 204])
+def test_wechat_answering_a_status_other_than_200_is_503_and_creates_nobody(client, app, wechat, status):
+    """An error page carrying an openid is still an error page."""
+    wechat.answer_raw("/sns/jscode2session", status, b'{"openid": "oAbCdEfGhIjKlMnOpQrStUvWxYz1", "session_key": "s"}')
+    before = users_count(app)
+    resp = client.post("/api/v1/auth/wechat", json={"code": "code-status"})
+    assert_error(resp, 503, "wechat_unavailable")
+    assert users_count(app) == before
+
+
+@pytest.mark.parametrize("openid", [" ", "   ", "a b", "openid\n", "o\u0000penid-xyz", "<script>", "оpenid-cyrillic",
+                                    "o" * 65, "o/../x", "abc"])
+def test_an_openid_not_shaped_like_wechats_is_503_and_creates_nobody(client, app, wechat, openid):
+    wechat.codes["code-shape"] = {"openid": openid, "session_key": "sk"}
+    before = users_count(app)
+    resp = client.post("/api/v1/auth/wechat", json={"code": "code-shape"})
+    assert_error(resp, 503, "wechat_unavailable")
+    assert users_count(app) == before
+
+
+def test_a_huge_wechat_answer_is_not_read_whole_and_creates_nobody(client, app, wechat):
+    """50 MiB of valid JSON (whitespace, then an openid): the client stops reading at a small cap."""
+    body = b" " * (50 * 1024 * 1024) + b'{"openid": "oAbCdEfGhIjKlMnOpQrStUvWxYz1", "session_key": "s"}'
+    wechat.answer_raw("/sns/jscode2session", 200, body)
+    before = users_count(app)
+    resp = client.post("/api/v1/auth/wechat", json={"code": "code-huge"})
+    assert_error(resp, 503, "wechat_unavailable")
+    assert users_count(app) == before
+    assert wechat.raw_bytes_written < 16 * 1024 * 1024  # what the kernel buffers, not the 50 MiB
+
+
+def test_a_wechat_shaped_openid_signs_in(client, wechat):
+    wechat.login_code("code-real", "oAbCdEfGhIjKlMnOpQrStUv-_xYz")  # 28 characters, as WeChat's are
+    assert client.post("/api/v1/auth/wechat", json={"code": "code-real"}).status_code == 200

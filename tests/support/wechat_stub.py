@@ -17,6 +17,8 @@ class WeChatStub:
         self.sent_messages: list[dict] = []   # subscribe-message sends accepted
         self.send_errcode = 0                 # errcode answered to subscribe-message sends
         self.token_calls = 0
+        self.raw: dict[str, tuple[int, bytes]] = {}  # path -> (HTTP status, body bytes) answered as they are
+        self.raw_bytes_written = 0            # how much of raw bodies got out before the client stopped reading
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -44,10 +46,16 @@ class WeChatStub:
             self.sent_messages.clear()
             self.send_errcode = 0
             self.token_calls = 0
+            self.raw.clear()
+            self.raw_bytes_written = 0
 
     def login_code(self, code: str, openid: str) -> None:
         """Make `code` exchange to `openid`."""
         self.codes[code] = {"openid": openid, "session_key": "sk-" + openid}
+
+    def answer_raw(self, path: str, status: int, body: bytes) -> None:
+        """Answer every request to `path` with this status and these bytes (any size, any content)."""
+        self.raw[path] = (status, body)
 
     def _handler(self):
         stub = self
@@ -67,6 +75,23 @@ class WeChatStub:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (timeout tests)
 
+            def _answer_raw(self, path: str) -> bool:
+                if path not in stub.raw:
+                    return False
+                status, body = stub.raw[path]
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for start in range(0, len(body), 65536):
+                        self.wfile.write(body[start:start + 65536])
+                        with stub.lock:
+                            stub.raw_bytes_written += len(body[start:start + 65536])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading
+                return True
+
             def do_GET(self):
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -76,6 +101,8 @@ class WeChatStub:
                     time.sleep(stub.delay_s)
                 if stub.down:
                     return self._answer(502, {"errcode": -1, "errmsg": "down"})
+                if self._answer_raw(url.path):
+                    return None
                 if url.path == "/sns/jscode2session":
                     answer = stub.codes.get(query.get("js_code"), {"errcode": 40029, "errmsg": "invalid code"})
                     return self._answer(200, answer)
@@ -96,6 +123,8 @@ class WeChatStub:
                     time.sleep(stub.delay_s)
                 if stub.down:
                     return self._answer(502, {"errcode": -1, "errmsg": "down"})
+                if self._answer_raw(url.path):
+                    return None
                 if url.path == "/cgi-bin/message/subscribe/send":
                     if stub.send_errcode:
                         return self._answer(200, {"errcode": stub.send_errcode, "errmsg": "refused"})
