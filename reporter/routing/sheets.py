@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from reporter.common.spreadsheets import append_row, cell_text, unquote
+from reporter.common.spreadsheets import append_row, unquote
 from reporter.common.workbook_limits import WorkbookLimits, check_workbook
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
