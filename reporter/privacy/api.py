@@ -70,10 +70,10 @@ class MyData(MethodView):
     def get(self, args):
         """A copy of everything the system holds about you: account, consents, reports with their public timelines,
         supplements, feedback, rewards with the payee details you gave, photos, messages."""
-        document = schemas.MyDataOut().dump(export.my_data(actor()))
+        data = export.my_data(actor())
         if args["format"] == "json":
-            return document
-        return Response(export.my_data_zip(actor(), document), mimetype=ZIP,
+            return data
+        return Response(export.my_data_zip(actor(), schemas.MyDataOut().dump(data)), mimetype=ZIP,
                         headers={"Content-Disposition": 'attachment; filename="my-data.zip"'})
 
 
