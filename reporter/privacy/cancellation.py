@@ -48,7 +48,7 @@ def register_step(name: str, step: Callable[[User], dict]) -> None:
 
 
 def _lock_user(user_id: int) -> User:
-    stmt = select(User).where(User.id == user_id).with_for_update()
+    stmt = select(User).where(User.id == user_id).with_for_update(of=User)  # not the joined unit
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
 
 
