@@ -179,3 +179,13 @@ def test_cancellation_is_idempotent(app, client, town):
     assert again["already_cancelled"] and again["erased"] == {}
     with app_ctx(app) as session:
         assert len(session.execute(select(AuditEvent).where(AuditEvent.action == "account.cancel")).all()) == 1
+
+
+def test_nothing_is_queued_for_a_cancelled_account(app, client, town):
+    headers = town.resident("zheng")
+    report = town.submit("zheng").get_json()
+    assert client.post(CANCEL, json={}, headers=headers).status_code == 200
+    town.close(report["case_id"])  # the case goes on: accepted, closed — each would tell the reporter
+    with app_ctx(app) as session:
+        assert session.execute(select(OutboxMessage).where(
+            OutboxMessage.recipient_id == town.ids["zheng"])).first() is None
