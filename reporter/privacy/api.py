@@ -6,6 +6,8 @@ from flask_smorest import Blueprint
 
 from reporter.accounts.roles import ADMIN, RESIDENT
 from reporter.accounts.security import actor, roles_required
+from reporter.common.limits import setting, user_or_ip
+from reporter.extensions import limiter
 from reporter.privacy import cancellation, consent, export, schemas
 
 notice_blp = Blueprint("privacy_notice", __name__, url_prefix="/privacy-notice",
@@ -61,6 +63,9 @@ class Consents(MethodView):
 
 @me_blp.route("/data")
 class MyData(MethodView):
+    # Each copy reads all of a person's rows (and, as a ZIP, their photos): a handful an hour is every real need.
+    decorators = [limiter.limit(setting("RATELIMIT_MY_DATA", "60/hour"), key_func=user_or_ip)]
+
     @roles_required(RESIDENT)
     @me_blp.arguments(schemas.MyDataArgs, location="query")
     @me_blp.response(200, schemas.MyDataOut)

@@ -48,7 +48,8 @@ def register_step(name: str, step: Callable[[User], dict]) -> None:
 
 
 def _lock_user(user_id: int) -> User:
-    stmt = select(User).where(User.id == user_id).with_for_update(of=User)  # not the joined unit
+    # FOR UPDATE waits for submissions under way (their reports reference the row); only the row, not the joined unit
+    stmt = select(User).where(User.id == user_id).with_for_update(of=User)
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
 
 
