@@ -55,7 +55,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
 
 # Feature settings the README documents as environment variables (limits, thresholds, windows): read by prefix.
 _FEATURE_PREFIXES = ("RATELIMIT_", "REPORT_", "PATROL_", "CASE_", "REWARD_", "IDEMPOTENCY_", "REFERENCE_CACHE_",
-                     "UPLOAD_URL_", "MAX_IMAGE_", "STATS_")
+                     "UPLOAD_URL_", "MAX_IMAGE_", "STATS_", "PRIVACY_")
 
 
 def _feature_settings(env: dict, cfg: dict) -> dict:

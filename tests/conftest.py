@@ -136,6 +136,20 @@ def app_ctx(app):
 _seq = itertools.count(1)
 
 
+def accept_current_notice(user) -> None:
+    """The resident accepts the privacy notice in force, as the mini-program's first screen has them do."""
+    from reporter.privacy.consent import accept, current_notice
+
+    accept(user, current_notice().version)
+
+
+def consent_over_http(client, headers: dict) -> None:
+    """A signed-in resident reads the current notice and accepts it, through the API."""
+    version = client.get("/api/v1/privacy-notice").get_json()["current"]["version"]
+    resp = client.post("/api/v1/me/consents", json={"version": version}, headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+
+
 class Users:
     """Makes users of any role and bearer headers for them."""
 
@@ -147,7 +161,8 @@ class Users:
         self.app = app
 
     def make(self, *roles: str, unit_code: str | None = None, username: str | None = None,
-             password: str = "correct horse battery staple") -> int:
+             password: str = "correct horse battery staple", consent: bool = True) -> int:
+        """A user of these roles; a resident has accepted the current privacy notice unless `consent` is False."""
         from reporter.accounts.services import create_user
 
         if unit_code is None:  # unit-scoped roles need a unit (reporter/accounts/scope.py)
@@ -155,6 +170,8 @@ class Users:
         with app_ctx(self.app):
             user = create_user(username or f"user{next(_seq)}", password, list(roles or ("resident",)),
                                unit_code=unit_code)
+            if user.has_role("resident") and consent:
+                accept_current_notice(user)
             return user.id
 
     def tokens(self, user_id: int, *, fresh: bool = True) -> dict:

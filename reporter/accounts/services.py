@@ -35,7 +35,8 @@ def login_with_password(username: str, password: str, address: str) -> tuple[Use
 
 
 def login_with_wechat(code: str) -> tuple[User, dict]:
-    """Resident sign-in by wx.login code; a new openid becomes a new resident."""
+    """Resident sign-in by wx.login code; a new openid becomes a new resident. The tokens are fresh for a while,
+    as a password sign-in's are: cancelling the account (注销) needs a sign-in that recent."""
     openid = exchange_code(code)
     user = db.session.execute(select(User).where(User.wechat_openid == openid)).scalar_one_or_none()
     if user is None:
@@ -47,7 +48,7 @@ def login_with_wechat(code: str) -> tuple[User, dict]:
     session = AuthSession(user_id=user.id, method="wechat")
     db.session.add(session)
     db.session.flush()
-    tokens = issue_tokens(user, session, fresh=False)
+    tokens = issue_tokens(user, session, fresh=True)
     db.session.commit()
     return user, tokens
 

@@ -71,7 +71,8 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
 
     @jwt.needs_fresh_token_loader
     def _needs_fresh(_header, _payload):
-        return error_response(401, "fresh_token_required", "This action needs a fresh sign-in with your password")
+        return error_response(401, "fresh_token_required",
+                              "This action needs a fresh sign-in (password, or WeChat in the mini-program)")
 
     @jwt.token_verification_failed_loader
     def _claims_failed(_header, _payload):

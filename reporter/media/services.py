@@ -248,6 +248,25 @@ def phash_distance(a: str, b: str) -> int:
 
 # Housekeeping ------------------------------------------------------------------------------------------------------
 
+def delete_pending_uploads(uploader_id: int) -> list[str]:
+    """Delete the uploader's uploads never attached, in the caller's transaction; the sha256 of each (pass them to
+    remove_unreferenced_files after the commit)."""
+    rows = db.session.execute(delete(Upload).where(Upload.uploader_id == uploader_id, Upload.state == "pending")
+                              .returning(Upload.sha256).execution_options(synchronize_session=False)).scalars()
+    return list(rows)
+
+
+def remove_unreferenced_files(shas: Iterable[str]) -> int:
+    """Remove the stored files of these images when no upload refers to them any more (after a commit)."""
+    shas = set(shas)
+    if not shas:
+        return 0
+    referenced = set(db.session.scalars(select(Upload.sha256).where(Upload.sha256.in_(shas))))
+    keys = [image_key(variant, sha) for sha in sorted(shas - referenced) for variant in VARIANTS]
+    _delete(storage(), keys)
+    return len(keys)
+
+
 def purge_orphans(older_than: timedelta) -> tuple[int, int]:
     """Delete uploads never attached within the time, then every stored file no row refers to (one commit)."""
     cutoff = utcnow() - older_than

@@ -15,8 +15,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
-def enqueue(recipient_id: int, kind: str, data: dict) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction (the caller commits)."""
+def enqueue(recipient_id: int, kind: str, data: dict) -> OutboxMessage | None:
+    """Add a message to the outbox in the caller's transaction (the caller commits); nothing for a cancelled
+    account (注销: there is no one to tell, and the payload would be personal data kept for no one)."""
+    recipient = db.session.get(User, recipient_id)
+    if recipient is not None and recipient.cancelled_at is not None:
+        return None
     message = OutboxMessage(id=new_uuid(), recipient_id=recipient_id, kind=kind, data=data, next_attempt_at=utcnow())
     db.session.add(message)
     return message

@@ -90,6 +90,7 @@ class Points(MethodView):
     @blp.arguments(schemas.PointsIn)
     @blp.response(200, schemas.PointsOut)
     @blp.alt_response(413, description="More points than the batch limit (1000)")
+    @blp.alt_response(409, description="The patrol's raw points are past their retention (`points_erased`)")
     def post(self, data, patrol_id):
         """Upload a batch of fixes (≤ 1000, any order, repeats absorbed); all-or-nothing; late ones recompute."""
         return services.add_points(actor(), patrol_id, data["points"])

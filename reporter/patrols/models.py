@@ -44,6 +44,9 @@ class Patrol(db.Model):
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raw points past their retention are erased (reporter.privacy.retention); the track is kept simplified.
+    points_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    simplified_track: Mapped[list | None] = mapped_column(JSON)  # [[lat, lng], …] WGS-84, in time order
 
 
 class TrackPoint(db.Model):

@@ -51,15 +51,22 @@ def insert(patrol_id: str, rows: list[dict], *, late: bool, bulk: bool = True) -
         return len(cursor.execute(_ABSORB, (patrol_id, late, *columns)).fetchall())
 
 
+def simplified(positions: list[tuple[float, float]], tolerance_m: float) -> list[tuple[float, float]]:
+    """The (lat, lng) positions of a track simplified (Douglas-Peucker) to a tolerance in metres."""
+    if len(positions) <= 2:
+        return list(positions)
+    projection = LocalProjection(*positions[0])
+    xs, ys = projection.forward([p[0] for p in positions], [p[1] for p in positions])
+    line = shapely.simplify(LineString(list(zip(xs, ys, strict=True))), tolerance_m)
+    lats, lngs = projection.inverse(*zip(*line.coords, strict=True))
+    return list(zip(lats.tolist(), lngs.tolist(), strict=True))
+
+
 def feature(patrol: Patrol, positions: list[tuple[float, float]], coord_system: str,
             simplify_m: float | None) -> dict:
     """A GeoJSON Feature of the track (lng, lat) in the asked system, simplified to a tolerance in metres."""
-    if simplify_m and len(positions) > 2:
-        projection = LocalProjection(*positions[0])
-        xs, ys = projection.forward([p[0] for p in positions], [p[1] for p in positions])
-        line = shapely.simplify(LineString(list(zip(xs, ys, strict=True))), simplify_m)
-        lats, lngs = projection.inverse(*zip(*line.coords, strict=True))
-        positions = list(zip(lats.tolist(), lngs.tolist(), strict=True))
+    if simplify_m:
+        positions = simplified(positions, simplify_m)
     coordinates = []
     for lat, lng in positions:
         out_lat, out_lng = from_wgs84(lat, lng, coord_system)

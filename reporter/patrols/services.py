@@ -165,6 +165,9 @@ def add_points(inspector: User, patrol_id: str, rows: list[dict]) -> dict:
 
 def _add_points(inspector: User, patrol_id: str, rows: list[dict], *, bulk: bool) -> dict:
     patrol = own_patrol(inspector, patrol_id, lock=True)
+    if patrol.points_erased_at is not None:  # a late point would recompute the summary from itself alone
+        raise Conflict("This patrol's raw points are past their retention; its summary is final",
+                       error="points_erased")
     errors = _point_time_errors(patrol, rows)
     if errors:
         raise ValidationFailed("Some points are impossible; nothing of this batch was stored",
@@ -288,6 +291,9 @@ def finish(inspector: User, patrol_id: str, ended_at: datetime) -> Patrol:
 def track_feature(user: User, patrol_id: str, coord_system: str, simplify_m: float | None) -> dict:
     """The stored fixes as a GeoJSON Feature (LineString in time order), optionally simplified for maps."""
     patrol = get_patrol(user, patrol_id)
+    if patrol.points_erased_at is not None:  # only the simplified track is kept (reporter.privacy.retention)
+        return point_store.feature(patrol, [tuple(p) for p in patrol.simplified_track or []], coord_system,
+                                   simplify_m)
     rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
                               .order_by(TrackPoint.t)).all()
     return point_store.feature(patrol, [(lat, lng) for lat, lng in rows], coord_system, simplify_m)

@@ -25,6 +25,7 @@ from reporter.geo.services import locate
 from reporter.idempotency.services import Claim
 from reporter.media.models import Upload
 from reporter.media.services import attach_uploads
+from reporter.privacy.consent import require_consent
 from reporter.reports import crypto, evidence
 from reporter.reports.models import Report, ReportFeedback, ReportSupplement
 from reporter.reports.schemas import ReportCreatedOut
@@ -72,6 +73,7 @@ def _check_place(category: str, lat: float, lng: float):
 def submit_report(user: User, data: dict, claim: Claim | None, *, at: datetime | None = None) -> Report:
     """举报: the report, its photos, a routed case (or the earlier case it duplicates), flags, the idempotency
     claim and the outbox — committed together."""
+    require_consent(user)
     at = at or utcnow()
     loc = data["location"]
     lat, lng = loc["lat"], loc["lng"]
@@ -192,6 +194,7 @@ def feedback_of(report: Report) -> ReportFeedback | None:
 
 def add_supplement(user: User, report_id: str, data: dict) -> ReportSupplement:
     """补充材料: more text or photos on one's own report while its case is open."""
+    require_consent(user)
     report = own_report(user, report_id)
     if report.case.state not in OPEN_STATES:
         raise Conflict("The case is no longer open; supplements are not accepted", error="case_not_open")

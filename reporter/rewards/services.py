@@ -19,6 +19,7 @@ from reporter.errors import Conflict, Forbidden, NotFound, PreconditionFailed, V
 from reporter.extensions import db
 from reporter.notify.services import enqueue
 from reporter.org.models import Unit
+from reporter.privacy.consent import require_consent
 from reporter.reports import pseudonym
 from reporter.reports.crypto import decrypt_contact, encrypt_contact, register_ciphertexts
 from reporter.reports.models import Report
@@ -30,7 +31,7 @@ from reporter.rewards.idnumber import mask
 from reporter.rewards.models import EligibilityDecision, Reward, RewardPolicy
 from reporter.rewards.money import yuan
 from reporter.rewards.policies import active_policy, amount_range, policy_facts, tier_of
-from reporter.rewards.workflow import TRANSITIONS, target_of
+from reporter.rewards.workflow import NOT_DESK_ACTIONS, TRANSITIONS, target_of
 
 ONE_REWARD = {"check": "one_reward", "passed": False,
               "text": "The case already has a reward from an earlier closing; a reopened case pays once"}
@@ -223,6 +224,7 @@ def claim(reward_id: int, actor: User, *, real_name: str, id_number: str, payout
         if reward.anonymous and not _proof_ok(reward, tracking_code, pin):
             raise Forbidden("The tracking code or claim PIN is wrong", error="claim_proof_failed")
 
+    require_consent(actor)
     reward, target = _begin(reward_id, "claim", expected_version, owner_with_proof)
     now = utcnow()
     if as_utc(reward.claim_deadline) < now:
@@ -291,6 +293,20 @@ def expire_due(now=None) -> int:
         _finish(reward, None, "expire", amount_fen=reward.amount_fen)
         done += 1
     return done
+
+
+def forfeit(reward_id: int, note: str) -> Reward:
+    """放弃: the resident gives up an unpaid reward on cancelling their account; a reserved amount goes back to the
+    budget and payee details given for it are erased (nothing was paid). Part of the caller's unit of work."""
+    reward = _lock(reward_id)
+    reward.state, reward.expired_at = target_of("forfeit", reward.state), utcnow()
+    if reward.budget_id is not None:  # approved: its amount was reserved
+        ledger.release(reward, None, note=note)
+    else:
+        ledger.write("expired", reward, None, note=note)
+    reward.payee_ciphertext = None
+    record(None, "reward.forfeit", "reward", reward.id, details={"amount_fen": reward.amount_fen})
+    return reward
 
 
 def get_reward(reward_id: int) -> Reward:
@@ -366,7 +382,7 @@ def raise_budget(actor: User, unit_code: str, year: int, total_fen: int, reason:
 
 def allowed_actions(reward: Reward) -> list[str]:
     """The actions the reward's state allows (for the desk's buttons)."""
-    return [name for name, t in TRANSITIONS.items() if reward.state in t.sources and name != "expire"]
+    return [name for name, t in TRANSITIONS.items() if reward.state in t.sources and name not in NOT_DESK_ACTIONS]
 
 
 register_ciphertexts("reward payees", Reward, "payee_ciphertext")

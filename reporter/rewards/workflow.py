@@ -1,6 +1,7 @@
 """The reward state machine in one table: which action leads from which states to which, and who may take it.
 
-eligible → proposed → approved | rejected;  approved → notified → claimed → paid;  notified → expired (sweep).
+eligible → proposed → approved | rejected;  approved → notified → claimed → paid;  notified → expired (sweep);
+any unpaid, unrejected reward → expired when its resident forfeits it on cancelling their account (注销).
 Each action writes the ledger entry of the same kind as its target state, once per reward.
 """
 from dataclasses import dataclass
@@ -10,6 +11,10 @@ from reporter.errors import InvalidTransition
 
 FINANCE = "finance"  # the policy's finance roles (reward_approver by default)
 SYSTEM = "system"    # the sweep
+SELF = "self"        # the resident's own account cancellation
+
+
+NOT_DESK_ACTIONS = ("expire", "forfeit")  # taken by the sweep or by the resident, never a button of the desk
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ TRANSITIONS: dict[str, Transition] = {
     "claim": Transition(("notified",), "claimed", (RESIDENT,)),                       # 领取
     "pay": Transition(("claimed",), "paid", (FINANCE,)),                              # 兑付
     "expire": Transition(("notified",), "expired", (SYSTEM,)),                        # 逾期未领
+    "forfeit": Transition(("eligible", "proposed", "approved", "notified", "claimed"), "expired", (SELF,)),  # 放弃
 }
 
 

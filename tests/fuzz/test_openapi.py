@@ -21,6 +21,7 @@ and has not attached yet                     other purpose → 422)
 a real image as the uploaded file            tests/media (random bytes → 415)
 a real responsibility workbook to import     tests/routing/test_sheets.py (a bad file → 422, row and column)
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
+a user of its own for cancelling an account  tests/privacy/test_cancellation.py (the session ends → 401)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
 a patrol that has started, and ends now;
 points inside its time                       tests/patrols/test_sync_api.py (outside its window → 422)
@@ -33,6 +34,8 @@ two different cases to merge                 tests/reports
 a reason for a failed verification, a        tests/cases, tests/patrols, tests/reports
 category for a problem, text or a photo in
 a supplement
+the privacy notice's current version to      tests/privacy/test_consent.py (another version → 409)
+accept
 ==========================================  ====================================================================
 
 Invalid (negative) examples are sent exactly as generated.
@@ -79,6 +82,9 @@ DEPTH = {"full": (EXAMPLES, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)),
 
 # Operations that spend the session they are called with get a token of their own on each call.
 OWN_SESSION = {"POST /api/v1/auth/logout": "access_token", "POST /api/v1/auth/refresh": "refresh_token"}
+# Operations that end the account itself are called as a new user of the same role each time (注销 would otherwise
+# leave the role's user signed out for every later call).
+OWN_ACCOUNT = {"POST /api/v1/me/cancellation"}
 
 # The upload purpose each area's photo_ids accept (by the path segment after /api/v1/).
 PURPOSE = {"patrols": "patrol", "cases": "evidence"}
@@ -100,7 +106,10 @@ class Signer:
         self.shared = users.tokens(self.user_id)["access_token"]
 
     def token(self, case=None) -> str:
-        kind = OWN_SESSION.get(f"{case.method.upper()} {case.path}") if case is not None else None
+        label = f"{case.method.upper()} {case.path}" if case is not None else None
+        if label in OWN_ACCOUNT:
+            return self.users.tokens(self.users.make(self.role, unit_code=ROLES[self.role]))["access_token"]
+        kind = OWN_SESSION.get(label)
         return self.users.tokens(self.user_id)[kind] if kind else self.shared
 
     def headers(self, case=None) -> dict:
@@ -315,6 +324,10 @@ class Teacher:
         if body.get("problem") and not body.get("category"):
             body["category"] = "illegal_logging"
 
+    def notice_version(self, case, body, pick) -> None:
+        if "version" in body:
+            body["version"] = self.client.get("/api/v1/privacy-notice").get_json()["current"]["version"]
+
     def something_to_add(self, case, body, pick) -> None:
         if not body.get("text") and not body.get("photo_ids"):
             body["text"] = "又看到了新的砍伐痕迹"
@@ -336,6 +349,7 @@ RULES = {
     "POST /api/v1/cases/{case_id}/actions": Teacher.reason_on_fail,
     "POST /api/v1/patrols/{patrol_id}/observations": Teacher.category_of_problem,
     "POST /api/v1/reports/{report_id}/supplements": Teacher.something_to_add,
+    "POST /api/v1/me/consents": Teacher.notice_version,
 }
 
 

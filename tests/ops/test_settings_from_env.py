@@ -7,7 +7,9 @@ def test_feature_settings_come_from_the_environment_typed(tmp_path, monkeypatch)
     monkeypatch.setenv("REPORT_DUPLICATE_RADIUS_M", "400")
     monkeypatch.setenv("PATROL_DAY_MIN_KM", "2.5")
     monkeypatch.setenv("CASE_EXTENSION_MAX_DAYS", "10")
+    monkeypatch.setenv("PRIVACY_CONTACT_DAYS", "90")
     cfg = load_config(str(tmp_path))
+    assert cfg["PRIVACY_CONTACT_DAYS"] == 90
     assert cfg["RATELIMIT_REPORT_SUBMIT"] == "5/hour"
     assert cfg["REPORT_DUPLICATE_RADIUS_M"] == 400
     assert cfg["PATROL_DAY_MIN_KM"] == 2.5

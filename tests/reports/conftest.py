@@ -10,7 +10,7 @@ from PIL import Image
 
 from reporter.accounts.models import User
 from reporter.cases import services as cases
-from tests.conftest import app_ctx
+from tests.conftest import app_ctx, consent_over_http
 from tests.media.images import exif
 
 NINGSHAN = (33.3125, 108.3140)  # 宁陕县城, WGS-84
@@ -53,8 +53,9 @@ class Town:
             self._headers[who] = self.users.headers(self.ids[who])
         return self._headers[who]
 
-    def resident(self, name: str) -> dict:
-        """A resident signed in as the mini-program does it (wx.login code → tokens); their headers."""
+    def resident(self, name: str, *, consent: bool = True) -> dict:
+        """A resident signed in as the mini-program does it (wx.login code → tokens) who accepted the privacy notice
+        (unless `consent` is False); their headers."""
         code = f"code-{name}-{next(_seq)}"
         self.wechat.login_code(code, f"openid-{name}")
         resp = self.client.post("/api/v1/auth/wechat", json={"code": code})
@@ -62,6 +63,8 @@ class Town:
         body = resp.get_json()
         self.ids[name] = body["user"]["id"]
         self._headers[name] = {"Authorization": f"Bearer {body['access_token']}"}
+        if consent:
+            consent_over_http(self.client, self._headers[name])
         return self._headers[name]
 
     def upload(self, who: str, purpose: str = "report", data: bytes | None = None) -> str:

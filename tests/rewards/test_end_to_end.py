@@ -11,7 +11,7 @@ from sqlalchemy import select
 from reporter.accounts.models import User
 from reporter.cases import services as cases
 from reporter.notify.models import OutboxMessage
-from tests.conftest import app_ctx
+from tests.conftest import app_ctx, consent_over_http
 from tests.rewards.support import Desk, claim_body
 
 NINGSHAN = (33.3125, 108.3140)  # 宁陕县城, WGS-84
@@ -39,7 +39,9 @@ class Place:
         code = f"reward-code-{next(_n)}"
         self.wechat.login_code(code, f"openid-{code}")
         body = self.client.post("/api/v1/auth/wechat", json={"code": code}).get_json()
-        return body["user"]["id"], {"Authorization": f"Bearer {body['access_token']}"}
+        headers = {"Authorization": f"Bearer {body['access_token']}"}
+        consent_over_http(self.client, headers)
+        return body["user"]["id"], headers
 
     def upload(self, headers: dict, purpose: str) -> str:
         upload = self.client.post("/api/v1/uploads", headers=headers, content_type="multipart/form-data",

@@ -5,7 +5,8 @@ import pytest
 
 from tests.api.test_frame import assert_error
 
-# Public on purpose: probes, sign-in, signed image links, reference lists, anonymous tracking, typical cases.
+# Public on purpose: probes, sign-in, signed image links, reference lists, anonymous tracking, typical cases, the
+# privacy notice (shown before anyone signs in).
 PUBLIC = {
     ("GET", "/api/v1/health"), ("GET", "/api/v1/ready"),
     ("POST", "/api/v1/auth/wechat"), ("POST", "/api/v1/auth/login"),
@@ -13,6 +14,7 @@ PUBLIC = {
     ("GET", "/api/v1/regions"), ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/reports/track"), ("POST", "/api/v1/reports/track"),
     ("GET", "/api/v1/public/cases"), ("GET", "/api/v1/public/cases/{published_id}"),
+    ("GET", "/api/v1/privacy-notice"), ("GET", "/api/v1/privacy-notice/{version}"),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

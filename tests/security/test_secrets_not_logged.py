@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reporter.accounts.models import User
 from reporter.observability import JsonFormatter, RequestContextFilter
-from tests.conftest import app_ctx
+from tests.conftest import app_ctx, consent_over_http
 from tests.reports.conftest import town  # noqa: F401  (residents, staff and report helpers)
 
 
@@ -34,6 +34,7 @@ def test_sign_in_and_a_named_report_leave_no_secret_in_the_logs(town, log_lines,
     signed_in = town.client.post("/api/v1/auth/wechat", json={"code": "wx-code-secret-4711"}).get_json()
     town.ids["zhao"] = signed_in["user"]["id"]
     town._headers["zhao"] = {"Authorization": f"Bearer {signed_in['access_token']}"}
+    consent_over_http(town.client, town.h("zhao"))
     refreshed = town.client.post("/api/v1/auth/refresh", headers={
         "Authorization": f"Bearer {signed_in['refresh_token']}"}).get_json()
     created = town.submit("zhao", contact={"name": "赵秦岭", "phone": "13912345678"},
