@@ -1,7 +1,7 @@
 """`flask privacy sweep`: the daily retention sweep (deploy/systemd/reporter-privacy.timer)."""
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.privacy import retention
 
 privacy_cli = AppGroup("privacy", help="Personal information: retention.")

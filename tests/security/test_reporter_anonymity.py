@@ -14,7 +14,7 @@ from sqlalchemy import select
 from reporter.accounts.models import User, UserRole
 from reporter.audit.models import AuditEvent
 from reporter.reports import pseudonym
-from tests.conftest import app_ctx
+from tests.conftest import app_ctx, consent_over_http
 from tests.rewards.support import claim_body
 from tests.rewards.test_end_to_end import Place
 
@@ -38,6 +38,7 @@ def story(app, client, users, wechat):
     signed_in = client.post("/api/v1/auth/wechat", json={"code": "anon-story-code"}).get_json()
     assert signed_in["user"]["id"] == RESIDENT_ID
     resident_h = {"Authorization": f"Bearer {signed_in['access_token']}"}
+    consent_over_http(client, resident_h)
     place = Place(app, client, users, wechat)
     named = place.report(resident_h)
     anonymous = place.report(resident_h, anonymous=True, claim_pin="246810",
