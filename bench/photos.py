@@ -8,6 +8,7 @@ is measured in a fresh process from /proc (Pillow's buffers are invisible to tra
 
     .venv/bin/python bench/photos.py [N]
     .venv/bin/python bench/photos.py --worst [JPEG,PNG,WEBP,HEIF]
+    .venv/bin/python bench/photos.py --storage [N]
 
 `--worst` prints, for each format, the peak memory of one upload of the worst file the pipeline accepts: the largest
 picture its decode budget allows (`pipeline.DECODE_BYTES_PER_PIXEL`, `DECODE_BUDGET_MIB`; JPEGs up to
@@ -17,6 +18,7 @@ above the process's size before the upload.
 import io
 import math
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -144,7 +146,32 @@ def worst(formats: list[str]) -> None:
             print(f"worst {fmt} +{max(peaks):.0f} MiB (target < 200 MiB)", flush=True)
 
 
+def storage_throughput(n: int) -> None:
+    """Uploads per second through the whole pipeline, writing to the file system and to an S3-compatible store
+    (a SeaweedFS started here on free ports), interleaved in the same run. Target: the store keeps at least half the
+    file system's rate (the pipeline's pixel work dominates; a store on the network adds a round trip per variant)."""
+    from reporter.media.objectstore import S3Storage
+    from tests.support.objectstore import SeaweedFS
+
+    data = phone_photo()
+    with tempfile.TemporaryDirectory() as root, SeaweedFS(Path(root) / "weed") as weed:
+        weed.make_bucket("bench")
+        os.environ.update(weed.credentials())  # boto3 reads the usual AWS variables, as in production
+        store = S3Storage("bench", endpoint=weed.endpoint)
+        disk = FileSystemStorage(Path(root) / "uploads")
+        on_disk, on_store = rates(lambda: pipeline_run(data, disk), lambda: pipeline_run(data, store), n)
+        ratio = on_store / on_disk
+        print(f"upload pipeline to the file system:   {on_disk:6.2f} photos/s")
+        print(f"upload pipeline to the object store:  {on_store:6.2f} photos/s (SeaweedFS on this machine)")
+        print(f"ratio store / file system: {ratio:.2f}  (target >= 0.50)")
+        if ratio < 0.5:
+            raise SystemExit(1)
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--storage":
+        storage_throughput(int(sys.argv[2]) if len(sys.argv) > 2 else 10)
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--worst":
         worst((sys.argv[2] if len(sys.argv) > 2 else "JPEG,PNG,WEBP,HEIF").split(","))
         return

@@ -73,3 +73,47 @@ def test_backup_restores_into_a_fresh_database_with_the_same_rows_and_files(app,
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_backup_covers_the_object_store_and_restores_into_a_fresh_bucket(app, users, tmp_path):
+    """STORAGE_URL=s3://…: the store's objects go into the backup folder and come back, hash-checked, into another
+    bucket; the database beside them as above."""
+    from tests.faults.servers import SECRETS
+    from tests.support.objectstore import SeaweedFS, require_postgres_pass
+
+    require_postgres_pass()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not shutil.which("pg_dump"):
+        pytest.skip("backup/restore needs pg_dump")
+    users.make("admin")
+    with SeaweedFS(tmp_path / "weed") as weed:
+        source, target = weed.make_bucket("live"), weed.make_bucket("restored")
+        objects = {f"display/{i:02x}/00/{i:064x}.jpg": os.urandom(1500 + i) for i in range(12)}
+        for key, body in objects.items():
+            weed.client().put_object(Bucket="live", Key=key, Body=body)
+        env = {**os.environ, **SECRETS, **weed.credentials(), "DATABASE_URL": url, "STORAGE_URL": source,
+               "REPORTER_FLASK": str(ROOT / ".venv/bin/flask"), "FLASK_APP": str(ROOT / "wsgi.py"),
+               "REPORTER_INSTANCE": str(tmp_path / "instance")}
+        env.pop("UPLOAD_ROOT", None)
+        done = subprocess.run([str(ROOT / "deploy/backup.sh"), str(tmp_path / "backups")], env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        backup = Path(done.stdout.strip().splitlines()[-1])
+        fresh_name = make_url(url).database + "_restored_store"
+        fresh = make_url(url).set(database=fresh_name).render_as_string(hide_password=False)
+        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{fresh_name}"'))
+        try:
+            result = subprocess.run([str(ROOT / "deploy/restore.sh"), str(backup)], capture_output=True, text=True,
+                                    env={**env, "DATABASE_URL": fresh, "STORAGE_URL": target})
+            assert result.returncode == 0, result.stderr
+            assert _counts(fresh) == _counts(url)
+            restored = {key: weed.client().get_object(Bucket="restored", Key=key)["Body"].read()
+                        for key in weed.object_names("restored")}
+            assert restored == objects
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)'))
+            admin.dispose()

@@ -1,7 +1,7 @@
 """Every setting the code reads from the environment is in README's configuration table.
 
 The scan reads the code the way an operator's environment reaches it: `os.environ` / `getenv` / `env.get` anywhere in
-the package, `gunicorn.conf.py` and `wsgi.py`; config keys with a feature prefix (config.py passes those through from
+the package, `gunicorn.conf.py` and `wsgi.py`; the media settings (read by name); config keys with a feature prefix (config.py passes those through from
 the environment); `${NAME}` in the deploy scripts. A name found there and not in the table fails the test, listed.
 """
 import re
@@ -36,6 +36,10 @@ def settings_read_by_the_code() -> dict[str, str]:
         names |= {prefix + rest for prefix, rest in FEATURE_KEY.findall(text)} - fixed
         for name in names:
             found.setdefault(name, str(path.relative_to(ROOT)))
+    from reporter.media.settings import DEFAULTS as MEDIA  # read by name from the environment (media.settings.setting)
+
+    for name in MEDIA:
+        found.setdefault(name, "reporter/media/settings.py")
     for path in sorted((ROOT / "deploy").rglob("*")):
         if path.is_file() and (path.suffix == ".sh" or path.read_bytes().startswith(b"#!")):
             assigned = set(re.findall(r"^\s*(?:export\s+)?" + NAME + "=", path.read_text(), re.M))
