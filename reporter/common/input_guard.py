@@ -19,18 +19,25 @@ from reporter.errors import ValidationFailed
 MAX_JSON_DEPTH = 32  # arrays and objects inside each other; the deepest body the API takes needs 5
 MAX_JSON_INTEGER = 2**53 - 1  # I-JSON (RFC 7493): the whole numbers every JSON client holds exactly
 
-# In body text: C0 controls but tab, line feed and carriage return; DEL and the C1 controls; unpaired surrogates.
-_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# In a single line (query values, path segments, field names): no control character at all.
-_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# In header values, which arrive as latin-1 (bytes 0x80–0x9f there are pieces of UTF-8): C0 but tab, and DEL.
+# Refused in any text (JSON strings and field names, query and form values and names, path segments): C0 controls
+# but tab, line feed and carriage return; DEL and the C1 controls; unpaired surrogates. The OpenAPI document states
+# it as the `pattern` of every free text (TEXT_PATTERN) and the `propertyNames` of open objects.
+_REFUSED = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ud800-\\udfff"
+TEXT_PATTERN = f"^[^{_REFUSED}]*$"
+_TEXT = re.compile(f"[{_REFUSED}]")
+# Header values arrive as latin-1 (bytes 0x80–0x9f there are pieces of UTF-8): C0 controls but tab, and DEL.
 _HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 TEXT_MESSAGE = "Text may not contain control characters (other than tab and line breaks) or unpaired surrogates."
-LINE_MESSAGE = "May not contain control characters or line breaks."
-NAME_MESSAGE = "A field name contains a control character or an unpaired surrogate."
+HEADER_MESSAGE = "A header value may not contain control characters."
+NAME_MESSAGE = "A field name contains a control character (other than tab and line breaks) or an unpaired surrogate."
 NUMBER_MESSAGE = f"Not a usable number: it must be finite, and whole numbers within ±{MAX_JSON_INTEGER}."
 DEPTH_MESSAGE = f"The body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels."
+
+
+def printable(text: str) -> str:
+    """The text without the characters no input may carry (for text that comes from files, such as EXIF)."""
+    return _TEXT.sub("", text)
 
 
 class _Unusable:
@@ -80,7 +87,7 @@ def _walk_json(body, errors: _Errors) -> None:
             raise _too_deep()
         if isinstance(node, dict):
             for name, item in node.items():
-                if _LINE.search(name):
+                if _TEXT.search(name):
                     errors.add("json", path + ("_schema",), NAME_MESSAGE)
                 else:
                     stack.append((item, path + (name,), depth + 1))
@@ -111,27 +118,27 @@ def _check_json(errors: _Errors) -> None:
     _walk_json(body, errors)
 
 
-def _check_lines(location: str, pairs, errors: _Errors, values=_LINE) -> None:
+def _check_pairs(location: str, pairs, errors: _Errors) -> None:
     for name, value in pairs:
-        if _LINE.search(name):
+        if not isinstance(name, str) or _TEXT.search(name):
             errors.add(location, (), NAME_MESSAGE)
-        elif isinstance(value, str) and values.search(value):
-            errors.add(location, (name,), LINE_MESSAGE if values is _LINE else TEXT_MESSAGE)
+        elif isinstance(value, str) and _TEXT.search(value):
+            errors.add(location, (name,), TEXT_MESSAGE)
 
 
 def check_request() -> None:
     """Refuse the request (422) when any text it carries holds what no field may, or its JSON cannot be used."""
     errors = _Errors()
-    _check_lines("path", (request.view_args or {}).items(), errors)
-    _check_lines("query", request.args.items(multi=True), errors)
+    _check_pairs("path", (request.view_args or {}).items(), errors)
+    _check_pairs("query", request.args.items(multi=True), errors)
     for name, value in request.headers.items():
         if _HEADER.search(value):
-            errors.add("headers", (name,), LINE_MESSAGE)
+            errors.add("headers", (name,), HEADER_MESSAGE)
     if request.is_json:
         _check_json(errors)
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        _check_lines("form", request.form.items(multi=True), errors, values=_TEXT)
-        _check_lines("files", ((name, "") for name in request.files), errors)
+        _check_pairs("form", request.form.items(multi=True), errors)
+        _check_pairs("files", ((name, "") for name in request.files), errors)
     if errors.tree:
         raise ValidationFailed(errors=errors.tree)
 
