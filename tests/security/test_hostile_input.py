@@ -369,3 +369,13 @@ def test_a_signed_refresh_token_with_a_malformed_id_is_a_401(client, app, users)
 def test_an_expired_token_is_still_told_apart(client, app, users):
     token = _resigned(app, users, exp=int((datetime.now(UTC) - timedelta(minutes=1)).timestamp()))
     assert_error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401, "token_expired")
+
+
+# -- text that arrives inside a file ----------------------------------------------------------------------------
+def test_text_read_from_a_photo_loses_the_characters_no_input_may_carry():
+    """EXIF make and model are stored and shown to staff: a photo's text is as hostile as a request's."""
+    from reporter.media.pipeline import process
+    from tests.media.images import jpeg
+
+    result = process(jpeg(make="Xia\x01omi\x7f", model="Redmi\x1b K70\x08"), 50_000_000)
+    assert (result.facts.camera_make, result.facts.camera_model) == ("Xiaomi", "Redmi K70")
