@@ -20,11 +20,12 @@ MAX_JSON_DEPTH = 32  # arrays and objects inside each other; the deepest body th
 MAX_JSON_INTEGER = 2**53 - 1  # I-JSON (RFC 7493): the whole numbers every JSON client holds exactly
 
 # Refused in any text (JSON strings and field names, query and form values and names, path segments): C0 controls
-# but tab, line feed and carriage return; DEL and the C1 controls; unpaired surrogates. The OpenAPI document states
-# it as the `pattern` of every free text (TEXT_PATTERN) and the `propertyNames` of open objects.
-_REFUSED = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ud800-\\udfff"
-TEXT_PATTERN = f"^[^{_REFUSED}]*$"
-_TEXT = re.compile(f"[{_REFUSED}]")
+# but tab, line feed and carriage return; DEL and the C1 controls (the OpenAPI document states these as the
+# `pattern` of every free text, TEXT_PATTERN, and the `propertyNames` of open objects); and unpaired surrogates,
+# which are no Unicode text at all (I-JSON) — regex engines of other languages cannot even name them in a pattern.
+_CONTROLS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
+_TEXT = re.compile(f"[{_CONTROLS}\\ud800-\\udfff]")
 # Header values arrive as latin-1 (bytes 0x80–0x9f there are pieces of UTF-8): C0 controls but tab, and DEL.
 _HEADER = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
