@@ -38,12 +38,17 @@ def _text_segment(converter) -> dict:
     return _states_the_text_rule(unicodeconverter2paramschema(converter))
 
 
+_SCALAR = {"type": ["string", "number", "boolean", "null"], "pattern": TEXT_PATTERN}
+
+
 class TextRulePlugin(BasePlugin):
-    """Objects that take fields the document does not name (`unknown = INCLUDE`) state the rule for their names."""
+    """Objects that take fields the document does not name (`unknown = INCLUDE`: a case action's own fields) state
+    the text rule for those fields' names and values: text, numbers, yes/no, or lists of them."""
 
     def schema_helper(self, name, definition, **kwargs):
         if definition.get("additionalProperties") is True:
-            return {"propertyNames": {"pattern": TEXT_PATTERN}}
+            return {"propertyNames": {"pattern": TEXT_PATTERN},
+                    "additionalProperties": {**_SCALAR, "type": [*_SCALAR["type"], "array"], "items": _SCALAR}}
         return None
 
 
