@@ -3,7 +3,8 @@
 schemathesis draws values from the document's types: its strings seldom hold a NUL and never an unpaired surrogate,
 its numbers stay small, its bodies stay shallow. This suite adds those generators. For each operation, signed in as
 the first role it names (public operations as a resident), it draws a schema-valid request taught the stored facts
-(``Teacher`` of test_openapi.py) and then one hostile change, chosen by Hypothesis:
+(``Teacher`` of test_openapi.py) and then hostile changes, chosen by Hypothesis — in half the examples one character
+into every text the request carries at once, in the others one change anywhere:
 
 - a character inserted into any text input (JSON string or field name, query value, path segment, form field,
   header): C0 and C1 controls, DEL, unpaired surrogates (JSON only), and the characters that are allowed but
@@ -57,7 +58,9 @@ def _chars(location: str):
     carries latin-1 without line breaks."""
     if location == "headers":
         return st.sampled_from([c for c in REFUSED + UNUSUAL if len(c) == 1 and ord(c) < 256 and c not in "\r\n"])
-    return st.sampled_from(REFUSED + UNUSUAL + (SURROGATES if location == "body" else []))  # form fields: bytes
+    # NUL (what PostgreSQL refuses) and the surrogates (what no encoder takes) as often as all the rest together
+    return st.one_of(st.just("\x00"), st.sampled_from(REFUSED), st.sampled_from(UNUSUAL),
+                     *([st.sampled_from(SURROGATES)] if location == "body" else []))  # a form carries bytes
 
 
 def _is_moment(value: str) -> bool:
@@ -109,35 +112,53 @@ def _wrap(value, levels: int, in_objects: bool):
     return value
 
 
+def _current(case, location: str, path: tuple):
+    if location == "body" and not path:
+        return case.body
+    if location in ("body", "form"):
+        return _get(case.body, path)
+    return {"query": case.query, "path": case.path_parameters, "headers": case.headers}[location][path[0]]
+
+
+def _insert(draw, text: str, location: str) -> str:
+    """`text` with one character of `_chars(location)` put somewhere in it."""
+    if location == "headers":
+        text = text or "x"  # a header value starting with whitespace or a control is not sent at all
+    at = draw(st.integers(1 if location == "headers" else 0, len(text)))
+    return text[:at] + draw(_chars(location)) + text[at:]
+
+
 @st.composite
 def _hostile(draw, case):
-    """One hostile change to a schema-valid case, and a word saying what it was."""
+    """Hostile changes to a schema-valid case — in every text at once, or one change anywhere — and a word saying
+    what they were."""
     targets = _targets(case)
     if not targets:
-        case.headers = {**(case.headers or {}), "X-Hostile": "a" + draw(_chars("headers")) + "b"}
+        case.headers = {**(case.headers or {}), "X-Hostile": _insert(draw, "ab", "headers")}
         return case, "a header of its own"
+    texts = [(location, path) for location, path in targets
+             if path and isinstance(_current(case, location, path), str)]
+    if texts and draw(st.booleans()):
+        for location, path in texts:
+            _set(case, location, path, _insert(draw, _current(case, location, path), location))
+        return case, "every text"
     location, path = draw(st.sampled_from(targets))
-    current = case.body if location == "body" and not path else (
-        _get(case.body, path) if location in ("body", "form") else
-        {"query": case.query, "path": case.path_parameters, "headers": case.headers}[location][path[0]])
+    current = _current(case, location, path)
     kinds = ["text"] if location != "body" else ["text", "name", "number", "nesting"] if path else ["nesting"]
     kind = draw(st.sampled_from(kinds))
     if kind == "nesting":
         value = _wrap(current, draw(st.integers(2, 400)), draw(st.booleans()))
     elif kind == "number" or (isinstance(current, (int, float)) and not isinstance(current, bool)):
         value = draw(NUMBERS)
-    elif kind == "name" and path and isinstance(path[-1], str):
+    elif kind == "name" and isinstance(path[-1], str):
         parent = _get(case.body, path[:-1])
         parent[path[-1] + draw(_chars("body"))] = parent.pop(path[-1])
         return case, f"the name of body field {path}"
     elif isinstance(current, str) and _is_moment(current) and draw(st.booleans()):
         value = draw(st.sampled_from(MOMENTS))
     else:
-        text = current if isinstance(current, str) else str(current if current is not None else "")
-        if location == "headers":
-            text = text or "x"  # a header value starting with whitespace or a control is not sent at all
-        at = draw(st.integers(1 if location == "headers" else 0, len(text)))
-        value = text[:at] + draw(_chars(location)) + text[at:]
+        value = _insert(draw, current if isinstance(current, str) else str(
+            current if current is not None else ""), location)
     _set(case, location, path, value)
     return case, f"{kind} at {location} {path}"
 
