@@ -6,6 +6,7 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from reporter.common.input_guard import register_input_guard
 from reporter.config import load_config
 from reporter.errors import PayloadTooLarge
 from reporter.features import FEATURES
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_limits(app)
+    register_input_guard(app)
     register_security(app)
     return app
 

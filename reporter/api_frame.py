@@ -1,9 +1,11 @@
 """flask-smorest's Api with the project's error shape and error schema in the OpenAPI document."""
 import marshmallow as ma
+from apispec import BasePlugin
 from flask_smorest import Api, Blueprint
-from flask_smorest.spec.plugins import integerconverter2paramschema
-from werkzeug.routing import IntegerConverter
+from flask_smorest.spec.plugins import integerconverter2paramschema, unicodeconverter2paramschema
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from reporter.common.input_guard import TEXT_PATTERN
 from reporter.common.schemas import MAX_DB_INTEGER
 
 
@@ -14,6 +16,40 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_DB_INTEGER)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _states_the_text_rule(schema: dict) -> dict:
+    """`schema` of a free text (no enum, format or pattern of its own) with the characters every text refuses
+    (reporter/common/input_guard.py) stated as its pattern, so clients and the fuzzer know the rule."""
+    types = schema.get("type")
+    if "string" in (types if isinstance(types, list) else [types]) and not (
+            {"enum", "format", "pattern", "const"} & set(schema)):
+        return {**schema, "pattern": TEXT_PATTERN}
+    return schema
+
+
+def _text_field(self, field, ret, **kwargs) -> dict:
+    """apispec attribute function: every marshmallow text field states the text rule."""
+    return _states_the_text_rule(ret) if isinstance(field, ma.fields.String) and not field.dump_only else {}
+
+
+def _text_segment(converter) -> dict:
+    """A `<string:…>` path segment states the text rule too."""
+    return _states_the_text_rule(unicodeconverter2paramschema(converter))
+
+
+_SCALAR = {"type": ["string", "number", "boolean", "null"], "pattern": TEXT_PATTERN}
+
+
+class TextRulePlugin(BasePlugin):
+    """Objects that take fields the document does not name (`unknown = INCLUDE`: a case action's own fields) state
+    the text rule for those fields' names and values: text, numbers, yes/no, or lists of them."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        if definition.get("additionalProperties") is True:
+            return {"propertyNames": {"pattern": TEXT_PATTERN},
+                    "additionalProperties": {**_SCALAR, "type": [*_SCALAR["type"], "array"], "items": _SCALAR}}
+        return None
 
 
 class ErrorSchema(ma.Schema):
@@ -31,12 +67,18 @@ class ReporterApi(Api):
 
     ERROR_SCHEMA = ErrorSchema
 
+    def __init__(self, *args, **kwargs):
+        spec_kwargs = kwargs.setdefault("spec_kwargs", {})
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), TextRulePlugin()]
+        super().__init__(*args, **kwargs)
 
     def init_app(self, app, *args, **kwargs):
         """Bounded integer path segments (documented with their maximum); query strings as strict as their schemas."""
         app.url_map.converters["int"] = IdConverter
         super().init_app(app, *args, **kwargs)
         self.register_converter(IdConverter, integerconverter2paramschema)
+        self.register_converter(UnicodeConverter, _text_segment)
+        self.ma_plugin.converter.add_attribute_function(_text_field)
         # webargs ignores unknown query parameters by default; let each schema's `unknown` decide (StrictSchema: 422)
         parser = Blueprint.ARGUMENTS_PARSER
         parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}

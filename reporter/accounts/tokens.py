@@ -1,12 +1,15 @@
 """JWT issuing and the flask-jwt-extended callbacks mapped to the one error shape."""
+import re
 from datetime import timedelta
 
 from flask import current_app, g
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended.exceptions import JWTDecodeError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from reporter.accounts.models import AuthSession, RefreshToken, User
+from reporter.common.schemas import MAX_DB_INTEGER
 from reporter.errors import error_response
 from reporter.extensions import db
 
@@ -22,18 +25,32 @@ def issue_tokens(user: User, session: AuthSession, *, fresh: bool) -> dict:
     return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer"}
 
 
+_USER_ID = re.compile(r"[1-9][0-9]{0,9}")  # `sub`: a user id as issue_tokens writes it
+_TOKEN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # `sid` (a session's UUID) and `jti` (the library's UUID)
+
+
+def user_id_of(payload: dict) -> int:
+    """The user id a verified token names; JWTDecodeError (401 `invalid_token`) when its `sub`, `sid` or `jti` has
+    a shape we never issue — only a holder of the signing key can make one, and it must not reach the database."""
+    sub, sid, jti = payload.get("sub"), payload.get("sid"), payload.get("jti")
+    if not (isinstance(sub, str) and _USER_ID.fullmatch(sub) and int(sub) <= MAX_DB_INTEGER
+            and all(isinstance(claim, str) and _TOKEN_ID.fullmatch(claim) for claim in (sid, jti))):
+        raise JWTDecodeError("The token's claims are not ones this server issues")
+    return int(sub)
+
+
 def register_jwt_callbacks(jwt: JWTManager) -> None:
     """Revocation from the database (shared by all workers) and errors in our shape, never `{"msg": …}`."""
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload) -> bool:
         # One query per request: the session's revocation and its user (with roles and unit) together.
-        sid = payload.get("sid")
-        if not sid:
+        if not payload.get("sid"):
             return True
+        user_id = user_id_of(payload)
         row = db.session.execute(
             select(User, AuthSession.revoked_at).join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.id == sid, User.id == int(payload["sub"]))
+            .where(AuthSession.id == payload["sid"], User.id == user_id)
             .options(joinedload(User.role_rows))
         ).unique().first()
         if row is None or row.revoked_at is not None:
@@ -44,7 +61,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
     @jwt.user_lookup_loader
     def _lookup(_header, payload):
         user = g.pop("token_user", None)
-        if user is None or user.id != int(payload["sub"]) or not user.is_active:
+        if user is None or user.id != user_id_of(payload) or not user.is_active:
             return None
         g.user_id = user.id
         return user

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from PIL import ExifTags, Image
 
+from reporter.common.input_guard import printable
 from reporter.common.timeutil import CST
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
@@ -40,7 +41,7 @@ def _text(value) -> str | None:
         value = value.decode("utf-8", "replace")
     if not isinstance(value, str):
         return None
-    value = value.replace("\x00", "").strip()
+    value = printable(value).strip()  # a photo's text is as hostile as any input (NUL, controls)
     return value[:64] or None
 
 
