@@ -1,8 +1,9 @@
 """Every setting the code reads from the environment is in README's configuration table.
 
 The scan reads the code the way an operator's environment reaches it: `os.environ` / `getenv` / `env.get` anywhere in
-the package, `gunicorn.conf.py` and `wsgi.py`; the media settings (read by name); config keys with a feature prefix (config.py passes those through from
-the environment); `${NAME}` in the deploy scripts. A name found there and not in the table fails the test, listed.
+the package, `gunicorn.conf.py` and `wsgi.py`; the media settings (read by name); config keys with a feature prefix
+(config.py passes those through from the environment); `${NAME}` in the deploy scripts. A name found there and not
+in the table fails the test, listed.
 """
 import re
 from pathlib import Path
