@@ -18,6 +18,7 @@ from PIL import Image
 
 from reporter.common.input_guard import MAX_JSON_DEPTH, MAX_JSON_INTEGER
 from tests.api.test_frame import assert_error
+from tests.conftest import consent_over_http
 
 ALL_ROLES = ("resident", "inspector", "officer", "supervisor", "reward_officer", "reward_approver", "auditor", "admin")
 # One of each kind a body may not carry: NUL (PostgreSQL refuses it), another C0 control, a C1 control, and an
@@ -265,6 +266,7 @@ def test_a_nul_in_a_report_description_or_idempotency_key_is_a_422_and_writes_no
     wechat.login_code("code-nul", "openid-nul")
     signed = client.post("/api/v1/auth/wechat", json={"code": "code-nul"}).get_json()
     headers = {"Authorization": f"Bearer {signed['access_token']}"}
+    consent_over_http(client, headers)
     upload = client.post("/api/v1/uploads", headers=headers, content_type="multipart/form-data",
                          data={"file": (io.BytesIO(_photo()), "p.jpg"), "purpose": "report"})
     assert upload.status_code == 201, upload.get_json()
