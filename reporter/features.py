@@ -21,4 +21,5 @@ FEATURES = [
     "reporter.rewards",
     "reporter.metrics",
     "reporter.stats",
+    "reporter.registers",
 ]

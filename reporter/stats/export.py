@@ -5,12 +5,10 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from reporter.cases.models import SOURCES
+from reporter.cases.models import SOURCE_NAMES, SOURCES
 from reporter.common.spreadsheets import cell_text
 
 PERCENT, YUAN, DECIMAL = "0.0%", "#,##0.00", "0.0"
-SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
-                "superior": "上级交办"}
 
 # (header, field, format): `pct` fields are shown as fractions with a percent format, `fen` fields as yuan.
 AREA_COLUMNS = [

@@ -20,6 +20,10 @@ photo ids the caller uploaded for this use   tests/reports, tests/patrols (someo
 and has not attached yet                     other purpose → 422)
 a real image as the uploaded file            tests/media (random bytes → 415)
 a real responsibility workbook to import     tests/routing/test_sheets.py (a bad file → 422, row and column)
+a sheet of feedback items to import, at a    tests/registers/test_problem_register.py (bad rows → 422, row and
+point inside Ankang                          column)
+a feedback reference (反馈编号) on an          tests/registers/test_problem_register.py (missing → 422)
+inspection or audit case
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
 a patrol that has started, and ends now;
@@ -315,6 +319,22 @@ class Teacher:
         if body.get("problem") and not body.get("category"):
             body["category"] = "illegal_logging"
 
+    def feedback_ref(self, case, body, pick) -> None:
+        if body.get("source") in ("central_inspection", "provincial_inspection", "audit") and not body.get(
+                "external_ref"):
+            body["external_ref"] = f"反馈-{pick.integer(1, 999)}"
+
+    def problem_sheet(self, case, body, pick) -> None:
+        from openpyxl import Workbook
+
+        lat, lng, _glat, _glng = pick.one(self.points)
+        book = Workbook()
+        book.active.append(["问题来源", "反馈编号", "问题类别", "问题描述", "纬度", "经度"])
+        book.active.append(["视频监管", "", "illegal_logging", "监控发现林区砍伐", lat, lng])
+        out = io.BytesIO()
+        book.save(out)
+        body["file"] = out.getvalue()
+
     def something_to_add(self, case, body, pick) -> None:
         if not body.get("text") and not body.get("photo_ids"):
             body["text"] = "又看到了新的砍伐痕迹"
@@ -336,6 +356,8 @@ RULES = {
     "POST /api/v1/cases/{case_id}/actions": Teacher.reason_on_fail,
     "POST /api/v1/patrols/{patrol_id}/observations": Teacher.category_of_problem,
     "POST /api/v1/reports/{report_id}/supplements": Teacher.something_to_add,
+    "POST /api/v1/cases": Teacher.feedback_ref,
+    "POST /api/v1/registers/problems/import": Teacher.problem_sheet,
 }
 
 
