@@ -10,7 +10,7 @@ feedback item's own reference (反馈编号).
 import sqlalchemy as sa
 from alembic import op
 
-import reporter.common.db  # noqa: F401
+import reporter.common.db
 
 revision = '0015'
 down_revision = '0008'
@@ -28,8 +28,152 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f('ck_cases_known_source'), type_='check')
         batch_op.create_check_constraint('known_source', f"source IN ({NEW_SOURCES})")
 
+    op.create_table('site_kinds',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('category', sa.String(length=64), nullable=False),
+    sa.Column('geometry', sa.String(length=8), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
+    sa.Column('states', sa.JSON(), nullable=False),
+    sa.Column('builtin', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("geometry IN ('point', 'polygon', 'any')", name=op.f('ck_site_kinds_known_site_geometry')),
+    sa.ForeignKeyConstraint(['category'], ['categories.code'], name=op.f('fk_site_kinds_category_categories')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_site_kinds')),
+    sa.UniqueConstraint('name', name=op.f('uq_site_kinds_name'))
+    )
+    op.create_table('sites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('operator', sa.String(length=200), nullable=True),
+    sa.Column('geometry', sa.JSON(), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=False),
+    sa.Column('lng', sa.Float(), nullable=False),
+    sa.Column('address', sa.String(length=255), nullable=True),
+    sa.Column('county_adcode', sa.String(length=6), nullable=True),
+    sa.Column('zone', sa.String(length=16), nullable=True),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('attributes', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['county_adcode'], ['counties.adcode'], name=op.f('fk_sites_county_adcode_counties')),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_sites_grid_id_grids')),
+    sa.ForeignKeyConstraint(['kind'], ['site_kinds.code'], name=op.f('fk_sites_kind_site_kinds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sites')),
+    sa.UniqueConstraint('kind', 'code', name='uq_sites_kind_code')
+    )
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.create_index('ix_sites_county_kind', ['county_adcode', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sites_grid_id'), ['grid_id'], unique=False)
+        batch_op.create_index('ix_sites_kind_lat', ['kind', 'lat'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sites_operator'), ['operator'], unique=False)
+
+    op.create_table('site_candidates',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('distance_m', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_site_candidates_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_site_candidates_site_id_sites'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'site_id', name=op.f('pk_site_candidates'))
+    )
+    op.create_table('site_cases',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('distance_m', sa.Float(), nullable=True),
+    sa.Column('linked_by', sa.Integer(), nullable=True),
+    sa.Column('at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_site_cases_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['linked_by'], ['users.id'], name=op.f('fk_site_cases_linked_by_users')),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_site_cases_site_id_sites'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', name=op.f('pk_site_cases'))
+    )
+    with op.batch_alter_table('site_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_site_cases_site_id'), ['site_id'], unique=False)
+
+    op.create_table('site_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('filename', sa.String(length=160), nullable=False),
+    sa.Column('content_type', sa.String(length=64), nullable=False),
+    sa.Column('bytes', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('storage_key', sa.String(length=128), nullable=False),
+    sa.Column('uploaded_by', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_site_documents_site_id_sites'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by'], ['users.id'], name=op.f('fk_site_documents_uploaded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_documents'))
+    )
+    with op.batch_alter_table('site_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_site_documents_site_id'), ['site_id'], unique=False)
+
+    op.create_table('site_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sa.String(length=32), nullable=False),
+    sa.Column('actor_unit_id', sa.Integer(), nullable=True),
+    sa.Column('at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('from_state', sa.String(length=32), nullable=True),
+    sa.Column('to_state', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_site_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['actor_unit_id'], ['units.id'], name=op.f('fk_site_events_actor_unit_id_units')),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_site_events_site_id_sites'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_events')),
+    sa.UniqueConstraint('site_id', 'seq', name='uq_site_events_site_seq')
+    )
+    with op.batch_alter_table('site_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_site_events_at'), ['at'], unique=False)
+
+    op.create_table('site_units',
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('relation', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_site_units_site_id_sites'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_site_units_unit_id_units')),
+    sa.PrimaryKeyConstraint('site_id', 'unit_id', name=op.f('pk_site_units'))
+    )
+    with op.batch_alter_table('site_units', schema=None) as batch_op:
+        batch_op.create_index('ix_site_units_unit_site', ['unit_id', 'site_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('site_units', schema=None) as batch_op:
+        batch_op.drop_index('ix_site_units_unit_site')
+
+    op.drop_table('site_units')
+    with op.batch_alter_table('site_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_site_events_at'))
+
+    op.drop_table('site_events')
+    with op.batch_alter_table('site_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_site_documents_site_id'))
+
+    op.drop_table('site_documents')
+    with op.batch_alter_table('site_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_site_cases_site_id'))
+
+    op.drop_table('site_cases')
+    op.drop_table('site_candidates')
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sites_operator'))
+        batch_op.drop_index('ix_sites_kind_lat')
+        batch_op.drop_index(batch_op.f('ix_sites_grid_id'))
+        batch_op.drop_index('ix_sites_county_kind')
+
+    op.drop_table('sites')
+    op.drop_table('site_kinds')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_cases_known_source'), type_='check')
         batch_op.create_check_constraint('known_source', f"source IN ({OLD_SOURCES})")

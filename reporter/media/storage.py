@@ -14,11 +14,19 @@ from typing import BinaryIO, Protocol
 from flask import current_app
 
 _KEY = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.jpg$")
+# Documents other features keep (a site's PDFs and photos, 一站一书): stored as given, never listed for the purge of
+# images no upload refers to (their own rows refer to them).
+_DOCUMENT_KEY = re.compile(r"^documents/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.bin$")
 
 
 def image_key(variant: str, sha256: str) -> str:
     """The storage key of one variant of a stored image, sharded by its hash."""
     return f"{variant}/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
+
+
+def document_key(sha256: str) -> str:
+    """The storage key of a document kept as given (PDF or image), sharded by its hash."""
+    return f"documents/{sha256[:2]}/{sha256[2:4]}/{sha256}.bin"
 
 
 class Storage(Protocol):
@@ -47,7 +55,7 @@ class FileSystemStorage:
         self.root = Path(root).resolve()
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
+        if not (_KEY.match(key) or _DOCUMENT_KEY.match(key)):
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key
 

@@ -3,12 +3,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, roles_required
+from reporter.api_frame import ID, link, links
 from reporter.cases.scope import CASE_READER_ROLES
+from reporter.common.concurrency import IF_MATCH, etag_of, expected_version
 from reporter.common.downloads import attachment
 from reporter.common.pagination import paginate
 from reporter.common.spreadsheets import XLSX
 from reporter.extensions import db
-from reporter.registers import problem_sheets, problems, schemas
+from reporter.geo.schemas import CoordSystemArgs
+from reporter.registers import kinds, problem_sheets, problems, schemas, site_sheets, sites
+from reporter.registers.scope import SITE_READER_ROLES
 
 problems_blp = Blueprint("problem_register", __name__, url_prefix="/registers/problems",
                          description="The problem register (问题台账): every problem whatever its source, the year "
@@ -62,3 +66,186 @@ class ProblemImport(MethodView):
         """Open one case per row of a sheet of feedback items (中央/省级反馈问题, 审计查出问题 …), all or none: a bad
         row answers 422 with `errors.file[row][header]` for every problem; `?dry_run=true` writes nothing."""
         return problem_sheets.import_feedback(files["file"].read(), actor(), dry_run=args["dry_run"])
+
+
+kinds_blp = Blueprint("site_kinds", __name__, url_prefix="/registers/site-kinds",
+                      description="Kinds of regulated site (小水电站, 矿山, 尾矿库, 农家乐, 排污口, 景区建筑 …): "
+                                  "fields, states, category; each kind's register as XLSX")
+sites_blp = Blueprint("sites", __name__, url_prefix="/registers/sites",
+                      description="Registers of regulated sites: place, state with its history, documents (一站一书), "
+                                  "cases")
+blueprints += [kinds_blp, sites_blp]
+SITE_ETAG = {"ETag": {"schema": {"type": "string"}}}
+
+
+def _site_response(site, coord_system: str, status: int = 200):
+    body = {**sites.site_out(site, coord_system), "units": sites.site_units(site.id)}
+    return body, status, {"ETag": etag_of("site", site.id, site.version)}
+
+
+@kinds_blp.route("")
+class Kinds(MethodView):
+    @roles_required(*SITE_READER_ROLES, "admin")
+    @kinds_blp.response(200, schemas.KindOut(many=True))
+    def get(self):
+        """Every kind of site with its fields, states and category."""
+        return kinds.all_kinds()
+
+    @roles_required("admin")
+    @kinds_blp.arguments(schemas.KindIn)
+    @kinds_blp.response(201, schemas.KindOut)
+    @kinds_blp.doc(**links(201, GetTemplate=link("GET", "/api/v1/registers/site-kinds/{kind}/template",
+                                                 kind="$response.body#/code")))
+    def post(self, data):
+        """Add a kind of site without a release (admins): its fields, states and responsibility-list category."""
+        return kinds.save_kind(data)
+
+
+@kinds_blp.route("/<kind>")
+class Kind(MethodView):
+    @roles_required(*SITE_READER_ROLES, "admin")
+    @kinds_blp.response(200, schemas.KindOut)
+    def get(self, kind):
+        """One kind of site."""
+        return kinds.get_kind(kind)
+
+    @roles_required("admin")
+    @kinds_blp.arguments(schemas.KindUpdateIn)
+    @kinds_blp.response(200, schemas.KindOut)
+    def put(self, data, kind):
+        """Change a kind's name, category, fields and states (a state sites are in cannot be dropped: 409)."""
+        return kinds.save_kind(data, code=kind)
+
+
+@kinds_blp.route("/<kind>/export")
+class KindExport(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @kinds_blp.response(200, description="the kind's register in the caller's scope, one row per site",
+                        content_type=XLSX)
+    def get(self, kind):
+        """Download a kind's register as XLSX (Chinese headers; what `import` reads back)."""
+        found = kinds.get_kind(kind)
+        rows = list(db.session.execute(sites.list_sites(actor(), {"kind": found.code})).scalars())
+        return attachment(site_sheets.export_xlsx(found, rows), XLSX, f"sites-{found.code}.xlsx")
+
+
+@kinds_blp.route("/<kind>/template")
+class KindTemplate(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @kinds_blp.response(200, description="an empty sheet of the kind, with the values each column takes",
+                        content_type=XLSX)
+    def get(self, kind):
+        """Download the kind's import template."""
+        found = kinds.get_kind(kind)
+        return attachment(site_sheets.template_xlsx(found), XLSX, f"sites-{found.code}-template.xlsx")
+
+
+@kinds_blp.route("/<kind>/import")
+class KindImport(MethodView):
+    @roles_required("supervisor")
+    @kinds_blp.arguments(schemas.DryRunArgs, location="query")
+    @kinds_blp.arguments(schemas.FileIn, location="files")
+    @kinds_blp.response(200, schemas.SiteImportOut)
+    def post(self, args, files, kind):
+        """Upsert a kind's sites by code from a sheet, all or nothing: any bad row answers 422 with
+        `errors.file[row][header]` for every problem; `?dry_run=true` writes nothing."""
+        found = kinds.get_kind(kind)
+        upload = files["file"]
+        return site_sheets.import_sites(found, upload.read(), actor(), dry_run=args["dry_run"],
+                                        source=(upload.filename or "upload")[:100])
+
+
+@sites_blp.route("")
+class Sites(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @sites_blp.arguments(schemas.SiteListArgs, location="query")
+    @sites_blp.response(200, schemas.SitePage)
+    def get(self, args):
+        """Sites in the caller's scope, by kind, county, zone, state or words."""
+        page = paginate(sites.list_sites(actor(), args), args["page"], args["page_size"])
+        page["items"] = [sites.site_out(site, args["coord_system"]) for site in page["items"]]
+        return page
+
+    @roles_required("supervisor")
+    @sites_blp.arguments(schemas.SiteIn)
+    @sites_blp.response(201, schemas.SiteDetailOut, headers=SITE_ETAG)
+    @sites_blp.doc(**links(201, GetSite=link("GET", "/api/v1/registers/sites/{site_id}", site_id=ID),
+                           ChangeState=link("POST", "/api/v1/registers/sites/{site_id}/state", site_id=ID),
+                           History=link("GET", "/api/v1/registers/sites/{site_id}/history", site_id=ID),
+                           AddDocument=link("POST", "/api/v1/registers/sites/{site_id}/documents", site_id=ID)))
+    def post(self, data):
+        """Register a site (supervisors of its county): county, zone and grid come from the geometry."""
+        return _site_response(sites.register_site(actor(), data), data["coord_system"], 201)
+
+
+@sites_blp.route("/<int:site_id>")
+class SiteDetail(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @sites_blp.arguments(CoordSystemArgs, location="query")
+    @sites_blp.response(200, schemas.SiteDetailOut, headers=SITE_ETAG)
+    def get(self, args, site_id):
+        """A site with its units (from the responsibility list)."""
+        return _site_response(sites.get_site(site_id, actor()), args["coord_system"])
+
+    @roles_required("supervisor")
+    @sites_blp.arguments(schemas.SiteEditIn)
+    @sites_blp.response(200, schemas.SiteDetailOut, headers=SITE_ETAG)
+    @sites_blp.doc(**IF_MATCH)
+    def patch(self, data, site_id):
+        """Change a site's code, name, operator, place or fields (If-Match); the history records what changed."""
+        site = sites.edit_site(site_id, actor(), data, expected_version=expected_version("site", site_id))
+        return _site_response(site, data["coord_system"])
+
+
+@sites_blp.route("/<int:site_id>/state")
+class SiteState(MethodView):
+    @roles_required("supervisor", "officer")
+    @sites_blp.arguments(schemas.StateIn)
+    @sites_blp.response(200, schemas.SiteDetailOut, headers=SITE_ETAG)
+    @sites_blp.doc(**IF_MATCH)
+    def post(self, data, site_id):
+        """Move the site to another state of its kind with the reason and evidence (If-Match); a state that closes
+        it off (销号) answers 409 `open_cases` while a case of the site is open."""
+        site = sites.change_state(site_id, actor(), data, expected_version=expected_version("site", site_id))
+        return _site_response(site, "wgs84")
+
+
+@sites_blp.route("/<int:site_id>/history")
+class SiteHistory(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @sites_blp.response(200, schemas.SiteHistoryOut)
+    def get(self, site_id):
+        """The site's history (who, when, why, evidence) and its cases."""
+        site = sites.get_site(site_id, actor())
+        return {"events": sites.site_events(site.id), "cases": sites.cases_of_site(site.id)}
+
+
+@sites_blp.route("/<int:site_id>/documents")
+class SiteDocuments(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @sites_blp.response(200, schemas.DocumentOut(many=True))
+    def get(self, site_id):
+        """The site's file (一站一书)."""
+        return sites.documents_of(sites.get_site(site_id, actor()).id)
+
+    @roles_required("supervisor", "officer")
+    @sites_blp.arguments(schemas.DocumentArgs, location="query")
+    @sites_blp.arguments(schemas.DocumentIn, location="files")
+    @sites_blp.response(201, schemas.DocumentOut)
+    @sites_blp.doc(**links(201, Download=link("GET", "/api/v1/registers/sites/{site_id}/documents/{document_id}",
+                                              site_id="$response.body#/site_id", document_id=ID)))
+    def post(self, args, files, site_id):
+        """Add a PDF or photo to the site's file: type from its bytes (415 otherwise), size-limited (413)."""
+        upload = files["file"]
+        return sites.add_document(site_id, actor(), upload.stream, upload.filename or "", args.get("title")), 201
+
+
+@sites_blp.route("/<int:site_id>/documents/<int:document_id>")
+class SiteDocumentFile(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @sites_blp.response(200, description="the document as a download (never rendered)",
+                        content_type="application/octet-stream")
+    def get(self, site_id, document_id):
+        """Download a document of the site under its safe name."""
+        document, body = sites.document_file(site_id, document_id, actor())
+        return attachment(body, document.content_type, document.filename)

@@ -3,7 +3,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from reporter.cases.schemas import CaseListArgs
-from reporter.common.schemas import StrictSchema, page_schema
+from reporter.common.schemas import Id, PageArgs, StrictSchema, page_schema
+from reporter.geo.coords import COORD_SYSTEMS, WGS84
+from reporter.geo.models import ZONE_LEVELS
+from reporter.geo.schemas import CoordSystemArgs, LocationOut
+from reporter.org.schemas import CountyAdcode
+from reporter.registers.kinds import FIELD_TYPES
+from reporter.registers.models import GEOMETRIES
+from reporter.routing.schemas import CategoryCode
 
 YEAR = validate.Range(min=2000, max=2100)
 
@@ -75,3 +82,252 @@ class ProblemImportOut(ma.Schema):
     rows = ma.fields.Integer(required=True)
     items = ma.fields.List(ma.fields.Nested(ImportedItem), required=True)
     case_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+# Site kinds ---------------------------------------------------------------------------------------------------------
+KIND_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$", error="lower-case letters, digits and _ (2–32)")
+FIELD_KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$", error="lower-case letters, digits and _ (1–32)")
+
+
+class FieldSpecIn(StrictSchema):
+    """One field of a kind: its key, the sheet's header, its type (and choices), whether required."""
+
+    key = ma.fields.String(required=True, validate=FIELD_KEY, metadata={"example": "river"})
+    label = ma.fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "所在河流"})
+    type = ma.fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    choices = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=40)),
+                             validate=validate.Length(max=50), load_default=None)
+    required = ma.fields.Boolean(load_default=False)
+
+    @ma.validates_schema
+    def _choices(self, data, **_kwargs):
+        if data["type"] in ("choice", "choices") and not data.get("choices"):
+            raise ma.ValidationError("choice fields list their choices", field_name="choices")
+        if data["type"] not in ("choice", "choices") and data.get("choices"):
+            raise ma.ValidationError("only choice fields have choices", field_name="choices")
+
+    @ma.post_load
+    def _drop_none(self, data, **_kwargs):
+        return {k: v for k, v in data.items() if v is not None}
+
+
+class StateSpecIn(StrictSchema):
+    code = ma.fields.String(required=True, validate=FIELD_KEY, metadata={"example": "operating"})
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "运行"})
+    closes = ma.fields.Boolean(load_default=False, metadata={"description": "takes the site off the register (销号)"})
+
+
+def _unique(items: list, key: str, what: str):
+    seen = [item[key] for item in items]
+    if len(seen) != len(set(seen)):
+        raise ma.ValidationError(f"{what} repeat", field_name=what)
+
+
+class KindIn(StrictSchema):
+    """A kind of regulated site (admins): code, name, category (responsibility list), geometry, fields, states."""
+
+    code = ma.fields.String(required=True, validate=KIND_CODE, metadata={"example": "quarry_pit"})
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "采砂场"})
+    category = CategoryCode(required=True)
+    geometry = ma.fields.String(load_default="point", validate=validate.OneOf(GEOMETRIES))
+    fields = ma.fields.List(ma.fields.Nested(FieldSpecIn), load_default=list, validate=validate.Length(max=40))
+    states = ma.fields.List(ma.fields.Nested(StateSpecIn), required=True, validate=validate.Length(min=1, max=20))
+
+    @ma.validates_schema
+    def _distinct(self, data, **_kwargs):
+        _unique(data.get("fields", []), "key", "fields")
+        _unique(data.get("fields", []), "label", "fields")
+        _unique(data.get("states", []), "code", "states")
+        if data.get("states") and data["states"][0].get("closes"):
+            raise ma.ValidationError("the first state is a new site's; it cannot close it off", field_name="states")
+
+
+class KindUpdateIn(KindIn):
+    class Meta:
+        exclude = ("code",)
+
+
+class FieldSpecOut(ma.Schema):
+    key = ma.fields.String(required=True)
+    label = ma.fields.String(required=True)
+    type = ma.fields.String(required=True)
+    choices = ma.fields.List(ma.fields.String())
+    required = ma.fields.Boolean(required=True)
+
+
+class StateSpecOut(ma.Schema):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    closes = ma.fields.Boolean(required=True)
+
+
+class KindOut(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"example": "farmstay"})
+    name = ma.fields.String(required=True, metadata={"example": "农家乐、民宿"})
+    category = ma.fields.String(required=True)
+    geometry = ma.fields.String(required=True)
+    fields = ma.fields.List(ma.fields.Nested(FieldSpecOut), required=True)
+    states = ma.fields.List(ma.fields.Nested(StateSpecOut), required=True)
+    builtin = ma.fields.Boolean(required=True)
+
+
+# Sites --------------------------------------------------------------------------------------------------------------
+class GeometryIn(StrictSchema):
+    """A GeoJSON Point `[lng, lat]` or Polygon `[[[lng, lat], …]]` (a mine or pond may be drawn as its area)."""
+
+    type = ma.fields.String(required=True, validate=validate.OneOf(("Point", "Polygon")))
+    coordinates = ma.fields.Raw(required=True, metadata={"type": "array", "example": [108.314, 33.3125]})
+
+
+class SiteIn(StrictSchema):
+    """A site to register: the officials' code (unique per kind), name, operator (an organisation), geometry, the
+    kind's own fields (validated by the kind's schema: `GET /registers/site-kinds`)."""
+
+    kind = ma.fields.String(required=True, validate=KIND_CODE, metadata={"example": "farmstay"})
+    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "NJL-0001"})
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "秦岭人家"})
+    operator = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                                metadata={"description": "the operating organisation (never a person's data)",
+                                          "example": "宁陕县秦岭人家农家乐有限公司"})
+    address = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    geometry = ma.fields.Nested(GeometryIn, required=True)
+    coord_system = ma.fields.String(load_default=WGS84, validate=validate.OneOf(COORD_SYSTEMS))
+    attributes = ma.fields.Dict(keys=ma.fields.String(), load_default=dict,
+                                metadata={"example": {"problems": ["侵占河道"], "outcome": "提升改造"}})
+    state = ma.fields.String(load_default=None, allow_none=True, validate=FIELD_KEY,
+                             metadata={"description": "a state of the kind (default: its first)"})
+    reason = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class SiteEditIn(StrictSchema):
+    """What changes (If-Match): any of code, name, operator, address, geometry (with coord_system), attributes."""
+
+    code = ma.fields.String(validate=validate.Length(min=1, max=64))
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    operator = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    address = ma.fields.String(allow_none=True, validate=validate.Length(max=255))
+    geometry = ma.fields.Nested(GeometryIn)
+    coord_system = ma.fields.String(load_default=WGS84, validate=validate.OneOf(COORD_SYSTEMS))
+    attributes = ma.fields.Dict(keys=ma.fields.String())
+    reason = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class StateIn(StrictSchema):
+    """A new state of the site's kind, why, and documents of its file as evidence (If-Match)."""
+
+    state = ma.fields.String(required=True, validate=FIELD_KEY, metadata={"example": "rectifying"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=1000),
+                              metadata={"example": "排查发现侵占河道，责令限期整改"})
+    evidence = ma.fields.List(Id(), load_default=list, validate=validate.Length(max=20),
+                              metadata={"description": "ids of documents of this site"})
+
+
+class SiteListArgs(PageArgs, CoordSystemArgs):
+    kind = ma.fields.String(validate=KIND_CODE)
+    county = CountyAdcode()
+    zone = ma.fields.String(validate=validate.OneOf(ZONE_LEVELS))
+    state = ma.fields.String(validate=FIELD_KEY)
+    grid_id = Id()
+    q = ma.fields.String(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "words of the code, name or operator"})
+
+
+class UnitRefOut(ma.Schema):
+    relation = ma.fields.String(required=True, metadata={"description": "lead | cooperating | supervising | "
+                                                                        "government"})
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class SiteOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    kind_name = ma.fields.String(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    operator = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    geometry = ma.fields.Dict(required=True, metadata={"description": "GeoJSON in `coord_system`"})
+    coord_system = ma.fields.String(required=True)
+    location = ma.fields.Nested(LocationOut, required=True, metadata={"description": "the point (or one inside "
+                                                                                       "the polygon)"})
+    county_adcode = ma.fields.String(allow_none=True)
+    zone = ma.fields.String(allow_none=True)
+    grid_id = ma.fields.Integer(allow_none=True)
+    state = ma.fields.String(required=True)
+    state_name = ma.fields.String(required=True)
+    closed_off = ma.fields.Boolean(required=True, metadata={"description": "in a state that closes it off (销号)"})
+    attributes = ma.fields.Dict(required=True)
+    version = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class SiteDetailOut(SiteOut):
+    units = ma.fields.List(ma.fields.Nested(UnitRefOut), required=True)
+
+
+SitePage = page_schema(SiteOut, "SitePage")
+
+
+class SiteEventOut(ma.Schema):
+    seq = ma.fields.Integer(required=True)
+    action = ma.fields.String(required=True, metadata={"description": "register | edit | import | state"})
+    at = ma.fields.AwareDateTime(required=True)
+    actor_id = ma.fields.Integer(allow_none=True)
+    actor_role = ma.fields.String(required=True)
+    actor_unit_id = ma.fields.Integer(allow_none=True)
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String(required=True)
+    reason = ma.fields.String(allow_none=True)
+    evidence = ma.fields.List(ma.fields.Integer(), required=True)
+    data = ma.fields.Dict(required=True)
+
+
+class SiteCaseOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    number = ma.fields.String(required=True)
+    source = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    state = ma.fields.String(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class SiteHistoryOut(ma.Schema):
+    """The site's history: its own events, and its cases (recurrences are added by the recurrence feature)."""
+
+    events = ma.fields.List(ma.fields.Nested(SiteEventOut), required=True)
+    cases = ma.fields.List(ma.fields.Nested(SiteCaseOut), required=True)
+
+
+class DocumentIn(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                                  "description": "PDF, JPEG, PNG or WebP"})
+
+
+class DocumentArgs(StrictSchema):
+    title = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "一站一书"})
+
+
+class DocumentOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    site_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    filename = ma.fields.String(required=True, metadata={"description": "the safe name it downloads as"})
+    content_type = ma.fields.String(required=True)
+    bytes = ma.fields.Integer(required=True)
+    sha256 = ma.fields.String(required=True)
+    uploaded_by = ma.fields.Integer(required=True)
+    uploaded_at = ma.fields.AwareDateTime(required=True)
+
+
+class SiteImportOut(ma.Schema):
+    """What an import wrote (or, in a dry run, would write)."""
+
+    dry_run = ma.fields.Boolean(required=True)
+    rows = ma.fields.Integer(required=True)
+    created = ma.fields.Integer(required=True)
+    updated = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
