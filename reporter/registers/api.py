@@ -12,6 +12,7 @@ from reporter.common.spreadsheets import XLSX
 from reporter.extensions import db
 from reporter.geo.schemas import CoordSystemArgs
 from reporter.registers import kinds, problem_sheets, problems, schemas, site_sheets, sites
+from reporter.registers import links as site_links
 from reporter.registers.scope import SITE_READER_ROLES
 
 problems_blp = Blueprint("problem_register", __name__, url_prefix="/registers/problems",
@@ -249,3 +250,25 @@ class SiteDocumentFile(MethodView):
         """Download a document of the site under its safe name."""
         document, body = sites.document_file(site_id, document_id, actor())
         return attachment(body, document.content_type, document.filename)
+
+
+links_blp = Blueprint("site_links", __name__, url_prefix="/registers/site-links",
+                      description="Cases near several sites of their kind: a supervisor confirms which they belong to")
+blueprints.append(links_blp)
+site_links.wire()
+
+
+@links_blp.route("")
+class SiteLinks(MethodView):
+    @roles_required("supervisor")
+    @links_blp.response(200, schemas.PendingLinkOut(many=True))
+    def get(self):
+        """Cases in the caller's area near more than one site of their kind, with the candidate sites."""
+        return site_links.pending_links(actor())
+
+    @roles_required("supervisor")
+    @links_blp.arguments(schemas.LinkIn)
+    @links_blp.response(200, schemas.LinkOut)
+    def post(self, data):
+        """Link a case to one of its candidate sites (or to none): 409 when no choice is waiting."""
+        return site_links.confirm_link(data["case_id"], data["site_id"], actor())

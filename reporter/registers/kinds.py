@@ -6,6 +6,7 @@ from datetime import date, datetime
 import marshmallow as ma
 from marshmallow import RAISE, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from reporter.errors import Conflict, NotFound, ValidationFailed
 from reporter.extensions import db
@@ -132,6 +133,9 @@ def save_kind(data: dict, *, code: str | None = None) -> SiteKind:
         kind.name, kind.category, kind.geometry = data["name"], data["category"], data["geometry"]
         kind.fields, kind.states = data["fields"], data["states"]
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Another site kind has this name", error="duplicate_name") from None
     except BaseException:
         db.session.rollback()
         raise

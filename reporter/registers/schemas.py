@@ -331,3 +331,28 @@ class SiteImportOut(ma.Schema):
     created = ma.fields.Integer(required=True)
     updated = ma.fields.Integer(required=True)
     unchanged = ma.fields.Integer(required=True)
+
+
+class CandidateOut(ma.Schema):
+    site_id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    distance_m = ma.fields.Float(required=True)
+
+
+class PendingLinkOut(ma.Schema):
+    """A case near several sites of its kind, waiting for a supervisor's choice."""
+
+    case_id = ma.fields.Integer(required=True)
+    candidates = ma.fields.List(ma.fields.Nested(CandidateOut), required=True)
+
+
+class LinkIn(StrictSchema):
+    case_id = Id(required=True)
+    site_id = Id(required=True, allow_none=True, metadata={"description": "one of the candidates, or null: none"})
+
+
+class LinkOut(ma.Schema):
+    case_id = ma.fields.Integer(required=True)
+    site_id = ma.fields.Integer(allow_none=True)

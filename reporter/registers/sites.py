@@ -25,7 +25,8 @@ from reporter.registers.settings import setting
 from reporter.routing.services import route
 
 __all__ = ["register_site", "edit_site", "change_state", "get_site", "list_sites", "site_events", "add_document",
-           "document_file", "site_for_case", "cases_of_site", "site_ids_of_cases", "units_for"]
+           "document_file", "site_for_case", "cases_of_site", "site_ids_of_cases", "sites_of_cases", "units_for",
+           "open_case_ids"]
 
 # The first bytes of what a site's file accepts, and the type and extension the server gives it.
 DOCUMENT_TYPES = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
@@ -323,6 +324,16 @@ def site_ids_of_cases(case_ids: list[int]) -> dict[int, int]:
         return {}
     return dict(db.session.execute(select(SiteCase.case_id, SiteCase.site_id)
                                    .where(SiteCase.case_id.in_(case_ids))).all())
+
+
+def sites_of_cases(case_ids: list[int]) -> dict[int, dict]:
+    """case id → {site_id, kind, code, operator} for the cases that belong to a site: what the reward desk's clustering
+    flag counts by (site, and operator across sites)."""
+    if not case_ids:
+        return {}
+    rows = db.session.execute(select(SiteCase.case_id, Site.id, Site.kind, Site.code, Site.operator)
+                              .join(Site, Site.id == SiteCase.site_id).where(SiteCase.case_id.in_(case_ids)))
+    return {c: {"site_id": i, "kind": k, "code": code, "operator": o} for c, i, k, code, o in rows}
 
 
 def cases_of_site(site_id: int) -> list[Case]:

@@ -24,6 +24,10 @@ a sheet of feedback items to import, at a    tests/registers/test_problem_regist
 point inside Ankang                          column)
 a feedback reference (反馈编号) on an          tests/registers/test_problem_register.py (missing → 422)
 inspection or audit case
+a site of a real kind with that kind's        tests/registers/test_sites.py (unknown field, wrong value, outside
+fields, at a point in Ankang; a state of its  Ankang → 422); tests/registers/test_site_sheets.py (a bad sheet →
+kind; distinct field keys, labels, state      422 by row and column)
+codes; the kind's own exported register
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
 a patrol that has started, and ends now;
@@ -92,6 +96,7 @@ ETAG_SOURCE = {
     "/api/v1/cases/{case_id}/actions": "/api/v1/cases/{case_id}",
     "/api/v1/rewards/{reward_id}/": "/api/v1/rewards/{reward_id}",
     "/api/v1/responsibility/versions/{version_id}": "/api/v1/responsibility/versions/{version_id}",
+    "/api/v1/registers/sites/{site_id}": "/api/v1/registers/sites/{site_id}",
 }
 
 
@@ -335,6 +340,56 @@ class Teacher:
         book.save(out)
         body["file"] = out.getvalue()
 
+    def site(self, case, body, pick) -> None:
+        lat, lng, glat, glng = pick.one(self.points)
+        gcj = body.get("coord_system") == "gcj02"
+        body.update(kind="farmstay", code=f"FZ-{pick.integer(1, 10**9)}", state=None,
+                    attributes={"outcome": pick.one(["提升改造", "关停取缔"])},
+                    geometry={"type": "Point", "coordinates": [glng, glat] if gcj else [lng, lat]})
+
+    def site_edit(self, case, body, pick) -> None:
+        body.pop("attributes", None)
+        body.pop("code", None)
+        if "geometry" in body:
+            lat, lng, glat, glng = pick.one(self.points)
+            gcj = body.get("coord_system") == "gcj02"
+            body["geometry"] = {"type": "Point", "coordinates": [glng, glat] if gcj else [lng, lat]}
+
+    def site_state(self, case, body, pick) -> None:
+        got = self.client.get(f"/api/v1/registers/sites/{case.path_parameters.get('site_id')}",
+                              headers=self.signer.headers())
+        body["evidence"] = []
+        if got.status_code == 200:
+            site = got.get_json()
+            kind = self.client.get(f"/api/v1/registers/site-kinds/{site['kind']}", headers=self.signer.headers())
+            states = [s["code"] for s in kind.get_json()["states"] if s["code"] != site["state"]]
+            body["state"] = pick.one(states)
+
+    def site_kind(self, case, body, pick) -> None:
+        fields, keys, labels = [], set(), set()
+        for spec in body.get("fields") or []:
+            if spec["key"] in keys or spec["label"] in labels:
+                continue
+            keys.add(spec["key"])
+            labels.add(spec["label"])
+            if spec["type"] in ("choice", "choices"):
+                spec["choices"] = spec.get("choices") or ["有", "无"]
+            else:
+                spec.pop("choices", None)
+            fields.append(spec)
+        body["fields"] = fields
+        states = list({s["code"]: s for s in body.get("states") or []}.values())
+        if states:
+            states[0]["closes"] = False
+            body["states"] = states
+        body["name"] = f"{body.get('name', '')[:50]}{pick.integer(1, 10**9)}"
+
+    def site_sheet(self, case, body, pick) -> None:
+        got = self.client.get(f"/api/v1/registers/site-kinds/{case.path_parameters.get('kind')}/export",
+                              headers=self.signer.headers())
+        if got.status_code == 200:
+            body["file"] = got.data
+
     def something_to_add(self, case, body, pick) -> None:
         if not body.get("text") and not body.get("photo_ids"):
             body["text"] = "又看到了新的砍伐痕迹"
@@ -358,6 +413,13 @@ RULES = {
     "POST /api/v1/reports/{report_id}/supplements": Teacher.something_to_add,
     "POST /api/v1/cases": Teacher.feedback_ref,
     "POST /api/v1/registers/problems/import": Teacher.problem_sheet,
+    "POST /api/v1/registers/sites": Teacher.site,
+    "PATCH /api/v1/registers/sites/{site_id}": Teacher.site_edit,
+    "POST /api/v1/registers/sites/{site_id}/state": Teacher.site_state,
+    "POST /api/v1/registers/sites/{site_id}/documents": Teacher.file,
+    "POST /api/v1/registers/site-kinds": Teacher.site_kind,
+    "PUT /api/v1/registers/site-kinds/{kind}": Teacher.site_kind,
+    "POST /api/v1/registers/site-kinds/{kind}/import": Teacher.site_sheet,
 }
 
 
