@@ -147,8 +147,144 @@ def upgrade():
     with op.batch_alter_table('site_units', schema=None) as batch_op:
         batch_op.create_index('ix_site_units_unit_site', ['unit_id', 'site_id'], unique=False)
 
+    op.create_table('campaigns',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('counties', sa.JSON(), nullable=False),
+    sa.Column('zones', sa.JSON(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('checkins_count_as_survey', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_campaigns_created_by_users')),
+    sa.ForeignKeyConstraint(['kind'], ['site_kinds.code'], name=op.f('fk_campaigns_kind_site_kinds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
+    sa.UniqueConstraint('name', name=op.f('uq_campaigns_name'))
+    )
+    op.create_table('undercover_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('county_adcode', sa.String(length=6), nullable=False),
+    sa.Column('checked_on', sa.Date(), nullable=False),
+    sa.Column('team', sa.String(length=200), nullable=True),
+    sa.Column('places', sa.Integer(), nullable=False),
+    sa.Column('problems_found', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['county_adcode'], ['counties.adcode'], name=op.f('fk_undercover_checks_county_adcode_counties')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_undercover_checks_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_undercover_checks'))
+    )
+    with op.batch_alter_table('undercover_checks', schema=None) as batch_op:
+        batch_op.create_index('ix_undercover_checks_county_day', ['county_adcode', 'checked_on'], unique=False)
+
+    op.create_table('campaign_milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=8), nullable=False),
+    sa.Column('zone', sa.String(length=16), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.CheckConstraint("step IN ('survey', 'rectify', 'accept', 'close')", name=op.f('ck_campaign_milestones_known_step')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_milestones_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_milestones')),
+    sa.UniqueConstraint('campaign_id', 'step', 'zone', name='uq_campaign_milestones_step_zone')
+    )
+    with op.batch_alter_table('campaign_milestones', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_milestones_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('campaign_overdue',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=8), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('noted_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('raised_to', sa.JSON(), nullable=False),
+    sa.Column('supervision_level', sa.String(length=8), nullable=True),
+    sa.Column('supervision_due', sa.Date(), nullable=True),
+    sa.Column('supervised_by', sa.Integer(), nullable=True),
+    sa.Column('supervised_at', reporter.common.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_overdue_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_campaign_overdue_site_id_sites'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['supervised_by'], ['users.id'], name=op.f('fk_campaign_overdue_supervised_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_overdue')),
+    sa.UniqueConstraint('campaign_id', 'site_id', 'step', name='uq_campaign_overdue_site_step')
+    )
+    with op.batch_alter_table('campaign_overdue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_overdue_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('campaign_steps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=8), nullable=False),
+    sa.Column('at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_role', sa.String(length=32), nullable=False),
+    sa.Column('actor_unit_id', sa.Integer(), nullable=True),
+    sa.Column('compliant', sa.Boolean(), nullable=True),
+    sa.Column('measures', sa.Text(), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('photo_ids', sa.JSON(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('source_ref', sa.String(length=64), nullable=True),
+    sa.CheckConstraint("step IN ('survey', 'rectify', 'accept', 'close')", name=op.f('ck_campaign_steps_known_step')),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_campaign_steps_actor_id_users')),
+    sa.ForeignKeyConstraint(['actor_unit_id'], ['units.id'], name=op.f('fk_campaign_steps_actor_unit_id_units')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_steps_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_campaign_steps_site_id_sites'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_steps')),
+    sa.UniqueConstraint('campaign_id', 'site_id', 'step', name='uq_campaign_steps_site_step')
+    )
+    with op.batch_alter_table('campaign_steps', schema=None) as batch_op:
+        batch_op.create_index('ix_campaign_steps_campaign_day', ['campaign_id', 'day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_steps_site_id'), ['site_id'], unique=False)
+
+    op.create_table('campaign_targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('measure', sa.String(length=8), nullable=False),
+    sa.Column('threshold', sa.Float(), nullable=False),
+    sa.Column('where', sa.JSON(), nullable=False),
+    sa.Column('of', sa.JSON(), nullable=False),
+    sa.Column('step', sa.String(length=8), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.CheckConstraint("measure IN ('count', 'rate')", name=op.f('ck_campaign_targets_known_measure')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_targets_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_targets'))
+    )
+    with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_targets_campaign_id'), ['campaign_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_targets_campaign_id'))
+
+    op.drop_table('campaign_targets')
+    with op.batch_alter_table('campaign_steps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_steps_site_id'))
+        batch_op.drop_index('ix_campaign_steps_campaign_day')
+
+    op.drop_table('campaign_steps')
+    with op.batch_alter_table('campaign_overdue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_overdue_campaign_id'))
+
+    op.drop_table('campaign_overdue')
+    with op.batch_alter_table('campaign_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_milestones_campaign_id'))
+
+    op.drop_table('campaign_milestones')
+    with op.batch_alter_table('undercover_checks', schema=None) as batch_op:
+        batch_op.drop_index('ix_undercover_checks_county_day')
+
+    op.drop_table('undercover_checks')
+    op.drop_table('campaigns')
     with op.batch_alter_table('site_units', schema=None) as batch_op:
         batch_op.drop_index('ix_site_units_unit_site')
 

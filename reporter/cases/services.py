@@ -247,12 +247,17 @@ def verification_tasks(inspector: User):
             .order_by(Case.verify_due.asc().nulls_last(), Case.id.asc()))
 
 
-def _supervisors_of(case: Case) -> list[int]:
-    """Who an overdue case is raised to: the supervisors of its county, or the city office when it has none."""
+def supervisors_of_county(county_adcode: str | None) -> list[int]:
+    """Who something overdue in a county is raised to: its supervisors, or the city office's when it has none."""
     base = (select(User.id).join(UserRole, UserRole.user_id == User.id).outerjoin(Unit, Unit.id == User.unit_id)
             .where(UserRole.role == "supervisor", User.is_active.is_(True)))
-    county = list(db.session.execute(base.where(Unit.county_adcode == case.county_adcode)).scalars())
+    county = list(db.session.execute(base.where(Unit.county_adcode == county_adcode)).scalars())
     return county or list(db.session.execute(base.where(Unit.county_adcode.is_(None))).scalars())
+
+
+def _supervisors_of(case: Case) -> list[int]:
+    """Who an overdue case is raised to."""
+    return supervisors_of_county(case.county_adcode)
 
 
 def sweep_overdue(at: datetime | None = None) -> list[int]:

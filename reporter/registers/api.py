@@ -4,14 +4,27 @@ from flask_smorest import Blueprint
 
 from reporter.accounts.security import actor, roles_required
 from reporter.api_frame import ID, link, links
-from reporter.cases.scope import CASE_READER_ROLES
+from reporter.cases.scope import CASE_READER_ROLES, READ_ALL_ROLES
 from reporter.common.concurrency import IF_MATCH, etag_of, expected_version
 from reporter.common.downloads import attachment
 from reporter.common.pagination import paginate
+from reporter.common.schemas import PageArgs
 from reporter.common.spreadsheets import XLSX
+from reporter.common.timeutil import cst_date, utcnow
 from reporter.extensions import db
 from reporter.geo.schemas import CoordSystemArgs
-from reporter.registers import kinds, problem_sheets, problems, schemas, site_sheets, sites
+from reporter.media.services import register_visibility
+from reporter.registers import (
+    campaigns,
+    kinds,
+    problem_sheets,
+    problems,
+    reactions,
+    schemas,
+    site_sheets,
+    sites,
+    undercover,
+)
 from reporter.registers import links as site_links
 from reporter.registers.scope import SITE_READER_ROLES
 
@@ -255,7 +268,7 @@ class SiteDocumentFile(MethodView):
 links_blp = Blueprint("site_links", __name__, url_prefix="/registers/site-links",
                       description="Cases near several sites of their kind: a supervisor confirms which they belong to")
 blueprints.append(links_blp)
-site_links.wire()
+reactions.wire()
 
 
 @links_blp.route("")
@@ -272,3 +285,124 @@ class SiteLinks(MethodView):
     def post(self, data):
         """Link a case to one of its candidate sites (or to none): 409 when no choice is waiting."""
         return site_links.confirm_link(data["case_id"], data["site_id"], actor())
+
+
+campaigns_blp = Blueprint("campaigns", __name__, url_prefix="/registers/campaigns",
+                          description="Campaigns (专项整治行动): 排查 → 整改 → 验收 → 销号 per site, milestones by "
+                                      "zone, targets, progress as of any day, overdue steps and 督办")
+undercover_blp = Blueprint("undercover", __name__, url_prefix="/registers/undercover-checks",
+                           description="Undercover checks (暗访) per county; coverage of the Qinling counties")
+blueprints += [campaigns_blp, undercover_blp]
+register_visibility("campaign_step", campaigns.can_see_step_photos)
+
+
+@campaigns_blp.route("")
+class Campaigns(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @campaigns_blp.arguments(PageArgs, location="query")
+    @campaigns_blp.response(200, schemas.CampaignPage)
+    def get(self, args):
+        """Every campaign, newest first."""
+        page = paginate(campaigns.campaigns_query(), args["page"], args["page_size"])
+        page["items"] = [campaigns.campaign_out(c) for c in page["items"]]
+        return page
+
+    @roles_required("supervisor")
+    @campaigns_blp.arguments(schemas.CampaignIn)
+    @campaigns_blp.response(201, schemas.CampaignOut)
+    @campaigns_blp.doc(**links(201, Progress=link("GET", "/api/v1/registers/campaigns/{campaign_id}/progress",
+                                                  campaign_id=ID),
+                               Overdue=link("GET", "/api/v1/registers/campaigns/{campaign_id}/overdue",
+                                            campaign_id=ID)))
+    def post(self, data):
+        """Start a campaign (city office: any area; a county's supervisors: their county)."""
+        return campaigns.campaign_out(campaigns.create_campaign(actor(), data))
+
+
+@campaigns_blp.route("/<int:campaign_id>")
+class CampaignDetail(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @campaigns_blp.response(200, schemas.CampaignOut)
+    def get(self, campaign_id):
+        """A campaign with its milestones and targets."""
+        return campaigns.campaign_out(campaigns.get_campaign(campaign_id))
+
+
+@campaigns_blp.route("/<int:campaign_id>/sites/<int:site_id>/steps")
+class CampaignSiteSteps(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @campaigns_blp.response(200, schemas.StepOut(many=True))
+    def get(self, campaign_id, site_id):
+        """A site's steps in the campaign, in order."""
+        return campaigns.site_steps(campaign_id, site_id, actor())
+
+
+@campaigns_blp.route("/<int:campaign_id>/sites/<int:site_id>/steps/<any(survey,rectify,accept,close):step>")
+class CampaignSiteStep(MethodView):
+    @roles_required("supervisor", "officer", "inspector")
+    @campaigns_blp.arguments(schemas.StepIn)
+    @campaigns_blp.response(201, schemas.StepOut)
+    def post(self, data, campaign_id, site_id, step):
+        """Record 排查 (survey), 整改 (rectify: measures, deadline), 验收 (accept: on site by the grid's inspector or a
+        supervisor, not the rectifying unit, with photos) or 销号 (close: not while a case of the site is open); each
+        once, in order (409 otherwise)."""
+        return campaigns.record_step(campaign_id, site_id, step, actor(), data)
+
+
+@campaigns_blp.route("/<int:campaign_id>/progress")
+class CampaignProgress(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @campaigns_blp.arguments(schemas.ProgressArgs, location="query")
+    @campaigns_blp.response(200, schemas.ProgressOut)
+    def get(self, args, campaign_id):
+        """Progress in the caller's scope as of the end of a CST day: per county and lead unit, each milestone, each
+        target (reproducible for any past day)."""
+        return campaigns.progress(campaign_id, args.get("as_of") or cst_date(utcnow()), actor=actor(),
+                                  county=args.get("county"))
+
+
+@campaigns_blp.route("/<int:campaign_id>/overdue")
+class CampaignOverdueList(MethodView):
+    @roles_required(*SITE_READER_ROLES)
+    @campaigns_blp.arguments(PageArgs, location="query")
+    @campaigns_blp.response(200, schemas.OverduePage)
+    def get(self, args, campaign_id):
+        """Steps the sweep found past their deadline, in the caller's scope, with their 督办."""
+        return paginate(campaigns.overdue_query(campaign_id, actor()), args["page"], args["page_size"])
+
+
+@campaigns_blp.route("/<int:campaign_id>/overdue/<int:overdue_id>/supervise")
+class CampaignOverdueSupervise(MethodView):
+    @roles_required("supervisor")
+    @campaigns_blp.arguments(schemas.SuperviseIn)
+    @campaigns_blp.response(200, schemas.OverdueOut)
+    def post(self, data, campaign_id, overdue_id):
+        """督办 an overdue step (city or county level, by when)."""
+        return campaigns.supervise_overdue(campaign_id, overdue_id, actor(), data)
+
+
+@undercover_blp.route("")
+class UndercoverChecks(MethodView):
+    @roles_required("supervisor", *READ_ALL_ROLES)
+    @undercover_blp.arguments(schemas.UndercoverArgs, location="query")
+    @undercover_blp.response(200, schemas.UndercoverPage)
+    def get(self, args):
+        """Checks recorded (a county's supervisors: their county's)."""
+        return paginate(undercover.checks_query(actor(), args), args["page"], args["page_size"])
+
+    @roles_required("supervisor")
+    @undercover_blp.arguments(schemas.UndercoverIn)
+    @undercover_blp.response(201, schemas.UndercoverOut)
+    def post(self, data):
+        """Record an undercover check in a county."""
+        return undercover.record_check(actor(), data)
+
+
+@undercover_blp.route("/coverage")
+class UndercoverCoverage(MethodView):
+    @roles_required("supervisor", *READ_ALL_ROLES)
+    @undercover_blp.arguments(schemas.CoverageArgs, location="query")
+    @undercover_blp.response(200, schemas.CoverageOut)
+    def get(self, args):
+        """Per Qinling county, the checks of the period; `all_covered` is 暗访全覆盖."""
+        return undercover.coverage(args["since"], args["until"])

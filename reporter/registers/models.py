@@ -1,11 +1,12 @@
 """Registers of regulated sites (小水电站, 矿山, 尾矿库, 农家乐, 入河排污口, 景区建筑 …): their kinds, the sites, each
 site's immutable history, its documents (一站一书) and the cases that belong to it."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -157,3 +158,127 @@ class SiteCandidate(db.Model):
 def _history_is_immutable(_mapper, _connection, target) -> None:
     """A site's history, once written, is never changed or removed."""
     raise Conflict(f"Site event {target.id} is part of the site's history and cannot be changed")
+
+
+# Campaigns (专项整治行动) ------------------------------------------------------------------------------------------
+STEPS = ("survey", "rectify", "accept", "close")  # 排查 → 整改 → 验收 → 销号
+STEP_NAMES = {"survey": "排查", "rectify": "整改", "accept": "验收", "close": "销号"}
+
+
+class Campaign(db.Model):
+    """A special campaign against the sites of one kind in an area (counties, zones; empty = all)."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(ForeignKey("site_kinds.code"))
+    counties: Mapped[list] = mapped_column(JSON, default=list)
+    zones: Mapped[list] = mapped_column(JSON, default=list)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    checkins_count_as_survey: Mapped[bool] = mapped_column(Boolean, default=False)  # 巡查打卡即排查
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignMilestone(db.Model):
+    """A step every site must reach by a day; the day may differ by protection zone (zone NULL: any other)."""
+
+    __tablename__ = "campaign_milestones"
+    __table_args__ = (UniqueConstraint("campaign_id", "step", "zone", name="uq_campaign_milestones_step_zone"),
+                      CheckConstraint(f"step IN ({', '.join(repr(s) for s in STEPS)})", name="known_step"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(8))
+    zone: Mapped[str | None] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+
+
+class CampaignTarget(db.Model):
+    """A target: a count (≥ threshold sites) or a rate (≥ threshold % of the sites matching `of`) of the campaign's
+    sites whose fields match `where` (and that reached `step`, when given)."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (CheckConstraint("measure IN ('count', 'rate')", name="known_measure"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(String(8))
+    threshold: Mapped[float] = mapped_column(Float)
+    where: Mapped[dict] = mapped_column(JSON, default=dict)
+    of: Mapped[dict] = mapped_column(JSON, default=dict)
+    step: Mapped[str | None] = mapped_column(String(8))
+    due_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CampaignStep(db.Model):
+    """One step of a site in a campaign: who, when (and the CST day it counts for), measures and deadline of 整改,
+    photos of 验收, where it came from (a person, or a patrol check-in). Never changed or removed."""
+
+    __tablename__ = "campaign_steps"
+    __table_args__ = (UniqueConstraint("campaign_id", "site_id", "step", name="uq_campaign_steps_site_step"),
+                      CheckConstraint(f"step IN ({', '.join(repr(s) for s in STEPS)})", name="known_step"),
+                      Index("ix_campaign_steps_campaign_day", "campaign_id", "day"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    day: Mapped[date] = mapped_column(Date)  # CST
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    compliant: Mapped[bool | None] = mapped_column(Boolean)  # 排查: nothing to rectify
+    measures: Mapped[str | None] = mapped_column(Text)  # 整改措施
+    deadline: Mapped[date | None] = mapped_column(Date)  # 整改时限
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_ids: Mapped[list] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # manual | patrol_checkin
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class CampaignOverdue(db.Model):
+    """A site's step found past its deadline by the sweep, raised once to the county's supervisors; 督办 from it."""
+
+    __tablename__ = "campaign_overdue"
+    __table_args__ = (UniqueConstraint("campaign_id", "site_id", "step", name="uq_campaign_overdue_site_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(8))
+    due_on: Mapped[date] = mapped_column(Date)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raised_to: Mapped[list] = mapped_column(JSON, default=list)
+    supervision_level: Mapped[str | None] = mapped_column(String(8))  # 督办: city | county
+    supervision_due: Mapped[date | None] = mapped_column(Date)
+    supervised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    supervised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UndercoverCheck(db.Model):
+    """An undercover check (暗访, item 17) in a county on a day."""
+
+    __tablename__ = "undercover_checks"
+    __table_args__ = (Index("ix_undercover_checks_county_day", "county_adcode", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_adcode: Mapped[str] = mapped_column(ForeignKey("counties.adcode"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    team: Mapped[str | None] = mapped_column(String(200))
+    places: Mapped[int] = mapped_column(Integer, default=1)
+    problems_found: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(CampaignStep, "before_update")
+@event.listens_for(CampaignStep, "before_delete")
+def _steps_are_immutable(_mapper, _connection, target) -> None:
+    """A campaign step, once recorded, is never changed or removed."""
+    raise Conflict(f"Campaign step {target.id} is part of the record and cannot be changed")

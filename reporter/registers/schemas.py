@@ -9,7 +9,7 @@ from reporter.geo.models import ZONE_LEVELS
 from reporter.geo.schemas import CoordSystemArgs, LocationOut
 from reporter.org.schemas import CountyAdcode
 from reporter.registers.kinds import FIELD_TYPES
-from reporter.registers.models import GEOMETRIES
+from reporter.registers.models import GEOMETRIES, STEPS
 from reporter.routing.schemas import CategoryCode
 
 YEAR = validate.Range(min=2000, max=2100)
@@ -356,3 +356,253 @@ class LinkIn(StrictSchema):
 class LinkOut(ma.Schema):
     case_id = ma.fields.Integer(required=True)
     site_id = ma.fields.Integer(allow_none=True)
+
+
+# Campaigns ----------------------------------------------------------------------------------------------------------
+STEP = validate.OneOf(STEPS)
+
+
+class MilestoneIn(StrictSchema):
+    step = ma.fields.String(required=True, validate=STEP, metadata={"example": "close"})
+    zone = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_LEVELS),
+                            metadata={"description": "the zone it applies to; null: every other site"})
+    due_on = ma.fields.Date(required=True, metadata={"example": "2022-08-31"})
+
+
+class TargetIn(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
+                            metadata={"example": "大中型生产矿山绿色矿山创建率≥30%"})
+    measure = ma.fields.String(required=True, validate=validate.OneOf(("count", "rate")))
+    threshold = ma.fields.Float(required=True, validate=validate.Range(min=0, max=1_000_000),
+                                metadata={"description": "a count, or a percentage for a rate", "example": 30})
+    where = ma.fields.Dict(keys=ma.fields.String(validate=FIELD_KEY), load_default=dict,
+                           metadata={"example": {"green_mine": True}})
+    of = ma.fields.Dict(keys=ma.fields.String(validate=FIELD_KEY), load_default=dict,
+                        metadata={"example": {"scale": ["大型", "中型"], "producing": True}})
+    step = ma.fields.String(load_default=None, allow_none=True, validate=STEP)
+    due_on = ma.fields.Date(load_default=None, allow_none=True)
+
+
+class CampaignIn(StrictSchema):
+    """A campaign: its kind of site, area, milestones (by zone) and targets."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
+                            metadata={"example": "2022年农家乐（民宿）集中整治"})
+    kind = ma.fields.String(required=True, validate=KIND_CODE, metadata={"example": "farmstay"})
+    counties = ma.fields.List(CountyAdcode(), load_default=list, validate=validate.Length(max=10))
+    zones = ma.fields.List(ma.fields.String(validate=validate.OneOf(ZONE_LEVELS)), load_default=list)
+    starts_on = ma.fields.Date(required=True, metadata={"example": "2022-04-14"})
+    ends_on = ma.fields.Date(load_default=None, allow_none=True, metadata={"example": "2022-12-31"})
+    checkins_count_as_survey = ma.fields.Boolean(load_default=False, metadata={
+        "description": "a patrol check-in at a site by an inspector of its grid counts as its 排查"})
+    milestones = ma.fields.List(ma.fields.Nested(MilestoneIn), load_default=list, validate=validate.Length(max=40))
+    targets = ma.fields.List(ma.fields.Nested(TargetIn), load_default=list, validate=validate.Length(max=20))
+
+    @ma.validates_schema
+    def _consistent(self, data, **_kwargs):
+        if data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ma.ValidationError("ends before it starts", field_name="ends_on")
+        keys = [(m["step"], m["zone"]) for m in data.get("milestones", [])]
+        if len(keys) != len(set(keys)):
+            raise ma.ValidationError("one milestone per step and zone", field_name="milestones")
+
+
+class MilestoneOut(ma.Schema):
+    step = ma.fields.String(required=True)
+    zone = ma.fields.String(allow_none=True)
+    due_on = ma.fields.Date(required=True)
+
+
+class TargetOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    measure = ma.fields.String(required=True)
+    threshold = ma.fields.Float(required=True)
+    where = ma.fields.Dict(required=True)
+    of = ma.fields.Dict(required=True)
+    step = ma.fields.String(allow_none=True)
+    due_on = ma.fields.Date(allow_none=True)
+
+
+class CampaignOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    counties = ma.fields.List(ma.fields.String(), required=True)
+    zones = ma.fields.List(ma.fields.String(), required=True)
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(allow_none=True)
+    checkins_count_as_survey = ma.fields.Boolean(required=True)
+    created_by = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    milestones = ma.fields.List(ma.fields.Nested(MilestoneOut))
+    targets = ma.fields.List(ma.fields.Nested(TargetOut))
+
+
+CampaignPage = page_schema(CampaignOut, "CampaignPage")
+
+
+class StepIn(StrictSchema):
+    """One step of a site: 排查 (`compliant`: nothing to rectify), 整改 (`measures`, `deadline`), 验收 (`photo_ids`
+    taken on site, ≥ 1), 销号."""
+
+    compliant = ma.fields.Boolean(load_default=False)
+    measures = ma.fields.String(validate=validate.Length(min=1, max=4000), metadata={"example": "拆除侵占河道的平台"})
+    deadline = ma.fields.Date(metadata={"example": "2022-08-15"})
+    note = ma.fields.String(validate=validate.Length(max=2000))
+    photo_ids = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                               validate=validate.Length(max=9))
+
+
+class StepOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.Integer(required=True)
+    site_id = ma.fields.Integer(required=True)
+    step = ma.fields.String(required=True)
+    at = ma.fields.AwareDateTime(required=True)
+    day = ma.fields.Date(required=True)
+    actor_id = ma.fields.Integer(allow_none=True)
+    actor_role = ma.fields.String(required=True)
+    actor_unit_id = ma.fields.Integer(allow_none=True)
+    compliant = ma.fields.Boolean(allow_none=True)
+    measures = ma.fields.String(allow_none=True)
+    deadline = ma.fields.Date(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    photo_ids = ma.fields.List(ma.fields.String(), required=True)
+    source = ma.fields.String(required=True)
+
+
+class ProgressArgs(StrictSchema):
+    as_of = ma.fields.Date(metadata={"description": "the CST day the figures are as of (default today)",
+                                     "example": "2022-08-31"})
+    county = CountyAdcode()
+
+
+class ProgressRow(ma.Schema):
+    sites = ma.fields.Integer(required=True)
+    surveyed = ma.fields.Integer(required=True, metadata={"description": "排查"})
+    rectifying = ma.fields.Integer(required=True, metadata={"description": "整改中"})
+    accepted = ma.fields.Integer(required=True, metadata={"description": "验收"})
+    closed = ma.fields.Integer(required=True, metadata={"description": "销号"})
+    overdue = ma.fields.Integer(required=True, metadata={"description": "sites with a step past its deadline"})
+    closed_pct = ma.fields.Float(allow_none=True)
+
+
+class CountyProgress(ProgressRow):
+    adcode = ma.fields.String(allow_none=True)
+    name = ma.fields.String(allow_none=True)
+
+
+class UnitProgress(ProgressRow):
+    unit_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(allow_none=True)
+
+
+class MilestoneProgress(ma.Schema):
+    step = ma.fields.String(required=True)
+    zone = ma.fields.String(allow_none=True)
+    zone_name = ma.fields.String(required=True)
+    due_on = ma.fields.Date(required=True)
+    sites = ma.fields.Integer(required=True)
+    met = ma.fields.Integer(required=True)
+    missed = ma.fields.Integer(required=True)
+    pending = ma.fields.Integer(required=True)
+
+
+class TargetProgress(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    measure = ma.fields.String(required=True)
+    threshold = ma.fields.Float(required=True)
+    due_on = ma.fields.Date(allow_none=True)
+    count = ma.fields.Integer(required=True)
+    of = ma.fields.Integer(required=True)
+    value = ma.fields.Float(allow_none=True)
+    met = ma.fields.Boolean(required=True)
+
+
+class ProgressOut(ma.Schema):
+    campaign_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    as_of = ma.fields.Date(required=True)
+    totals = ma.fields.Nested(ProgressRow, required=True)
+    counties = ma.fields.List(ma.fields.Nested(CountyProgress), required=True)
+    units = ma.fields.List(ma.fields.Nested(UnitProgress), required=True)
+    milestones = ma.fields.List(ma.fields.Nested(MilestoneProgress), required=True)
+    targets = ma.fields.List(ma.fields.Nested(TargetProgress), required=True)
+
+
+class OverdueOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.Integer(required=True)
+    site_id = ma.fields.Integer(required=True)
+    step = ma.fields.String(required=True)
+    due_on = ma.fields.Date(required=True)
+    noted_at = ma.fields.AwareDateTime(required=True)
+    raised_to = ma.fields.List(ma.fields.Integer(), required=True)
+    supervision_level = ma.fields.String(allow_none=True)
+    supervision_due = ma.fields.Date(allow_none=True)
+    supervised_by = ma.fields.Integer(allow_none=True)
+    supervised_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+OverduePage = page_schema(OverdueOut, "CampaignOverduePage")
+
+
+class SuperviseIn(StrictSchema):
+    level = ma.fields.String(required=True, validate=validate.OneOf(("city", "county")))
+    due = ma.fields.Date(required=True)
+
+
+class UndercoverIn(StrictSchema):
+    county_adcode = CountyAdcode(required=True)
+    checked_on = ma.fields.Date(required=True, metadata={"example": "2022-05-12"})
+    team = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    places = ma.fields.Integer(load_default=1, validate=validate.Range(min=0, max=10_000))
+    problems_found = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class UndercoverOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    county_adcode = ma.fields.String(required=True)
+    checked_on = ma.fields.Date(required=True)
+    team = ma.fields.String(allow_none=True)
+    places = ma.fields.Integer(required=True)
+    problems_found = ma.fields.Integer(required=True)
+    note = ma.fields.String(allow_none=True)
+    recorded_by = ma.fields.Integer(required=True)
+    recorded_at = ma.fields.AwareDateTime(required=True)
+
+
+UndercoverPage = page_schema(UndercoverOut, "UndercoverPage")
+
+
+class UndercoverArgs(PageArgs):
+    county = CountyAdcode()
+    since = ma.fields.Date()
+    until = ma.fields.Date()
+
+
+class CoverageArgs(StrictSchema):
+    since = ma.fields.Date(required=True, metadata={"example": "2022-01-01"})
+    until = ma.fields.Date(required=True, metadata={"example": "2022-12-31"})
+
+
+class CoverageRow(ma.Schema):
+    adcode = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    checks = ma.fields.Integer(required=True)
+    places = ma.fields.Integer(required=True)
+    problems_found = ma.fields.Integer(required=True)
+    covered = ma.fields.Boolean(required=True)
+
+
+class CoverageOut(ma.Schema):
+    since = ma.fields.Date(required=True)
+    until = ma.fields.Date(required=True)
+    counties = ma.fields.List(ma.fields.Nested(CoverageRow), required=True)
+    covered = ma.fields.Integer(required=True)
+    of = ma.fields.Integer(required=True)
+    all_covered = ma.fields.Boolean(required=True, metadata={"description": "暗访全覆盖"})
