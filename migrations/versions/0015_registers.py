@@ -261,8 +261,48 @@ def upgrade():
     with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_targets_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('recheck_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=True),
+    sa.Column('county_adcode', sa.String(length=6), nullable=True),
+    sa.Column('category', sa.String(length=64), nullable=True),
+    sa.Column('sample_size', sa.Integer(), nullable=True),
+    sa.Column('seed', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_recheck_batches_created_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recheck_batches'))
+    )
+    op.create_table('recheck_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('checked_by', sa.Integer(), nullable=True),
+    sa.Column('checked_at', reporter.common.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('photo_ids', sa.JSON(), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'confirmed', 'failed')", name=op.f('ck_recheck_items_known_recheck_status')),
+    sa.ForeignKeyConstraint(['batch_id'], ['recheck_batches.id'], name=op.f('fk_recheck_items_batch_id_recheck_batches'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_recheck_items_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['checked_by'], ['users.id'], name=op.f('fk_recheck_items_checked_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recheck_items')),
+    sa.UniqueConstraint('batch_id', 'case_id', name='uq_recheck_items_batch_case')
+    )
+    with op.batch_alter_table('recheck_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recheck_items_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recheck_items_case_id'), ['case_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('recheck_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recheck_items_case_id'))
+        batch_op.drop_index(batch_op.f('ix_recheck_items_batch_id'))
+
+    op.drop_table('recheck_items')
+    op.drop_table('recheck_batches')
     with op.batch_alter_table('campaign_targets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_targets_campaign_id'))
 

@@ -20,6 +20,7 @@ from reporter.registers import (
     problem_sheets,
     problems,
     reactions,
+    rechecks,
     schemas,
     site_sheets,
     sites,
@@ -406,3 +407,59 @@ class UndercoverCoverage(MethodView):
     def get(self, args):
         """Per Qinling county, the checks of the period; `all_covered` is 暗访全覆盖."""
         return undercover.coverage(args["since"], args["until"])
+
+
+rechecks_blp = Blueprint("rechecks", __name__, url_prefix="/registers/rechecks",
+                         description="回头看: re-checks of closed problems; a failed one reopens its case")
+blueprints.append(rechecks_blp)
+register_visibility("recheck_item", rechecks.can_see_photos)
+
+
+@rechecks_blp.route("")
+class Rechecks(MethodView):
+    @roles_required("supervisor", *READ_ALL_ROLES)
+    @rechecks_blp.arguments(PageArgs, location="query")
+    @rechecks_blp.response(200, schemas.RecheckPage)
+    def get(self, args):
+        """回头看 batches with problems in the caller's scope."""
+        return paginate(rechecks.batches_query(actor()), args["page"], args["page_size"])
+
+    @roles_required("supervisor")
+    @rechecks_blp.arguments(schemas.RecheckIn)
+    @rechecks_blp.response(201, schemas.RecheckDetailOut)
+    @rechecks_blp.doc(**links(201, GetRecheck=link("GET", "/api/v1/registers/rechecks/{batch_id}", batch_id=ID)))
+    def post(self, data):
+        """Schedule a 回头看 of the closed problems in the caller's scope (all, or a random sample)."""
+        batch = rechecks.schedule(actor(), data)
+        _batch, items = rechecks.batch_items(batch.id, actor())
+        return {**{c.key: getattr(batch, c.key) for c in batch.__table__.columns}, "items": items}
+
+
+@rechecks_blp.route("/<int:batch_id>")
+class RecheckDetail(MethodView):
+    @roles_required("supervisor", "inspector", "officer", *READ_ALL_ROLES)
+    @rechecks_blp.response(200, schemas.RecheckDetailOut)
+    def get(self, batch_id):
+        """A 回头看 with its items the caller may read."""
+        batch, items = rechecks.batch_items(batch_id, actor())
+        return {**{c.key: getattr(batch, c.key) for c in batch.__table__.columns}, "items": items}
+
+
+@rechecks_blp.route("/tasks")
+class RecheckTasks(MethodView):
+    @roles_required("inspector")
+    @rechecks_blp.arguments(PageArgs, location="query")
+    @rechecks_blp.response(200, schemas.RecheckItemPage)
+    def get(self, args):
+        """Problems waiting for the inspector's 回头看 in their grids."""
+        return paginate(rechecks.tasks_query(actor()), args["page"], args["page_size"])
+
+
+@rechecks_blp.route("/items/<int:item_id>")
+class RecheckResult(MethodView):
+    @roles_required("inspector", "supervisor")
+    @rechecks_blp.arguments(schemas.RecheckResultIn)
+    @rechecks_blp.response(200, schemas.RecheckItemOut)
+    def post(self, data, item_id):
+        """Record the on-site finding (the grid's inspector or a supervisor): failed reopens the case."""
+        return rechecks.record_result(item_id, actor(), data)

@@ -282,3 +282,38 @@ class UndercoverCheck(db.Model):
 def _steps_are_immutable(_mapper, _connection, target) -> None:
     """A campaign step, once recorded, is never changed or removed."""
     raise Conflict(f"Campaign step {target.id} is part of the record and cannot be changed")
+
+
+# 回头看: re-checks of closed problems ------------------------------------------------------------------------
+class RecheckBatch(db.Model):
+    """A 回头看 a supervisor schedules: all closed problems of a source (and county, category), or a sample of them."""
+
+    __tablename__ = "recheck_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(32))
+    county_adcode: Mapped[str | None] = mapped_column(String(6))
+    category: Mapped[str | None] = mapped_column(String(64))
+    sample_size: Mapped[int | None] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(Integer)  # of the random sample, so it can be drawn again
+    due_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecheckItem(db.Model):
+    """One closed problem to re-check on site: pending → confirmed (整改到位) or failed (the case reopens)."""
+
+    __tablename__ = "recheck_items"
+    __table_args__ = (UniqueConstraint("batch_id", "case_id", name="uq_recheck_items_batch_case"),
+                      CheckConstraint("status IN ('pending', 'confirmed', 'failed')", name="known_recheck_status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("recheck_batches.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    checked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_ids: Mapped[list] = mapped_column(JSON, default=list)

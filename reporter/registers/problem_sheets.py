@@ -34,7 +34,7 @@ def export_xlsx(rows: list[dict], year: int | None) -> bytes:
     """The register (or the year register 《突出问题{year}年台账》) as officials keep it."""
     title = f"突出问题{year}年台账" if year else SHEET
     return workbook(title, [h for h, _k in COLUMNS], ([_cell(row, k) for _h, k in COLUMNS] for row in rows),
-                    widths=(6, 14, 18, 50, 10, 12, 24, 40, 40, 12, 16, 8, 12, 16))
+                    widths=(6, 14, 18, 50, 10, 12, 24, 40, 40, 12, 16, 8, 12, 22, 16))
 
 
 def template_xlsx() -> bytes:

@@ -23,7 +23,7 @@ COLUMNS = [
     ("序号", "seq"), ("问题来源", "source_name"), ("反馈编号", "external_ref"), ("问题描述", "description"),
     ("所在县区", "county_name"), ("保护区", "zone_name"), ("牵头单位", "lead_units"), ("配合单位", "cooperating_units"),
     ("整改措施", "measures"), ("整改时限", "deadline"), ("整改进展", "progress"), ("是否销号", "closed_off"),
-    ("销号时间", "closed_on"), ("案件编号", "number"),
+    ("销号时间", "closed_on"), ("回头看", "recheck_name"), ("案件编号", "number"),
 ]
 
 
@@ -61,7 +61,10 @@ def _unit_names(case_ids: list[int]) -> dict[tuple[int, str], list[str]]:
 
 def register_rows(case_list: list[Case], first_seq: int = 1) -> list[dict]:
     """The register's rows for these cases (序号 counted from first_seq)."""
+    from reporter.registers.rechecks import RESULT_NAMES, latest_results
+
     units = _unit_names([c.id for c in case_list])
+    rechecks = latest_results([c.id for c in case_list])
     counties = dict(db.session.execute(select(County.adcode, County.name)).all())
     rows = []
     for seq, case in enumerate(case_list, start=first_seq):
@@ -77,6 +80,7 @@ def register_rows(case_list: list[Case], first_seq: int = 1) -> list[dict]:
             "measures": case.measures, "deadline": case.handle_due, "state": case.state,
             "progress": PROGRESS[case.state], "closed_off": closed,
             "closed_on": case.closed_at.astimezone(CST).date() if closed and case.closed_at else None,
+            "recheck": rechecks.get(case.id), "recheck_name": RESULT_NAMES.get(rechecks.get(case.id)),
         })
     return rows
 

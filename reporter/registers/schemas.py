@@ -2,6 +2,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from reporter.cases.models import SOURCES
 from reporter.cases.schemas import CaseListArgs
 from reporter.common.schemas import Id, PageArgs, StrictSchema, page_schema
 from reporter.geo.coords import COORD_SYSTEMS, WGS84
@@ -51,6 +52,9 @@ class ProblemRowOut(ma.Schema):
     progress = ma.fields.String(required=True, metadata={"description": "整改进展"})
     closed_off = ma.fields.Boolean(required=True, metadata={"description": "是否销号 (closed after verification)"})
     closed_on = ma.fields.Date(allow_none=True, metadata={"description": "销号时间 (CST day)"})
+    recheck = ma.fields.String(allow_none=True, metadata={"description": "the latest 回头看: pending, confirmed or "
+                                                                         "failed (the case reopened)"})
+    recheck_name = ma.fields.String(allow_none=True, metadata={"description": "回头看"})
 
 
 ProblemPage = page_schema(ProblemRowOut, "ProblemPage")
@@ -606,3 +610,58 @@ class CoverageOut(ma.Schema):
     covered = ma.fields.Integer(required=True)
     of = ma.fields.Integer(required=True)
     all_covered = ma.fields.Boolean(required=True, metadata={"description": "暗访全覆盖"})
+
+
+# 回头看 ------------------------------------------------------------------------------------------------------------
+class RecheckIn(StrictSchema):
+    """A 回头看 of closed problems: all of a source (and county, category), or a random `sample` of them."""
+
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200),
+                             metadata={"example": "2019-2021年审计查出问题整改回头看"})
+    source = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
+    county_adcode = CountyAdcode(load_default=None, allow_none=True)
+    category = CategoryCode(load_default=None, allow_none=True)
+    sample = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000),
+                               metadata={"description": "how many to draw at random; none: all"})
+    due_on = ma.fields.Date(required=True, metadata={"example": "2022-10-31"})
+
+
+class RecheckItemOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    batch_id = ma.fields.Integer(required=True)
+    case_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+    checked_by = ma.fields.Integer(allow_none=True)
+    checked_at = ma.fields.AwareDateTime(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    photo_ids = ma.fields.List(ma.fields.String(), required=True)
+
+
+class RecheckOut(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    source = ma.fields.String(allow_none=True)
+    county_adcode = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True)
+    sample_size = ma.fields.Integer(allow_none=True)
+    seed = ma.fields.Integer(allow_none=True)
+    due_on = ma.fields.Date(required=True)
+    created_by = ma.fields.Integer(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class RecheckDetailOut(RecheckOut):
+    items = ma.fields.List(ma.fields.Nested(RecheckItemOut), required=True)
+
+
+RecheckPage = page_schema(RecheckOut, "RecheckPage")
+RecheckItemPage = page_schema(RecheckItemOut, "RecheckItemPage")
+
+
+class RecheckResultIn(StrictSchema):
+    """The on-site finding: confirmed (整改到位), or failed (the case reopens)."""
+
+    result = ma.fields.String(required=True, validate=validate.OneOf(("confirmed", "failed")))
+    note = ma.fields.String(validate=validate.Length(max=2000), metadata={"example": "现场复核，违建已拆除"})
+    photo_ids = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                               validate=validate.Length(max=9))
