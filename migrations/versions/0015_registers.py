@@ -24,6 +24,8 @@ NEW_SOURCES = OLD_SOURCES + ", 'central_inspection', 'provincial_inspection', 'a
 def upgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('external_ref', sa.String(length=64), nullable=True))
+        batch_op.alter_column('source', existing_type=sa.String(length=16), type_=sa.String(length=32),
+                              existing_nullable=False)
         batch_op.create_index(batch_op.f('ix_cases_external_ref'), ['external_ref'], unique=False)
         batch_op.drop_constraint(batch_op.f('ck_cases_known_source'), type_='check')
         batch_op.create_check_constraint('known_source', f"source IN ({NEW_SOURCES})")
@@ -354,4 +356,6 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('ck_cases_known_source'), type_='check')
         batch_op.create_check_constraint('known_source', f"source IN ({OLD_SOURCES})")
         batch_op.drop_index(batch_op.f('ix_cases_external_ref'))
+        batch_op.alter_column('source', existing_type=sa.String(length=32), type_=sa.String(length=16),
+                              existing_nullable=False)
         batch_op.drop_column('external_ref')

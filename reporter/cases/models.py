@@ -57,7 +57,7 @@ class Case(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
     category: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
     external_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # 反馈编号 of a feedback item

@@ -3,7 +3,7 @@ record; milestones by protection zone; targets; progress per county and per unit
 
 The step rules are one table (`STEP_RULES`): the step before it, who may record it, what it needs.
 """
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,10 +12,11 @@ from sqlalchemy import and_, or_, select
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
 from reporter.cases.services import supervisors_of_county
+from reporter.common.bulk import no_gc_pauses
 from reporter.common.timeutil import CST, cst_date, utcnow
 from reporter.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from reporter.extensions import db
-from reporter.geo.models import ZONE_NAMES, County
+from reporter.geo.models import ZONE_LEVELS, ZONE_NAMES, County
 from reporter.geo.services import inspector_ids_of_grid
 from reporter.org.models import Unit
 from reporter.registers.kinds import get_kind
@@ -219,14 +220,20 @@ class SiteFacts:
     site_id: int
     county: str | None
     zone: str | None
-    steps: dict  # step -> (day, deadline)
+    steps: dict  # step -> (day, deadline, compliant)
+
+
+def _core(stmt):
+    """Plain column tuples through the session's connection (no ORM bookkeeping for thousands of rows)."""
+    return db.session.connection().execute(stmt)
 
 
 def _milestones(campaign_id: int) -> dict[str, dict[str | None, date]]:
     table: dict[str, dict[str | None, date]] = defaultdict(dict)
-    rows = db.session.execute(select(CampaignMilestone).where(CampaignMilestone.campaign_id == campaign_id))
-    for m in rows.scalars():
-        table[m.step][m.zone] = m.due_on
+    rows = _core(select(CampaignMilestone.step, CampaignMilestone.zone, CampaignMilestone.due_on)
+                 .where(CampaignMilestone.campaign_id == campaign_id))
+    for step, zone, due_on in rows:
+        table[step][zone] = due_on
     return table
 
 
@@ -240,109 +247,127 @@ def due_of(milestones: dict, step: str, zone: str | None, steps: dict) -> date |
     return due
 
 
-def _facts(campaign: Campaign, as_of: date, actor: User | None, county: str | None) -> list[SiteFacts]:
-    """The campaign's sites registered by the end of the day, with their steps up to that day (plain tuples)."""
-    stmt = select(Site.id, Site.county_adcode, Site.zone).where(_in_area(campaign),
-                                                                 Site.created_at < _end_of(as_of))
+def _sites_stmt(campaign: Campaign, as_of: date, actor: User | None, county: str | None):
+    stmt = select(Site.id).where(_in_area(campaign), Site.created_at < _end_of(as_of))
     if actor is not None:
         stmt = stmt.where(site_visibility(actor))
     if county:
         stmt = stmt.where(Site.county_adcode == county)
-    sites = {row[0]: SiteFacts(row[0], row[1], row[2], {}) for row in db.session.execute(stmt)}
-    steps = db.session.execute(select(CampaignStep.site_id, CampaignStep.step, CampaignStep.day,
-                                      CampaignStep.deadline, CampaignStep.compliant)
-                               .where(CampaignStep.campaign_id == campaign.id, CampaignStep.day <= as_of))
+    return stmt
+
+
+def _facts(campaign: Campaign, as_of: date, actor: User | None, county: str | None) -> list[SiteFacts]:
+    """The campaign's sites registered by the end of the day, with their steps up to that day (plain tuples)."""
+    chosen = _sites_stmt(campaign, as_of, actor, county)
+    sites = {site_id: SiteFacts(site_id, c, z, {}) for site_id, c, z in _core(
+        select(Site.id, Site.county_adcode, Site.zone).where(Site.id.in_(chosen))).all()}
+    steps = _core(select(CampaignStep.site_id, CampaignStep.step, CampaignStep.day, CampaignStep.deadline,
+                         CampaignStep.compliant)
+                  .where(CampaignStep.campaign_id == campaign.id, CampaignStep.day <= as_of)).all()
+    get = sites.get
     for site_id, step, day, deadline, compliant in steps:
-        facts = sites.get(site_id)
+        facts = get(site_id)
         if facts is not None:
             facts.steps[step] = (day, deadline, compliant)
     return list(sites.values())
 
 
-def _blank() -> Counter:
-    return Counter(sites=0, surveyed=0, rectifying=0, accepted=0, closed=0, overdue=0)
+FIGURES = ("sites", "surveyed", "rectifying", "accepted", "closed", "overdue")
 
 
 def _overdue_steps(milestones: dict, facts: SiteFacts, as_of: date) -> list[tuple[str, date]]:
     """Steps of a site past their deadline and not yet recorded, as of the day."""
     late = []
+    steps = facts.steps
     for step in STEPS:
-        if step in facts.steps:
+        if step in steps:
             continue
-        if step in ("rectify", "accept") and "survey" in facts.steps and facts.steps["survey"][2]:
+        if step in ("rectify", "accept") and "survey" in steps and steps["survey"][2]:
             continue  # nothing to rectify
-        due = due_of(milestones, step, facts.zone, facts.steps)
+        due = due_of(milestones, step, facts.zone, steps)
         if due is not None and due < as_of:
             late.append((step, due))
     return late
 
 
-def _count(row: Counter, facts: SiteFacts, late: bool) -> None:
-    steps = facts.steps
-    row["sites"] += 1
-    row["surveyed"] += "survey" in steps
-    row["rectifying"] += "rectify" in steps and "accept" not in steps and "close" not in steps
-    row["accepted"] += "accept" in steps
-    row["closed"] += "close" in steps
-    row["overdue"] += late
+def _sum(rows: list[tuple]) -> list[int]:
+    """Column sums of the sites' figure tuples."""
+    return [sum(column) for column in zip(*rows, strict=True)] if rows else [0] * len(FIGURES)
 
 
-def _finish(row: Counter) -> dict:
-    out = dict(row)
-    out["closed_pct"] = round(100 * row["closed"] / row["sites"], 1) if row["sites"] else None
+def _finish(row: list) -> dict:
+    out = dict(zip(FIGURES, (int(v) for v in row), strict=True))
+    out["closed_pct"] = round(100 * out["closed"] / out["sites"], 1) if out["sites"] else None
     return out
 
 
 def progress(campaign_id: int, as_of: date, *, actor: User | None = None, county: str | None = None) -> dict:
     """Figures of the campaign as of the end of a CST day (reproducible: steps are immutable and dated): per county
     and per lead unit, each milestone (met, missed, pending) and each target."""
-    campaign = get_campaign(campaign_id)
+    with no_gc_pauses():
+        return _progress(get_campaign(campaign_id), as_of, actor, county)
+
+
+def _progress(campaign: Campaign, as_of: date, actor: User | None, county: str | None) -> dict:
     milestones = _milestones(campaign.id)
     facts = _facts(campaign, as_of, actor, county)
     lead = defaultdict(list)
     if facts:
-        for site_id, unit_id in db.session.execute(select(SiteUnit.site_id, SiteUnit.unit_id).join(
-                Site, Site.id == SiteUnit.site_id).where(SiteUnit.relation == "lead", _in_area(campaign))):
+        for site_id, unit_id in _core(select(SiteUnit.site_id, SiteUnit.unit_id).where(
+                SiteUnit.relation == "lead", SiteUnit.site_id.in_(_sites_stmt(campaign, as_of, actor, county)))).all():
             lead[site_id].append(unit_id)
-    total, by_county, by_unit = _blank(), defaultdict(_blank), defaultdict(_blank)
-    miles = {(m.step, m.zone): Counter(sites=0, met=0, missed=0, pending=0) for m in db.session.execute(
-        select(CampaignMilestone).where(CampaignMilestone.campaign_id == campaign.id)).scalars()}
+    total, by_county, by_unit = [], defaultdict(list), defaultdict(list)
+    # each milestone's cell: sites, met, missed, pending
+    miles = {(step, zone): [0, 0, 0, 0] for step, zones in milestones.items() for zone in zones}
+    # per zone of a site: each step's deadline, and the milestone cell it counts in (worked out once, not per site)
+    plan = {}
+    for zone in (*ZONE_LEVELS, None):
+        plan[zone] = []
+        for step in STEPS:
+            days = milestones.get(step, {})
+            key = zone or UNZONED
+            cell_key = (step, key if key in days else None)
+            plan[zone].append((step, days.get(key, days.get(None)), miles.get(cell_key)))
     for site in facts:
-        late = bool(_overdue_steps(milestones, site, as_of))
-        _count(total, site, late)
-        _count(by_county[site.county], site, late)
-        for unit_id in lead.get(site.site_id, ()):
-            _count(by_unit[unit_id], site, late)
-        for step, zones in milestones.items():
-            zone = site.zone or UNZONED
-            key = (step, zone if zone in zones else None)
-            if key not in miles:
-                continue
-            cell = miles[key]
-            cell["sites"] += 1
-            done = site.steps.get(step)
-            survey = site.steps.get("survey")
-            if step in ("rectify", "accept") and survey and survey[2]:
+        steps = site.steps
+        survey = steps.get("survey")
+        compliant = bool(survey and survey[2])
+        late = False
+        for step, milestone_due, cell in plan[site.zone]:
+            done, due = steps.get(step), milestone_due
+            if step in ("rectify", "accept") and compliant:
                 done = survey  # nothing to rectify: met when the 排查 was
-            if done and done[0] <= zones[key[1]]:
-                cell["met"] += 1
-            elif zones[key[1]] < as_of and not done:
-                cell["missed"] += 1
-            elif done:
-                cell["missed"] += 1  # done, but after the day
-            else:
-                cell["pending"] += 1
-    counties = dict(db.session.execute(select(County.adcode, County.name)).all())
-    units = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(by_unit)))).all())
+            elif step == "accept" and "rectify" in steps and steps["rectify"][1]:
+                due = min(d for d in (due, steps["rectify"][1]) if d)  # 验收 is also due by the 整改 deadline
+            if done is None and due is not None and due < as_of:
+                late = True
+            if cell is not None:
+                cell[0] += 1
+                if done and done[0] <= milestone_due:
+                    cell[1] += 1
+                elif done or milestone_due < as_of:
+                    cell[2] += 1  # done after the day, or not done and the day has passed
+                else:
+                    cell[3] += 1
+        figures = (1, survey is not None, "rectify" in steps and "accept" not in steps and "close" not in steps,
+                   "accept" in steps, "close" in steps, late)
+        total.append(figures)
+        by_county[site.county].append(figures)
+        for unit_id in lead.get(site.site_id, ()):
+            by_unit[unit_id].append(figures)
+    counties = dict(_core(select(County.adcode, County.name)).all())
+    units = dict(_core(select(Unit.id, Unit.name).where(Unit.id.in_(list(by_unit)))).all()) if by_unit else {}
     due_days = {(m_step, zone): day for m_step, zones in milestones.items() for zone, day in zones.items()}
     return {
         "campaign_id": campaign.id, "name": campaign.name, "kind": campaign.kind, "as_of": as_of,
-        "totals": _finish(total),
-        "counties": [{"adcode": c, "name": counties.get(c), **_finish(row)} for c, row in sorted(
+        "totals": _finish(_sum(total)),
+        "counties": [{"adcode": c, "name": counties.get(c), **_finish(_sum(rows))} for c, rows in sorted(
             by_county.items(), key=lambda item: item[0] or "")],
-        "units": [{"unit_id": u, "name": units.get(u), **_finish(row)} for u, row in sorted(by_unit.items())],
+        "units": [{"unit_id": u, "name": units.get(u), **_finish(_sum(rows))} for u, rows in sorted(by_unit.items())],
         "milestones": [{"step": step, "zone": zone, "zone_name": ZONE_NAMES.get(zone, "其他") if zone else "全部",
-                        "due_on": due_days[(step, zone)], **cell} for (step, zone), cell in sorted(
+                        "due_on": due_days[(step, zone)], **dict(zip(("sites", "met", "missed", "pending"), cell,
+                                                                      strict=True))}
+                       for (step, zone), cell in sorted(
             miles.items(), key=lambda item: (due_days[item[0]], STEPS.index(item[0][0]), item[0][1] or ""))],
         "targets": _targets(campaign, facts, as_of),
     }
@@ -367,7 +392,7 @@ def _targets(campaign: Campaign, facts: list[SiteFacts], as_of: date) -> list[di
     ids = [f.site_id for f in facts]
     attributes = {}
     for start in range(0, len(ids), 5000):
-        attributes.update(db.session.execute(select(Site.id, Site.attributes).where(
+        attributes.update(_core(select(Site.id, Site.attributes).where(
             Site.id.in_(ids[start:start + 5000]))).all())
     out = []
     for target in targets:

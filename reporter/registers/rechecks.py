@@ -10,7 +10,7 @@ from reporter.cases import services as cases
 from reporter.cases.models import Case
 from reporter.cases.scope import inspects, supervises, visibility_clause
 from reporter.common.timeutil import utcnow
-from reporter.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from reporter.errors import Conflict, Forbidden, NotFound
 from reporter.extensions import db
 from reporter.geo.models import GridInspector
 from reporter.registers.models import RecheckBatch, RecheckItem
@@ -30,7 +30,8 @@ def schedule(actor: User, data: dict) -> RecheckBatch:
                 stmt = stmt.where(column == data[name])
         ids = list(db.session.execute(stmt.order_by(Case.id)).scalars())
         if not ids:
-            raise ValidationFailed("No closed problem matches", errors={"json": {"source": ["no closed problem"]}})
+            raise Conflict("No closed problem in your scope matches, or all are waiting for a re-check already",
+                           error="nothing_to_recheck")
         seed = None
         if data.get("sample") and data["sample"] < len(ids):
             seed = secrets.randbits(31)

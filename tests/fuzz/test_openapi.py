@@ -28,6 +28,9 @@ a site of a real kind with that kind's        tests/registers/test_sites.py (unk
 fields, at a point in Ankang; a state of its  Ankang → 422); tests/registers/test_site_sheets.py (a bad sheet →
 kind; distinct field keys, labels, state      422 by row and column)
 codes; the kind's own exported register
+a campaign of a real kind, one milestone     tests/registers/test_campaigns.py (a step without its measures,
+per step and zone; 整改 with measures and a   deadline or photo → 422)
+deadline to come, 验收 with a photo
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
 a patrol that has started, and ends now;
@@ -390,6 +393,21 @@ class Teacher:
         if got.status_code == 200:
             body["file"] = got.data
 
+    def campaign(self, case, body, pick) -> None:
+        body["kind"] = "farmstay"
+        body["name"] = f"{body.get('name', '')[:150]}{pick.integer(1, 10**9)}"
+        if body.get("ends_on") and body.get("starts_on") and body["ends_on"] < body["starts_on"]:
+            body["ends_on"] = body["starts_on"]
+        body["milestones"] = list({(m["step"], m.get("zone")): m for m in body.get("milestones") or []}.values())
+
+    def campaign_step(self, case, body, pick) -> None:
+        step = case.path_parameters.get("step")
+        if step == "rectify" or body.get("deadline"):
+            body["measures"] = body.get("measures") or "拆除违建"
+            body["deadline"] = (date.today() + timedelta(days=pick.integer(1, 90))).isoformat()
+        if step == "accept":
+            body["photo_ids"] = [self.upload(pick, "evidence")]
+
     def something_to_add(self, case, body, pick) -> None:
         if not body.get("text") and not body.get("photo_ids"):
             body["text"] = "又看到了新的砍伐痕迹"
@@ -420,6 +438,8 @@ RULES = {
     "POST /api/v1/registers/site-kinds": Teacher.site_kind,
     "PUT /api/v1/registers/site-kinds/{kind}": Teacher.site_kind,
     "POST /api/v1/registers/site-kinds/{kind}/import": Teacher.site_sheet,
+    "POST /api/v1/registers/campaigns": Teacher.campaign,
+    "POST /api/v1/registers/campaigns/{campaign_id}/sites/{site_id}/steps/{step}": Teacher.campaign_step,
 }
 
 

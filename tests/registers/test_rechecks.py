@@ -29,7 +29,7 @@ def test_a_recheck_of_audit_findings_confirms_one_and_reopens_the_other(world):
     assert other_source not in [i["case_id"] for i in batch["items"]]
     again = world.client.post("/api/v1/registers/rechecks", headers=world.h("county_sup"),
                               json={"title": "再看一次", "source": "audit", "due_on": "2030-10-31"})
-    assert again.status_code == 422  # both are already waiting for their re-check
+    assert again.status_code == 409  # both are already waiting for their re-check
 
     tasks = world.client.get("/api/v1/registers/rechecks/tasks", headers=world.h("inspector")).get_json()
     assert sorted(t["case_id"] for t in tasks["items"]) == [first, second]
@@ -73,6 +73,6 @@ def test_a_sample_is_drawn_from_the_callers_scope(world):
     assert body["seed"] is not None and body["sample_size"] == 2
     none = world.client.post("/api/v1/registers/rechecks", headers=world.h("other_county_sup"),
                              json={"title": "汉滨", "source": "central_inspection", "due_on": "2030-12-31"})
-    assert none.status_code == 422  # 汉滨 has no closed problems of that source
+    assert none.status_code == 409  # 汉滨 has no closed problems of that source
     assert world.client.post("/api/v1/registers/rechecks", headers=world.h("inspector"),
                              json={"title": "x", "due_on": "2030-12-31"}).status_code == 403
