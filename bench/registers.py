@@ -33,8 +33,9 @@ from reporter.org.models import Unit  # noqa: E402
 from reporter.reference import load_all  # noqa: E402
 from reporter.registers import campaigns  # noqa: E402
 from reporter.registers.kinds import get_kind  # noqa: E402
-from reporter.registers.models import Campaign, CampaignMilestone, CampaignStep, Site, SiteEvent, SiteUnit  # noqa: E402
+from reporter.registers.models import Campaign, CampaignMilestone, CampaignStep, Site, SiteEvent  # noqa: E402
 from reporter.registers.site_sheets import headers, import_sites  # noqa: E402
+from reporter.registers.sites import unit_set  # noqa: E402
 
 IMPORT_TARGET, PROGRESS_TARGET = 3.0, 10.0
 AS_OF = date(2022, 10, 31)
@@ -85,7 +86,7 @@ def median_time(fn, repeat: int, before=None) -> tuple[float, object]:
 
 
 def empty_sites() -> None:
-    for model in (SiteEvent, SiteUnit, Site):
+    for model in (SiteEvent, Site):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -129,8 +130,11 @@ def load_campaign(n: int) -> int:
                   "zone": rng.choice(zones), "grid_id": g, "state": "operating", "attributes": {"outcome": "提升改造"},
                   "version": 1, "created_at": created, "updated_at": created}
                  for i, (lat, lng, g) in enumerate(points(n), start=1)]
-    ids = list(db.session.execute(insert(Site).returning(Site.id, sort_by_parameter_order=True), site_rows).scalars())
-    db.session.execute(insert(SiteUnit), [{"site_id": i, "unit_id": unit, "relation": "lead"} for i in ids])
+    units = unit_set([(unit, "lead")])
+    for row in site_rows:
+        row["unit_set"] = units
+    db.session.execute(insert(Site), site_rows)
+    ids = list(db.session.execute(select(Site.id).where(Site.kind == "farmstay").order_by(Site.id)).scalars())
     campaign = Campaign(name="农家乐集中整治（基准）", kind="farmstay", counties=[], zones=[],
                         starts_on=date(2022, 4, 14), created_by=actor)
     db.session.add(campaign)

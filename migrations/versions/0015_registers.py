@@ -60,6 +60,7 @@ def upgrade():
     sa.Column('grid_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=32), nullable=False),
     sa.Column('attributes', sa.JSON(), nullable=False),
+    sa.Column('unit_set', sa.String(length=40), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', reporter.common.db.UTCDateTime(timezone=True), nullable=False),
@@ -74,6 +75,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sites_grid_id'), ['grid_id'], unique=False)
         batch_op.create_index('ix_sites_kind_lat', ['kind', 'lat'], unique=False)
         batch_op.create_index(batch_op.f('ix_sites_operator'), ['operator'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sites_unit_set'), ['unit_set'], unique=False)
 
     op.create_table('site_candidates',
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -139,15 +141,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_site_events_at'), ['at'], unique=False)
 
     op.create_table('site_units',
-    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('unit_set', sa.String(length=40), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('relation', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_site_units_site_id_sites'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_site_units_unit_id_units')),
-    sa.PrimaryKeyConstraint('site_id', 'unit_id', name=op.f('pk_site_units'))
+    sa.PrimaryKeyConstraint('unit_set', 'unit_id', name=op.f('pk_site_units'))
     )
     with op.batch_alter_table('site_units', schema=None) as batch_op:
-        batch_op.create_index('ix_site_units_unit_site', ['unit_id', 'site_id'], unique=False)
+        batch_op.create_index('ix_site_units_unit_set', ['unit_id', 'unit_set'], unique=False)
 
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -328,7 +329,7 @@ def downgrade():
     op.drop_table('undercover_checks')
     op.drop_table('campaigns')
     with op.batch_alter_table('site_units', schema=None) as batch_op:
-        batch_op.drop_index('ix_site_units_unit_site')
+        batch_op.drop_index('ix_site_units_unit_set')
 
     op.drop_table('site_units')
     with op.batch_alter_table('site_events', schema=None) as batch_op:
@@ -345,6 +346,7 @@ def downgrade():
     op.drop_table('site_cases')
     op.drop_table('site_candidates')
     with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sites_unit_set'))
         batch_op.drop_index(batch_op.f('ix_sites_operator'))
         batch_op.drop_index('ix_sites_kind_lat')
         batch_op.drop_index(batch_op.f('ix_sites_grid_id'))

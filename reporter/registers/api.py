@@ -94,7 +94,7 @@ SITE_ETAG = {"ETag": {"schema": {"type": "string"}}}
 
 
 def _site_response(site, coord_system: str, status: int = 200):
-    body = {**sites.site_out(site, coord_system), "units": sites.site_units(site.id)}
+    body = {**sites.site_out(site, coord_system), "units": sites.site_units(site)}
     return body, status, {"ETag": etag_of("site", site.id, site.version)}
 
 

@@ -313,9 +313,12 @@ def _progress(campaign: Campaign, as_of: date, actor: User | None, county: str |
     facts = _facts(campaign, as_of, actor, county)
     lead = defaultdict(list)
     if facts:
-        for site_id, unit_id in _core(select(SiteUnit.site_id, SiteUnit.unit_id).where(
-                SiteUnit.relation == "lead", SiteUnit.site_id.in_(_sites_stmt(campaign, as_of, actor, county)))).all():
-            lead[site_id].append(unit_id)
+        sets = defaultdict(list)  # a handful of unit sets, each shared by many sites
+        for name, unit_id in _core(select(SiteUnit.unit_set, SiteUnit.unit_id).where(SiteUnit.relation == "lead")):
+            sets[name].append(unit_id)
+        for site_id, name in _core(select(Site.id, Site.unit_set).where(
+                Site.id.in_(_sites_stmt(campaign, as_of, actor, county)))).all():
+            lead[site_id] = sets.get(name, ())
     total, by_county, by_unit = [], defaultdict(list), defaultdict(list)
     # each milestone's cell: sites, met, missed, pending
     miles = {(step, zone): [0, 0, 0, 0] for step, zones in milestones.items() for zone in zones}

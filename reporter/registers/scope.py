@@ -18,7 +18,7 @@ def site_visibility(user: User):
     if user.has_role("supervisor"):
         clauses.append(Site.county_adcode == supervisor_county(user))
     if user.has_role("officer") and user.unit_id is not None:
-        clauses.append(Site.id.in_(select(SiteUnit.site_id).where(SiteUnit.unit_id == user.unit_id)))
+        clauses.append(Site.unit_set.in_(select(SiteUnit.unit_set).where(SiteUnit.unit_id == user.unit_id)))
     if user.has_role("inspector"):
         clauses.append(Site.grid_id.in_(select(GridInspector.grid_id).where(GridInspector.user_id == user.id)))
     return or_(*clauses) if clauses else false()
@@ -43,7 +43,8 @@ def leads(user: User, site: Site) -> bool:
 
     if not user.has_role("officer") or user.unit_id is None:
         return False
-    return db.session.execute(select(SiteUnit).where(SiteUnit.site_id == site.id, SiteUnit.unit_id == user.unit_id,
+    return db.session.execute(select(SiteUnit).where(SiteUnit.unit_set == site.unit_set,
+                                                     SiteUnit.unit_id == user.unit_id,
                                                      SiteUnit.relation == "lead")).first() is not None
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 import marshmallow as ma
-from sqlalchemy import JSON, insert, select, text
+from sqlalchemy import JSON, select, text
 
 from reporter.accounts.models import User
 from reporter.common.bulk import no_gc_pauses
@@ -18,9 +18,9 @@ from reporter.geo.coords import GCJ02, WGS84, geometry_from_wgs84
 from reporter.geo.models import ZONE_NAMES, County
 from reporter.registers.geometry import read_geometry
 from reporter.registers.kinds import attributes_schema, closing_states, read_cell, state_names, write_cell
-from reporter.registers.models import Site, SiteEvent, SiteKind, SiteUnit
+from reporter.registers.models import Site, SiteEvent, SiteKind
 from reporter.registers.scope import manages_county
-from reporter.registers.sites import acting_role, open_case_ids, units_for
+from reporter.registers.sites import acting_role, open_case_ids, unit_set, units_for
 
 CODE, NAME, OPERATOR, LAT, LNG, CRS, AREA, ADDRESS, STATE = (
     "编号", "名称", "运营单位", "纬度", "经度", "坐标系", "范围(GeoJSON)", "地址", "状态")
@@ -225,21 +225,18 @@ def _import_sites(kind: SiteKind, data: bytes, actor: User, *, dry_run: bool, so
     def units(place):
         key = (place.county_adcode, place.zone, place.grid_id)
         if key not in units_cache:
-            units_cache[key] = units_for(kind.category, place, at=now)
+            units_cache[key] = unit_set(units_for(kind.category, place, at=now))
         return units_cache[key]
 
     event = {"action": "import", "actor_id": actor.id, "actor_role": role, "actor_unit_id": actor.unit_id, "at": now,
              "reason": None, "evidence": []}
     try:
         if plan.inserts:
-            rows = [{**values, "kind": kind.code, "version": 1, "created_at": now, "updated_at": now}
-                    for _n, values, _p in plan.inserts]
+            rows = [{**values, "kind": kind.code, "unit_set": units(place), "version": 1, "created_at": now,
+                     "updated_at": now} for _n, values, place in plan.inserts]
             _insert(Site.__table__, rows)
             by_code = dict(db.session.execute(select(Site.code, Site.id).where(Site.kind == kind.code)).all())
             ids = [by_code[values["code"]] for _n, values, _p in plan.inserts]
-            _insert(SiteUnit.__table__, [{"site_id": site_id, "unit_id": u, "relation": r}
-                                         for site_id, (_n, _v, place) in zip(ids, plan.inserts, strict=True)
-                                         for u, r in units(place)])
             _insert(SiteEvent.__table__, [
                 {**event, "site_id": site_id, "seq": 1, "from_state": None, "to_state": values["state"],
                  "data": {"source": source, "row": number}}
@@ -251,9 +248,7 @@ def _import_sites(kind: SiteKind, data: bytes, actor: User, *, dry_run: bool, so
             site.updated_at = now
             db.session.flush()
             if "geometry" in changes:
-                db.session.execute(SiteUnit.__table__.delete().where(SiteUnit.site_id == site.id))
-                db.session.execute(insert(SiteUnit), [{"site_id": site.id, "unit_id": u, "relation": r}
-                                                      for u, r in units(place)])
+                site.unit_set = units(place)
             db.session.add(SiteEvent(**event, site_id=site.id, seq=seq, from_state=from_state, to_state=site.state,
                                      data={"source": source, "row": number,
                                            "changes": {k: v for k, v in changes.items()

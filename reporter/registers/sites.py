@@ -48,10 +48,18 @@ def units_for(category: str, place: SitePlace, at: datetime | None = None) -> li
     return list({u: (u, r) for u, r in reversed(pairs)}.values())[::-1]
 
 
+def unit_set(pairs: list[tuple[int, str]]) -> str | None:
+    """The name of the set of these (unit, relation) pairs, stored once (in the caller's transaction)."""
+    if not pairs:
+        return None
+    name = hashlib.sha256(";".join(f"{u}:{r}" for u, r in sorted(pairs)).encode()).hexdigest()[:40]
+    if db.session.execute(select(SiteUnit.unit_set).where(SiteUnit.unit_set == name).limit(1)).first() is None:
+        db.session.execute(insert(SiteUnit), [{"unit_set": name, "unit_id": u, "relation": r} for u, r in pairs])
+    return name
+
+
 def _set_units(site: Site, pairs: list[tuple[int, str]]) -> None:
-    db.session.execute(SiteUnit.__table__.delete().where(SiteUnit.site_id == site.id))
-    if pairs:
-        db.session.execute(insert(SiteUnit), [{"site_id": site.id, "unit_id": u, "relation": r} for u, r in pairs])
+    site.unit_set = unit_set(pairs)
 
 
 def append_event(site: Site, action: str, actor: User | None, *, seq: int, from_state=None, reason=None,
@@ -92,9 +100,9 @@ def register_site(actor: User, data: dict) -> Site:
                     address=data.get("address"), geometry=place.geometry, lat=place.lat, lng=place.lng,
                     county_adcode=place.county_adcode, zone=place.zone, grid_id=place.grid_id, state=state,
                     attributes=attributes)
+        _set_units(site, units_for(kind.category, place))
         db.session.add(site)
         db.session.flush()
-        _set_units(site, units_for(kind.category, place))
         append_event(site, "register", actor, seq=1, reason=data.get("reason"))
         db.session.commit()
     except IntegrityError:
@@ -232,11 +240,12 @@ def site_events(site_id: int) -> list[SiteEvent]:
                                    .order_by(SiteEvent.seq)).scalars())
 
 
-def site_units(site_id: int) -> list[dict]:
+def site_units(site: Site) -> list[dict]:
+    """The units answering for the site."""
     from reporter.org.models import Unit
 
     rows = db.session.execute(select(SiteUnit.relation, Unit.id, Unit.code, Unit.name).join(Unit)
-                              .where(SiteUnit.site_id == site_id).order_by(Unit.id))
+                              .where(SiteUnit.unit_set == site.unit_set).order_by(Unit.id))
     return [{"relation": r, "id": i, "code": c, "name": n} for r, i, c, n in rows]
 
 
