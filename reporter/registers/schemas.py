@@ -91,6 +91,7 @@ class ProblemImportOut(ma.Schema):
 # Site kinds ---------------------------------------------------------------------------------------------------------
 KIND_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$", error="lower-case letters, digits and _ (2–32)")
 FIELD_KEY = validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$", error="lower-case letters, digits and _ (1–32)")
+FIELD_KEY_SCHEMA = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
 
 
 class FieldSpecIn(StrictSchema):
@@ -379,10 +380,12 @@ class TargetIn(StrictSchema):
     measure = ma.fields.String(required=True, validate=validate.OneOf(("count", "rate")))
     threshold = ma.fields.Float(required=True, validate=validate.Range(min=0, max=1_000_000),
                                 metadata={"description": "a count, or a percentage for a rate", "example": 30})
-    where = ma.fields.Dict(keys=ma.fields.String(validate=FIELD_KEY), load_default=dict,
-                           metadata={"example": {"green_mine": True}})
-    of = ma.fields.Dict(keys=ma.fields.String(validate=FIELD_KEY), load_default=dict,
-                        metadata={"example": {"scale": ["大型", "中型"], "producing": True}})
+    where = ma.fields.Dict(keys=ma.fields.String(validate=FIELD_KEY), load_default=dict, metadata={
+        "example": {"green_mine": True}, "propertyNames": FIELD_KEY_SCHEMA,
+        "description": "fields of the kind → the value (or any of a list of values) a counted site has"})
+    of = ma.fields.Dict(keys=ma.fields.String(validate=FIELD_KEY), load_default=dict, metadata={
+        "example": {"scale": ["大型", "中型"], "producing": True}, "propertyNames": FIELD_KEY_SCHEMA,
+        "description": "for a rate: the fields of the sites it is a share of"})
     step = ma.fields.String(load_default=None, allow_none=True, validate=STEP)
     due_on = ma.fields.Date(load_default=None, allow_none=True)
 
