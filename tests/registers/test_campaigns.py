@@ -157,3 +157,11 @@ def test_undercover_checks_cover_the_qinling_counties_and_the_bulletin_shows_it(
     sheet = list(book["暗访"].iter_rows(values_only=True))
     assert sheet[0] == ("区县代码", "区县", "暗访次数", "暗访点位", "发现问题", "已覆盖")
     assert ("610923", "宁陕县", 2, 6, 2, "是") in sheet
+
+
+def test_the_document_says_which_keys_a_target_takes(client):
+    """A target's `where`/`of` take the kind's field keys: the document says so (the fuzz suite's sequences sent
+    other keys as valid data, and got 422)."""
+    target = client.get("/api/openapi.json").get_json()["components"]["schemas"]["TargetIn"]
+    for name in ("where", "of"):
+        assert target["properties"][name]["propertyNames"] == {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"}
