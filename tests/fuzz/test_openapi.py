@@ -282,7 +282,11 @@ class Teacher:
         if got.status_code != 200 or not isinstance(body.get("points"), list):
             return
         started = datetime.fromisoformat(got.get_json()["started_at"])
-        room = max(1, int((datetime.now(UTC) - started).total_seconds()))
+        # points of the patrol's own time: up to a day (PATROL_POINT_WINDOW_H) after its start or end, never ahead
+        ended = got.get_json().get("ended_at")
+        last = max(started, datetime.fromisoformat(ended)) if ended else started
+        until = min(datetime.now(UTC), last + timedelta(hours=23))
+        room = max(1, int((until - started).total_seconds()))
         for point in body["points"]:
             if isinstance(point, dict):
                 point["t"] = (started + timedelta(seconds=pick.integer(0, room))).isoformat()
