@@ -533,7 +533,7 @@ def test_sequences_along_the_documents_links_keep_the_contract(app, client, user
             super().after_call(response, case)
             reached.append((f"{case.method.upper()} {case.operation.path}", response.status_code))
 
-    Sequences.run(settings=settings(max_examples=int(os.environ.get("REPORTER_FUZZ_SEQUENCES", "8")),
+    Sequences.run(settings=settings(max_examples=int(os.environ.get("REPORTER_FUZZ_SEQUENCES", "12")),
                                     stateful_step_count=8, derandomize=True, database=None, deadline=None,
                                     suppress_health_check=list(HealthCheck)))
     # The links carried ids from one response into a later request: some call on an object by its id succeeded.
