@@ -62,6 +62,13 @@ class ErrorSchema(ma.Schema):
     errors = ma.fields.Dict(metadata={"description": "field errors by location"})
 
 
+def _property_names(_converter, field, **_kwargs) -> dict:
+    """A dict field's `metadata={"propertyNames": {...}}` in the document (apispec passes only its own list), so
+    generators and clients know which keys it takes."""
+    names = field.metadata.get("propertyNames")
+    return {"propertyNames": names} if names else {}
+
+
 class ReporterApi(Api):
     """Api whose HTTP errors use the project's shape."""
 
@@ -79,6 +86,7 @@ class ReporterApi(Api):
         self.register_converter(IdConverter, integerconverter2paramschema)
         self.register_converter(UnicodeConverter, _text_segment)
         self.ma_plugin.converter.add_attribute_function(_text_field)
+        self.ma_plugin.converter.add_attribute_function(_property_names)
         # webargs ignores unknown query parameters by default; let each schema's `unknown` decide (StrictSchema: 422)
         parser = Blueprint.ARGUMENTS_PARSER
         parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}

@@ -22,7 +22,15 @@ from reporter.common.timeutil import CST, utcnow
 from reporter.errors import Conflict
 from reporter.extensions import db
 
-SOURCES = ("citizen_report", "patrol", "video", "undercover", "superior")
+SOURCES = ("citizen_report", "patrol", "video", "undercover", "superior", "central_inspection",
+           "provincial_inspection", "audit")
+# 中央/省级督察反馈问题 and 审计查出问题 (work plan items 1 and 19): each carries the feedback item's own reference.
+FEEDBACK_SOURCES = ("central_inspection", "provincial_inspection", "audit")
+# entered by staff with POST /cases: item 17's channels, and the feedback of inspections and audits
+STAFF_SOURCES = ("video", "undercover", "superior", *FEEDBACK_SOURCES)
+SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
+                "superior": "上级交办", "central_inspection": "中央反馈问题", "provincial_inspection": "省级反馈问题",
+                "audit": "审计查出问题"}
 FINDINGS = ("true", "partly_true", "false")  # 属实 / 部分属实 / 不属实
 SUPERVISION_LEVELS = ("city", "county")  # 督办
 HANDOVER_BODIES = ("discipline", "procuratorate", "police")  # 纪委监委 / 检察院 / 公安 (item 21)
@@ -52,9 +60,10 @@ class Case(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
     category: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
+    external_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # 反馈编号 of a feedback item
     lat: Mapped[float] = mapped_column(Float)  # WGS-84
     lng: Mapped[float] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(255))

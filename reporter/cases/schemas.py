@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import INCLUDE, validate
 
 from reporter.cases.effects import STAGES
-from reporter.cases.models import SOURCES, SUPERVISION_LEVELS, Case, CaseEvent
+from reporter.cases.models import SOURCES, STAFF_SOURCES, SUPERVISION_LEVELS, Case, CaseEvent
 from reporter.cases.payloads import ActionBase
 from reporter.cases.workflow import ACTIONS, STATES, TRANSITIONS
 from reporter.common.concurrency import etag_of
@@ -68,7 +68,12 @@ class ActionIn(ActionBase):
 class StaffCaseIn(StrictSchema):
     """A case entered by staff: video surveillance, undercover inspection or a superior's referral."""
 
-    source = ma.fields.String(required=True, validate=validate.OneOf(("video", "undercover", "superior")))
+    source = ma.fields.String(required=True, validate=validate.OneOf(STAFF_SOURCES), metadata={
+        "description": "video, undercover, superior; or central_inspection, provincial_inspection, audit "
+                       "(中央/省级反馈问题, 审计查出问题), which need `external_ref`"})
+    external_ref = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "the feedback item's own reference (反馈编号), e.g. its number in the inspectors' list",
+        "example": "中央第二轮督察反馈-12"})
     category = CategoryCode(required=True)
     description = ma.fields.String(required=True, validate=validate.Length(min=1, max=4000))
     location = ma.fields.Nested(LocationIn, required=True)
@@ -93,6 +98,7 @@ class CaseItemOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     number = ma.fields.String(required=True, metadata={"description": "e.g. QL2026-000123"})
     source = ma.fields.String(required=True)
+    external_ref = ma.fields.String(allow_none=True, metadata={"description": "反馈编号 of a feedback item"})
     category = ma.fields.String(required=True)
     state = ma.fields.String(required=True)
     location = ma.fields.Nested(LocationOut, required=True)

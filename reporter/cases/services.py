@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
 from reporter.cases.effects import Step, attach_photos, deadline_days, involve_units
-from reporter.cases.models import SOURCES, Case, CaseEvent, Recurrence
+from reporter.cases.models import FEEDBACK_SOURCES, SOURCES, STAFF_SOURCES, Case, CaseEvent, Recurrence
 from reporter.cases.reactions import DETAIL_SECTIONS, publish, register_detail_section, subscribe
 from reporter.cases.scope import sees_all_handled_by, supervises, visible_cases_query
 from reporter.common.search import contains
@@ -28,7 +28,6 @@ __all__ = ["open_case", "perform", "visible_cases_query", "public_timeline", "su
            "verification_tasks", "enter_case", "overdue_counts", "raise_recurrence", "recurrences_of",
            "recurrence_of_report"]
 
-STAFF_SOURCES = ("video", "undercover", "superior")  # entered by staff with POST /cases
 OPENING_ROLE = {"citizen_report": "resident", "patrol": "inspector"}
 _NUMBER = re.compile(r"^\s*(?:QL\d{4}-)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
@@ -49,16 +48,19 @@ def _append_event(case: Case, action: str, actor: User | None, role: str, from_s
 
 def open_case(*, source: str, category: str, lat: float, lng: float, description: str, actor: User,
               state: str = "submitted", photo_ids=(), address: str | None = None, occurred_at=None, at=None,
-              public_comment: str | None = None) -> Case:
+              public_comment: str | None = None, external_ref: str | None = None) -> Case:
     """Route and create a case with its first event, in the caller's transaction (flushed, not committed)."""
     if source not in SOURCES:
         raise ValidationFailed(errors={"json": {"source": [f"Must be one of {', '.join(SOURCES)}"]}})
+    if source in FEEDBACK_SOURCES and not external_ref:
+        raise ValidationFailed(errors={"json": {"external_ref": ["The feedback's reference (反馈编号) is needed"]}})
     if state not in workflow.INITIAL_STATES:
         raise ValidationFailed(errors={"json": {"state": [f"A case starts {' or '.join(workflow.INITIAL_STATES)}"]}})
     at = at or utcnow()
     routed = route(category, lat, lng, at=at)
     lead = list(routed.lead_unit_ids)
-    case = Case(source=source, category=category, description=description, lat=lat, lng=lng, address=address,
+    case = Case(source=source, category=category, description=description, external_ref=external_ref or None,
+                lat=lat, lng=lng, address=address,
                 occurred_at=occurred_at, county_adcode=routed.place.county_adcode, zone=routed.place.zone,
                 grid_id=routed.place.grid_id, routing=routed.snapshot(), routed_unit_id=lead[0] if lead else None,
                 state=state, created_at=at, updated_at=at, accept_due=routed.deadlines["accept"],
@@ -74,7 +76,8 @@ def open_case(*, source: str, category: str, lat: float, lng: float, description
     role = OPENING_ROLE.get(source) or next((r for r in ("supervisor", "inspector", "officer") if actor.has_role(r)),
                                             actor.roles[0] if actor.roles else "system")
     event = _append_event(case, "open", actor, role, None, at=at, seq=1, public_comment=public_comment,
-                          data={"source": source, "routing_version": routed.version_number, **step.data})
+                          data={"source": source, "routing_version": routed.version_number, **step.data,
+                                **({"external_ref": external_ref} if external_ref else {})})
     publish(workflow.SYSTEM_EVENTS["open"], case, event)
     return case
 
@@ -181,7 +184,7 @@ def perform(case_id: int, action: str, actor: User, payload: dict, *, expected_v
 
 
 def enter_case(actor: User, data: dict) -> Case:
-    """A case entered by staff (video, undercover inspection, a superior's referral); committed."""
+    """A case entered by staff (video, undercover, a superior's referral, inspection or audit feedback); committed."""
     if data["source"] not in STAFF_SOURCES:
         raise ValidationFailed(errors={"json": {"source": [f"Staff enter {', '.join(STAFF_SOURCES)} cases"]}})
     try:
@@ -306,12 +309,17 @@ def verification_tasks(inspector: User):
             .order_by(Case.verify_due.asc().nulls_last(), Case.id.asc()))
 
 
-def _supervisors_of(case: Case) -> list[int]:
-    """Who an overdue case is raised to: the supervisors of its county, or the city office when it has none."""
+def supervisors_of_county(county_adcode: str | None) -> list[int]:
+    """Who something overdue in a county is raised to: its supervisors, or the city office's when it has none."""
     base = (select(User.id).join(UserRole, UserRole.user_id == User.id).outerjoin(Unit, Unit.id == User.unit_id)
             .where(UserRole.role == "supervisor", User.is_active.is_(True)))
-    county = list(db.session.execute(base.where(Unit.county_adcode == case.county_adcode)).scalars())
+    county = list(db.session.execute(base.where(Unit.county_adcode == county_adcode)).scalars())
     return county or list(db.session.execute(base.where(Unit.county_adcode.is_(None))).scalars())
+
+
+def _supervisors_of(case: Case) -> list[int]:
+    """Who an overdue case is raised to."""
+    return supervisors_of_county(case.county_adcode)
 
 
 def sweep_overdue(at: datetime | None = None) -> list[int]:

@@ -1,15 +1,23 @@
-"""Workbooks and CSV files: their media type, and the one writer every export goes through.
+"""Workbooks and CSV files: their media type, the one writer every export goes through, and reading and writing the
+one-table sheets officials keep (Chinese headers, one row per item, errors by row and column).
 
 Every text cell is neutralised against formula injection (OWASP "CSV Injection"): text that starts with `=`, `+`,
 `-`, `@`, a tab or a carriage return — also after leading spaces — gets a leading apostrophe, so Excel, WPS and
 LibreOffice show it as text instead of running it. A text that already starts with an apostrophe gets one more, so
-`unquote` gives back exactly what was written (the responsibility list's import reads its own export).
+`unquote` gives back exactly what was written (the imports read their own exports).
 """
 import csv
 import io
 from collections.abc import Iterable
+from datetime import datetime
+from zipfile import BadZipFile
 
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from reporter.errors import ValidationFailed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,3 +52,77 @@ def csv_document(rows: Iterable[Iterable]) -> str:
     for row in rows:
         writer.writerow([cell_text(value) for value in row])
     return "\ufeff" + out.getvalue()
+
+
+def cell_str(value) -> str:
+    """A cell as trimmed text ('' when empty); whole-number floats without their '.0' (codes typed as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    return str(unquote(value)).strip()
+
+
+def read_sheet(data: bytes, headers: list[str], *, required: tuple[str, ...] = (), sheet: str | None = None,
+               max_rows: int = 5000) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a workbook as (row number, {header: text}), columns found by their header in any order; blank rows
+    skipped. 422 when it is not a workbook, a required header is missing or it holds more than max_rows rows."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+        raise ValidationFailed("Not an XLSX workbook", errors={"file": {"_schema": [str(exc)[:200]]}}) from None
+    try:
+        page = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
+        lines = page.iter_rows(values_only=True)
+        found = [cell_str(v) for v in next(lines, ())]
+        missing = [h for h in required if h not in found]
+        if missing:
+            raise ValidationFailed("The first row must hold the headers " + "、".join(required),
+                                   errors={"file": {"1": {h: ["missing header"] for h in missing}}})
+        where = {h: found.index(h) for h in headers if h in found}
+        rows = []
+        for number, values in enumerate(lines, start=2):
+            texts = {h: cell_str(values[i]) if i < len(values) else "" for h, i in where.items()}
+            if not any(texts.values()):
+                continue
+            if len(rows) >= max_rows:
+                raise ValidationFailed(f"More than {max_rows} rows", errors={"file": {str(number): {
+                    "_schema": [f"more than {max_rows} rows"]}}})
+            rows.append((number, texts))
+        return rows
+    finally:
+        book.close()
+
+
+def reject_rows(problems: dict[int, dict[str, str]], headers: list[str]) -> None:
+    """422 in the one error shape: `errors.file[row][header]` for every problem, the first one in the message."""
+    first_row = min(problems)
+    header, message = next(iter(problems[first_row].items()))
+    column = f"column {get_column_letter(headers.index(header) + 1)} " if header in headers else ""
+    count = sum(map(len, problems.values()))
+    raise ValidationFailed(f"Row {first_row}, {column}({header}): {message}"
+                           + (f" (and {count - 1} more)" if count > 1 else ""),
+                           errors={"file": {str(row): {h: [m] for h, m in fields.items()}
+                                            for row, fields in sorted(problems.items())}})
+
+
+def workbook(title: str, headers: list[str], rows, *, widths=(), notes=()) -> bytes:
+    """A workbook of one table (Chinese headers, frozen header row) and, when given, a 说明 sheet of notes."""
+    book = Workbook()
+    page = book.active
+    page.title = title[:31]
+    append_row(page, headers)
+    for row in rows:
+        append_row(page, row)
+    for index, width in enumerate(widths, start=1):
+        page.column_dimensions[get_column_letter(index)].width = width
+    page.freeze_panes = "A2"
+    if notes:
+        about = book.create_sheet("说明")
+        for note in notes:
+            append_row(about, note)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reporter.media.storage import StoreUnavailable, is_key
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
-_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "pdf": "application/pdf"}
+_CONTENT_TYPES = {"jpg": "image/jpeg", "bin": "application/octet-stream"}  # documents: the app serves their type
 
 
 def _missing(exc: ClientError) -> bool:

@@ -18,7 +18,7 @@ from reporter.media import pipeline
 from reporter.media.links import VARIANTS, check_signature, signed_url
 from reporter.media.models import Upload
 from reporter.media.settings import setting
-from reporter.media.storage import Storage, image_key, storage
+from reporter.media.storage import Storage, image_key, is_image_key, storage
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def purge_orphans(older_than: timedelta) -> tuple[int, int]:
     ).rowcount
     db.session.commit()
     store = storage()
-    stale = list(store.keys(modified_before=cutoff))
+    stale = [key for key in store.keys(modified_before=cutoff) if is_image_key(key)]  # documents have rows of their own
     referenced: set[str] = set()
     shas = sorted({_key_sha(key) for key in stale})
     for start in range(0, len(shas), 500):

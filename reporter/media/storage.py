@@ -19,7 +19,10 @@ from flask import current_app
 
 from reporter.media.settings import setting
 
-_KEY = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.(?:jpg|pdf|png|webp)$")
+_KEY = re.compile(r"^[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.jpg$")
+# Documents other features keep (a site's PDFs and photos, 一站一书): stored as given, never purged as images no upload
+# refers to (their own rows refer to them), but copied, backed up and restored like every other stored file.
+_DOCUMENT_KEY = re.compile(r"^documents/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.bin$")
 
 
 class StoreUnavailable(OSError):
@@ -29,6 +32,11 @@ class StoreUnavailable(OSError):
 def image_key(variant: str, sha256: str) -> str:
     """The storage key of one variant of a stored image, sharded by its hash."""
     return f"{variant}/{sha256[:2]}/{sha256[2:4]}/{sha256}.jpg"
+
+
+def document_key(sha256: str) -> str:
+    """The storage key of a document kept as given (PDF or image), sharded by its hash."""
+    return f"documents/{sha256[:2]}/{sha256[2:4]}/{sha256}.bin"
 
 
 class Storage(Protocol):
@@ -60,7 +68,7 @@ class FileSystemStorage:
         self.root = Path(root).resolve()
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
+        if not is_key(key):
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key
 
@@ -111,14 +119,19 @@ class FileSystemStorage:
         for path in self.root.rglob("*"):
             if path.is_file() and path.stat().st_mtime < limit:
                 key = path.relative_to(self.root).as_posix()
-                if _KEY.match(key):
+                if is_key(key):
                     yield key
                 elif path.name.startswith(".tmp-"):
                     path.unlink(missing_ok=True)  # a write interrupted by a crash
 
 
 def is_key(key: str) -> bool:
-    """Whether a name is a storage key this application makes."""
+    """Whether a name is a storage key this application makes (an image variant or a document)."""
+    return bool(_KEY.match(key) or _DOCUMENT_KEY.match(key))
+
+
+def is_image_key(key: str) -> bool:
+    """Whether a key names an image variant of an upload (the orphan purge looks at these only)."""
     return bool(_KEY.match(key))
 
 

@@ -5,6 +5,7 @@ ledger entries by their own timestamps: recomputing a past month after later eve
 """
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -364,6 +365,15 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
 
 # ---- the bulletin -------------------------------------------------------------------------------------------------
 
+# Tables other features add to the bulletin (registers: campaigns, undercover coverage): name → rows(month, county).
+SECTIONS: dict[str, Callable[[Month, str | None], list[dict]]] = {}
+
+
+def register_section(name: str, rows: Callable[[Month, str | None], list[dict]]) -> None:
+    """Add a table to every bulletin, computed as of the month's end (and for one county when it is asked)."""
+    SECTIONS[name] = rows
+
+
 def bulletin(label: str, *, county: str | None = None) -> dict:
     """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's)."""
     with no_gc_pauses():
@@ -388,6 +398,7 @@ def _bulletin(month: Month, county: str | None) -> dict:
             "units": rank(unit_rows, "on_time_pct", sample="closed", minimum=smallest, key=("unit_id", "name")),
             "inspectors": rank(inspectors, "valid_days", key=("inspector_id", "name")),
         },
+        **{name: rows(month, county) for name, rows in SECTIONS.items()},
     }
 
 

@@ -4,12 +4,10 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from reporter.cases.models import SOURCES
+from reporter.cases.models import SOURCE_NAMES, SOURCES
 from reporter.common.spreadsheets import append_row, csv_document
 
 PERCENT, YUAN, DECIMAL = "0.0%", "#,##0.00", "0.0"
-SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
-                "superior": "上级交办"}
 
 # (header, field, format): `pct` fields are shown as fractions with a percent format, `fen` fields as yuan.
 AREA_COLUMNS = [
@@ -40,6 +38,15 @@ TABLES = {
         ("案件编号", "case_id", None), ("区县代码", "county_adcode", None), ("办理单位", "unit", None),
         ("督办级别", "level", None), ("督办期限", "due", "yyyy-mm-dd"), ("月末状态", "state", None),
         ("超期", "overdue", None)]),
+    # added by the registers feature (`reporter.stats.bulletin.register_section`)
+    "campaigns": ("专项整治", [
+        ("专项行动", "campaign", None), ("截至", "as_of", "yyyy-mm-dd"), ("区县代码", "adcode", None),
+        ("区县", "name", None), ("站点数", "sites", None), ("已排查", "surveyed", None), ("整改中", "rectifying", None),
+        ("已验收", "accepted", None), ("已销号", "closed", None), ("超期", "overdue", None),
+        ("销号率", "closed_pct", PERCENT)]),
+    "undercover": ("暗访", [("区县代码", "adcode", None), ("区县", "name", None), ("暗访次数", "checks", None),
+                          ("暗访点位", "places", None), ("发现问题", "problems_found", None),
+                          ("已覆盖", "covered", None)]),
     "ranking_counties": ("区县排名", [("排名", "rank", None), ("区县", "name", None),
                                    ("按期结案率", "on_time_pct", PERCENT), ("结案", "closed", None),
                                    ("样本不足", "small_sample", None)]),
@@ -54,7 +61,7 @@ TABLES = {
 def _rows(report: dict, table: str) -> list[dict]:
     if table.startswith("ranking_"):
         return report["rankings"][table.removeprefix("ranking_")]
-    return report[table]
+    return report.get(table, [])
 
 
 def _value(row: dict, field: str, fmt: str | None):

@@ -140,6 +140,10 @@ class BulletinOut(ma.Schema):
     inspectors = ma.fields.List(ma.fields.Nested(InspectorRow))
     supervised_cases = ma.fields.List(ma.fields.Nested(SupervisedRow))
     rankings = ma.fields.Nested(Rankings)
+    campaigns = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "专项整治: each running campaign's figures per county as of the month's end (registers)"})
+    undercover = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "暗访: the month's undercover checks per Qinling county, `covered` when at least one"})
 
 
 class PublishIn(StrictSchema):

@@ -20,6 +20,17 @@ photo ids the caller uploaded for this use   tests/reports, tests/patrols (someo
 and has not attached yet                     other purpose → 422)
 a real image as the uploaded file            tests/media (random bytes → 415)
 a real responsibility workbook to import     tests/routing/test_sheets.py (a bad file → 422, row and column)
+a sheet of feedback items to import, at a    tests/registers/test_problem_register.py (bad rows → 422, row and
+point inside Ankang                          column)
+a feedback reference (反馈编号) on an          tests/registers/test_problem_register.py (missing → 422)
+inspection or audit case
+a site of a real kind with that kind's        tests/registers/test_sites.py (unknown field, wrong value, outside
+fields, at a point in Ankang; a state of its  Ankang → 422); tests/registers/test_site_sheets.py (a bad sheet →
+kind; distinct field keys, labels, state      422 by row and column)
+codes; the kind's own exported register
+a campaign of a real kind, one milestone     tests/registers/test_campaigns.py (a step without its measures,
+per step and zone; 整改 with measures and a   deadline or photo → 422)
+deadline to come, 验收 with a photo
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
 a user of its own for cancelling an account  tests/privacy/test_cancellation.py (the session ends → 401)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
@@ -94,6 +105,7 @@ ETAG_SOURCE = {
     "/api/v1/cases/{case_id}/actions": "/api/v1/cases/{case_id}",
     "/api/v1/rewards/{reward_id}/": "/api/v1/rewards/{reward_id}",
     "/api/v1/responsibility/versions/{version_id}": "/api/v1/responsibility/versions/{version_id}",
+    "/api/v1/registers/sites/{site_id}": "/api/v1/registers/sites/{site_id}",
 }
 
 
@@ -279,7 +291,11 @@ class Teacher:
         if got.status_code != 200 or not isinstance(body.get("points"), list):
             return
         started = datetime.fromisoformat(got.get_json()["started_at"])
-        room = max(1, int((datetime.now(UTC) - started).total_seconds()))
+        # points of the patrol's own time: up to a day (PATROL_POINT_WINDOW_H) after its start or end, never ahead
+        ended = got.get_json().get("ended_at")
+        last = max(started, datetime.fromisoformat(ended)) if ended else started
+        until = min(datetime.now(UTC), last + timedelta(hours=23))
+        room = max(1, int((until - started).total_seconds()))
         for point in body["points"]:
             if isinstance(point, dict):
                 point["t"] = (started + timedelta(seconds=pick.integer(0, room))).isoformat()
@@ -328,6 +344,87 @@ class Teacher:
         if "version" in body:
             body["version"] = self.client.get("/api/v1/privacy-notice").get_json()["current"]["version"]
 
+    def feedback_ref(self, case, body, pick) -> None:
+        if body.get("source") in ("central_inspection", "provincial_inspection", "audit") and not body.get(
+                "external_ref"):
+            body["external_ref"] = f"反馈-{pick.integer(1, 999)}"
+
+    def problem_sheet(self, case, body, pick) -> None:
+        from openpyxl import Workbook
+
+        lat, lng, _glat, _glng = pick.one(self.points)
+        book = Workbook()
+        book.active.append(["问题来源", "反馈编号", "问题类别", "问题描述", "纬度", "经度"])
+        book.active.append(["视频监管", "", "illegal_logging", "监控发现林区砍伐", lat, lng])
+        out = io.BytesIO()
+        book.save(out)
+        body["file"] = out.getvalue()
+
+    def site(self, case, body, pick) -> None:
+        lat, lng, glat, glng = pick.one(self.points)
+        gcj = body.get("coord_system") == "gcj02"
+        body.update(kind="farmstay", code=f"FZ-{pick.integer(1, 10**9)}", state=None,
+                    attributes={"outcome": pick.one(["提升改造", "关停取缔"])},
+                    geometry={"type": "Point", "coordinates": [glng, glat] if gcj else [lng, lat]})
+
+    def site_edit(self, case, body, pick) -> None:
+        body.pop("attributes", None)
+        body.pop("code", None)
+        if "geometry" in body:
+            lat, lng, glat, glng = pick.one(self.points)
+            gcj = body.get("coord_system") == "gcj02"
+            body["geometry"] = {"type": "Point", "coordinates": [glng, glat] if gcj else [lng, lat]}
+
+    def site_state(self, case, body, pick) -> None:
+        got = self.client.get(f"/api/v1/registers/sites/{case.path_parameters.get('site_id')}",
+                              headers=self.signer.headers())
+        body["evidence"] = []
+        if got.status_code == 200:
+            site = got.get_json()
+            kind = self.client.get(f"/api/v1/registers/site-kinds/{site['kind']}", headers=self.signer.headers())
+            states = [s["code"] for s in kind.get_json()["states"] if s["code"] != site["state"]]
+            body["state"] = pick.one(states)
+
+    def site_kind(self, case, body, pick) -> None:
+        fields, keys, labels = [], set(), set()
+        for spec in body.get("fields") or []:
+            if spec["key"] in keys or spec["label"] in labels:
+                continue
+            keys.add(spec["key"])
+            labels.add(spec["label"])
+            if spec["type"] in ("choice", "choices"):
+                spec["choices"] = spec.get("choices") or ["有", "无"]
+            else:
+                spec.pop("choices", None)
+            fields.append(spec)
+        body["fields"] = fields
+        states = list({s["code"]: s for s in body.get("states") or []}.values())
+        if states:
+            states[0]["closes"] = False
+            body["states"] = states
+        body["name"] = f"{body.get('name', '')[:50]}{pick.integer(1, 10**9)}"
+
+    def site_sheet(self, case, body, pick) -> None:
+        got = self.client.get(f"/api/v1/registers/site-kinds/{case.path_parameters.get('kind')}/export",
+                              headers=self.signer.headers())
+        if got.status_code == 200:
+            body["file"] = got.data
+
+    def campaign(self, case, body, pick) -> None:
+        body["kind"] = "farmstay"
+        body["name"] = f"{body.get('name', '')[:150]}{pick.integer(1, 10**9)}"
+        if body.get("ends_on") and body.get("starts_on") and body["ends_on"] < body["starts_on"]:
+            body["ends_on"] = body["starts_on"]
+        body["milestones"] = list({(m["step"], m.get("zone")): m for m in body.get("milestones") or []}.values())
+
+    def campaign_step(self, case, body, pick) -> None:
+        step = case.path_parameters.get("step")
+        if step == "rectify" or body.get("deadline"):
+            body["measures"] = body.get("measures") or "拆除违建"
+            body["deadline"] = (date.today() + timedelta(days=pick.integer(1, 90))).isoformat()
+        if step == "accept":
+            body["photo_ids"] = [self.upload(pick, "evidence")]
+
     def something_to_add(self, case, body, pick) -> None:
         if not body.get("text") and not body.get("photo_ids"):
             body["text"] = "又看到了新的砍伐痕迹"
@@ -350,6 +447,17 @@ RULES = {
     "POST /api/v1/patrols/{patrol_id}/observations": Teacher.category_of_problem,
     "POST /api/v1/reports/{report_id}/supplements": Teacher.something_to_add,
     "POST /api/v1/me/consents": Teacher.notice_version,
+    "POST /api/v1/cases": Teacher.feedback_ref,
+    "POST /api/v1/registers/problems/import": Teacher.problem_sheet,
+    "POST /api/v1/registers/sites": Teacher.site,
+    "PATCH /api/v1/registers/sites/{site_id}": Teacher.site_edit,
+    "POST /api/v1/registers/sites/{site_id}/state": Teacher.site_state,
+    "POST /api/v1/registers/sites/{site_id}/documents": Teacher.file,
+    "POST /api/v1/registers/site-kinds": Teacher.site_kind,
+    "PUT /api/v1/registers/site-kinds/{kind}": Teacher.site_kind,
+    "POST /api/v1/registers/site-kinds/{kind}/import": Teacher.site_sheet,
+    "POST /api/v1/registers/campaigns": Teacher.campaign,
+    "POST /api/v1/registers/campaigns/{campaign_id}/sites/{site_id}/steps/{step}": Teacher.campaign_step,
 }
 
 
@@ -439,7 +547,7 @@ def test_sequences_along_the_documents_links_keep_the_contract(app, client, user
             super().after_call(response, case)
             reached.append((f"{case.method.upper()} {case.operation.path}", response.status_code))
 
-    Sequences.run(settings=settings(max_examples=int(os.environ.get("REPORTER_FUZZ_SEQUENCES", "8")),
+    Sequences.run(settings=settings(max_examples=int(os.environ.get("REPORTER_FUZZ_SEQUENCES", "12")),
                                     stateful_step_count=8, derandomize=True, database=None, deadline=None,
                                     suppress_health_check=list(HealthCheck)))
     # The links carried ids from one response into a later request: some call on an object by its id succeeded.

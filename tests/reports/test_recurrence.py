@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from reporter.accounts.models import User
 from reporter.cases.models import Case, CaseEvent, Recurrence
 from reporter.cases.services import recurrences_of, sweep_overdue
 from reporter.common.timeutil import utcnow
@@ -164,3 +165,36 @@ def test_an_undecided_recurrence_is_raised_as_overdue(town):
     event = town.query(lambda s: s.execute(select(CaseEvent).where(CaseEvent.case_id == case_id)
                                            .order_by(CaseEvent.seq.desc()).limit(1)).scalar_one())
     assert event.action == "overdue" and event.data["stage"] == "recurrence"
+
+
+def test_a_registered_sites_history_shows_the_recurrences_of_its_cases(town):
+    """A farmstay closed after rectification is reported again: its register entry shows the recurrence and, once
+    decided, how (DOMAIN.md: the site's history lists its cases and its recurrences)."""
+    from reporter.registers.sites import site_for_case
+
+    created = town.client.post("/api/v1/registers/sites", headers=town.h("city_sup"), json={
+        "kind": "farmstay", "code": "NJL-R1", "name": "河边农家", "operator": "宁陕县河边农家乐有限公司",
+        "geometry": {"type": "Point", "coordinates": [NINGSHAN[1], NINGSHAN[0]]},
+        "attributes": {"problems": ["乱排乱放"], "outcome": "提升改造"}})
+    assert created.status_code == 201, created.get_json()
+    site_id = created.get_json()["id"]
+    town.resident("first")
+    town.resident("again")
+    first = town.submit("first", category="farmstay").get_json()
+    assert town.query(lambda s: site_for_case(first["case_id"]).id) == site_id
+    officer_unit = town.query(lambda s: s.get(User, town.ids["officer"]).unit_id)
+    town.act(first["case_id"], "city_sup", "accept")
+    town.act(first["case_id"], "city_sup", "dispatch", unit_id=officer_unit, override_reason="林业局牵头整治")
+    town.act(first["case_id"], "officer", "sign")
+    evidence = [town.upload("officer", "evidence")]
+    town.act(first["case_id"], "officer", "submit_result", **{**RESULT, "photo_ids": evidence})
+    town.act(first["case_id"], "city_sup", "verify", result="pass")
+    town.act(first["case_id"], "city_sup", "close", public_comment="已整改，污水接入管网")
+    again = town.submit("again", where=NEAR, category="farmstay").get_json()
+    history = town.client.get(f"/api/v1/registers/sites/{site_id}/history", headers=town.h("city_sup")).get_json()
+    assert [(r["case_id"], r["report_id"], r["state"]) for r in history["recurrences"]] == [
+        (first["case_id"], again["id"], "pending")]
+    assert _decide(town, first["case_id"], "reopen", "整改不到位，污水管仍通河道") == "in_progress"
+    history = town.client.get(f"/api/v1/registers/sites/{site_id}/history", headers=town.h("city_sup")).get_json()
+    assert [r["state"] for r in history["recurrences"]] == ["reopened"]
+    assert history["recurrences"][0]["decided_at"] is not None

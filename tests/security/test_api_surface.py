@@ -38,6 +38,8 @@ def example_path(path: str, op: dict, item: dict) -> str:
 
     def value(match):
         schema = params.get(match.group(1), {})
+        if schema.get("enum"):
+            return str(schema["enum"][0])
         if schema.get("type") == "integer":
             return str(max(1, schema.get("minimum", 1)))
         return "00000000-0000-4000-8000-000000000001" if schema.get("format") == "uuid" else "x"
