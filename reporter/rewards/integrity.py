@@ -160,11 +160,41 @@ def _cluster(reward: Reward, indexes: set[str]) -> dict | None:
             "text": f"{count} reports of this account or ID number concern one place (within {radius:.0f} m)"}
 
 
+def _cluster_on_register(reward: Reward, indexes: set[str]) -> list[dict]:
+    """Reports of this account or ID number whose cases belong to one registered site, or to sites of one operator
+    (issue 18): a kind and a count, never which site, operator or reports."""
+    from reporter.registers.sites import sites_of_cases
+
+    report = db.session.get(Report, reward.report_id)
+    if report is None:
+        return []
+    here = sites_of_cases([report.case_id]).get(report.case_id)
+    if here is None:
+        return []
+    least = int(current_app.config.get("REWARD_FLAG_CLUSTER_REPORTS", DEFAULT_CLUSTER_REPORTS))
+    same_person = Report.reporter_id == reward.reporter_id
+    if indexes:
+        same_person = same_person | Report.id.in_(select(Reward.report_id).where(Reward.payee_index.in_(indexes)))
+    cases = list(db.session.execute(select(Report.case_id).where(same_person)).scalars())
+    found = sites_of_cases(sorted(set(cases))) if cases else {}
+    sites = [found[case_id] for case_id in cases if case_id in found]  # one per report (reports may share a case)
+    on_site = sum(1 for s in sites if s["site_id"] == here["site_id"])
+    by_operator = sum(1 for s in sites if here["operator"] and s["operator"] == here["operator"])
+    flags = []
+    if on_site >= least:
+        flags.append({"kind": "reports_cluster_on_site", "count": on_site,
+                      "text": f"{on_site} reports of this account or ID number concern one registered site"})
+    if by_operator >= least and by_operator > on_site:
+        flags.append({"kind": "reports_cluster_on_operator", "count": by_operator,
+                      "text": f"{by_operator} reports of this account or ID number concern sites of one operator"})
+    return flags
+
+
 def flags_for(reward: Reward) -> list[dict]:
     """The desk's flags on a reward: kind, count and a sentence each (they inform the approval, never decide it)."""
     indexes = _account_indexes(reward)
     found = [_several_accounts(reward, indexes) if indexes else None, _payee_changed(reward),
-             _cluster(reward, indexes)]
+             _cluster(reward, indexes), *_cluster_on_register(reward, indexes)]
     return [flag for flag in found if flag is not None]
 
 

@@ -88,9 +88,14 @@ class Town:
         assert resp.status_code == 200, resp.get_json()
         return resp.get_json()["state"]
 
-    def close(self, case_id: int) -> None:
-        """Drive a submitted case through every stage to closed, as the people allowed to."""
-        for who, action, payload in (("city_sup", "accept", {}), ("city_sup", "dispatch", {}),
+    def close(self, case_id: int, *, to_officers_unit: bool = False) -> None:
+        """Drive a submitted case through every stage to closed, as the people allowed to (dispatched where the
+        list routes it, or — for categories another unit leads — to the officer's unit, overruling the list)."""
+        dispatch = {}
+        if to_officers_unit:
+            dispatch = {"unit_id": self.query(lambda s: s.get(User, self.ids["officer"]).unit_id),
+                        "override_reason": "由林业局牵头整治"}
+        for who, action, payload in (("city_sup", "accept", {}), ("city_sup", "dispatch", dispatch),
                                      ("officer", "sign", {}),
                                      ("officer", "submit_result", {**RESULT, "photo_ids": [self.upload(
                                          "officer", "evidence")]}),

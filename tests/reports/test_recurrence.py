@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from reporter.accounts.models import User
 from reporter.cases.models import Case, CaseEvent, Recurrence
 from reporter.cases.services import recurrences_of, sweep_overdue
 from reporter.common.timeutil import utcnow
@@ -182,14 +181,7 @@ def test_a_registered_sites_history_shows_the_recurrences_of_its_cases(town):
     town.resident("again")
     first = town.submit("first", category="farmstay").get_json()
     assert town.query(lambda s: site_for_case(first["case_id"]).id) == site_id
-    officer_unit = town.query(lambda s: s.get(User, town.ids["officer"]).unit_id)
-    town.act(first["case_id"], "city_sup", "accept")
-    town.act(first["case_id"], "city_sup", "dispatch", unit_id=officer_unit, override_reason="林业局牵头整治")
-    town.act(first["case_id"], "officer", "sign")
-    evidence = [town.upload("officer", "evidence")]
-    town.act(first["case_id"], "officer", "submit_result", **{**RESULT, "photo_ids": evidence})
-    town.act(first["case_id"], "city_sup", "verify", result="pass")
-    town.act(first["case_id"], "city_sup", "close", public_comment="已整改，污水接入管网")
+    town.close(first["case_id"], to_officers_unit=True)
     again = town.submit("again", where=NEAR, category="farmstay").get_json()
     history = town.client.get(f"/api/v1/registers/sites/{site_id}/history", headers=town.h("city_sup")).get_json()
     assert [(r["case_id"], r["report_id"], r["state"]) for r in history["recurrences"]] == [

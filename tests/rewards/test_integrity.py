@@ -171,20 +171,46 @@ def test_reports_clustering_on_one_place_are_flagged_without_linking_them(town):
     assert all(r["id"] not in body and r["tracking_code"] not in body for r in reports[1:])
 
 
-def test_cancelled_accounts_are_left_out_of_the_several_accounts_flag(app, client, users, monkeypatch):
-    """The hook the privacy feature's cancellation (`users.cancelled_at`) plugs into, with a stand-in column."""
-    from sqlalchemy import case, func
+def test_cancelled_accounts_are_left_out_of_the_several_accounts_flag(app, client, users):
+    """An account cancelled under the personal-information rules (`users.cancelled_at`) no longer counts."""
+    from sqlalchemy import update
 
     from reporter.accounts.models import User
+    from reporter.common.timeutil import utcnow
 
     desk = Desk(client, users)
     first, cancelled = users.make("resident"), users.make("resident")
     kept = _claimed(app, client, users, desk, first)
     _claimed(app, client, users, desk, cancelled)
     assert [f["kind"] for f in _desk_view(client, desk, kept)["flags"]] == ["id_number_several_accounts"]
-    monkeypatch.setattr(User, "cancelled_at", case((User.id == cancelled, func.current_timestamp()), else_=None),
-                        raising=False)
+    with app_ctx(app) as session:
+        session.execute(update(User).where(User.id == cancelled).values(cancelled_at=utcnow()))
+        session.commit()
     assert _desk_view(client, desk, kept)["flags"] == []
+
+
+def test_reports_clustering_on_one_registered_site_or_operator_are_flagged(town):  # noqa: F811
+    """Issue 18: with the registers, the desk's clustering flag also counts by registered site and by operator
+    (two farmstays of one company far apart), as a kind and a count only."""
+    operator = "宁陕县秦岭山居旅游有限公司"
+    far = (NINGSHAN[0] + 0.03, NINGSHAN[1])  # ~3 km north: no distance cluster with the first site
+    for code, (lat, lng) in (("NJL-A", NINGSHAN), ("NJL-B", far)):
+        made = town.client.post("/api/v1/registers/sites", headers=town.h("city_sup"), json={
+            "kind": "farmstay", "code": code, "name": f"山居{code}", "operator": operator,
+            "geometry": {"type": "Point", "coordinates": [lng, lat]},
+            "attributes": {"problems": ["乱排乱放"], "outcome": "提升改造"}})
+        assert made.status_code == 201, made.get_json()
+    town.resident("neighbour")
+    desk = Desk(town.client, town.users)
+    reports = [town.submit("neighbour", where=where, category="farmstay").get_json()
+               for where in (NINGSHAN, (NINGSHAN[0] + 0.0004, NINGSHAN[1]), far)]
+    town.close(reports[2]["case_id"], to_officers_unit=True)
+    reward_id = town.query(lambda s: s.execute(select(Reward.id).where(Reward.report_id == reports[2]["id"]))
+                           .scalar_one())
+    flags = _desk_view(town.client, desk, reward_id)["flags"]
+    assert flags == [{"kind": "reports_cluster_on_operator", "count": 3,
+                      "text": "3 reports of this account or ID number concern sites of one operator"}]
+    assert operator not in str(_desk_view(town.client, desk, reward_id))
 
 
 def test_the_policy_carries_the_yearly_cap_and_the_staff_exclusion(app, client, users):
