@@ -32,6 +32,9 @@ a campaign of a real kind, one milestone     tests/registers/test_campaigns.py (
 per step and zone; 整改 with measures and a   deadline or photo → 422)
 deadline to come, 验收 with a photo
 the object's current ETag as If-Match        tests/cases, tests/rewards, tests/routing (stale → 412)
+only the chosen action's own fields          tests/cases/test_workflow_api.py (another action's field → 422)
+a Qinling office for officers and            tests/api/test_account_rules.py (no unit, or a bureau for a
+supervisors (the city's: every county)       supervisor → 422)
 a user of its own for cancelling an account  tests/privacy/test_cancellation.py (the session ends → 401)
 a grid that exists, a user who inspects,    tests/patrols, tests/geo
 a patrol that has started, and ends now;
@@ -310,6 +313,10 @@ class Teacher:
         case.path_parameters["grid_id"] = pick.one(self.grid_ids)
         case.path_parameters["user_id"] = pick.one(self.inspector_ids)
 
+    def staff_unit(self, case, body, pick) -> None:
+        if set(body.get("roles") or []) & {"officer", "supervisor"} or body.get("unit_code"):
+            body["unit_code"] = "city.qinling_office"  # a unit for an officer, the city scope for a supervisor
+
     def id_number(self, case, body, pick) -> None:
         number = body.get("id_number")
         if isinstance(number, str) and len(number) == 18:
@@ -335,6 +342,15 @@ class Teacher:
     def reason_on_fail(self, case, body, pick) -> None:
         if body.get("result") == "fail" and not body.get("reason"):
             body["reason"] = "现场复核未整改到位"
+
+    def action_fields(self, case, body, pick) -> None:
+        """The document admits any extra field (each action has its own); keep those of the chosen action."""
+        from reporter.cases.workflow import TRANSITIONS
+
+        known = {name for t in TRANSITIONS if t.action == body.get("action") for name in t.schema().fields}
+        for name in [k for k in body if k != "action" and known and k not in known]:
+            body.pop(name)
+        self.reason_on_fail(case, body, pick)
 
     def category_of_problem(self, case, body, pick) -> None:
         if body.get("problem") and not body.get("category"):
@@ -435,7 +451,11 @@ RULES = {
     "POST /api/v1/patrols": Teacher.patrol,
     "PUT /api/v1/geo/grids/{grid_id}/inspectors/{user_id}": Teacher.grid_inspector,
     "POST /api/v1/rewards/{reward_id}/claim": Teacher.id_number,
+    "PUT /api/v1/rewards/staff-id-numbers/me": Teacher.id_number,
+    "PUT /api/v1/rewards/staff-id-numbers/{user_id}": Teacher.id_number,
     "PUT /api/v1/workdays/years/{year}": Teacher.holidays,
+    "POST /api/v1/admin/users": Teacher.staff_unit,
+    "PATCH /api/v1/admin/users/{user_id}": Teacher.staff_unit,
     "POST /api/v1/rewards/policies": Teacher.tiers,
     "POST /api/v1/case-merges": Teacher.merge,
     "POST /api/v1/patrols/{patrol_id}/finish": Teacher.finish,
@@ -443,7 +463,7 @@ RULES = {
     "POST /api/v1/patrols/{patrol_id}/points": Teacher.points,
     "POST /api/v1/reports": Teacher.report,
     "POST /api/v1/patrols/{patrol_id}/tasks/{case_id}/verify": Teacher.reason_on_fail,
-    "POST /api/v1/cases/{case_id}/actions": Teacher.reason_on_fail,
+    "POST /api/v1/cases/{case_id}/actions": Teacher.action_fields,
     "POST /api/v1/patrols/{patrol_id}/observations": Teacher.category_of_problem,
     "POST /api/v1/reports/{report_id}/supplements": Teacher.something_to_add,
     "POST /api/v1/me/consents": Teacher.notice_version,
