@@ -168,6 +168,13 @@ def test_unknown_action_and_bad_payload_are_422(world):
     assert "photo_ids" in body["errors"]["json"]
     resp = world.act(case_id, "officer", "sign_here", extra=1)
     assert_error(resp, 422, "validation_failed")
+    # another action's field on this one (the document admits any field: each action has its own)
+    resp = world.act(case_id, "officer", "request_extension", days=3, reason="雨季无法进场", result="pass")
+    assert body_errors(resp) == {"result": ["Unknown field."]}
+
+
+def body_errors(resp) -> dict:
+    return assert_error(resp, 422, "validation_failed")["errors"]["json"]
 
 
 def test_events_cannot_be_changed_through_the_api(world):
