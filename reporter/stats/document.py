@@ -10,6 +10,7 @@ month and not withdrawn by its end: a past month's document says the same whenev
 aside. `compose` builds the content once as blocks; `docx_bytes` and `pdf_bytes` only lay them out.
 """
 import base64
+import functools
 import html
 import io
 from dataclasses import dataclass, field
@@ -91,7 +92,7 @@ class Document:
     def text(self) -> str:
         """Every sentence and table cell, in order (what must be the same whenever a month is made)."""
         parts = [self.number, self.title, self.recipients]
-        for kind, value in self.blocks:
+        for _kind, value in self.blocks:
             if isinstance(value, Table):
                 parts += [value.caption, *value.headers, *(c for row in value.rows for c in row), value.note or ""]
             elif isinstance(value, Image):
@@ -229,8 +230,8 @@ def compose(report: dict, history: list[tuple[str, int, int]], cases: list[dict]
     before_rate = rate(before[2], before[1]) if before else None
     if received:
         sources = "、".join(f"{SOURCE_NAMES.get(s, s)}{n}件" for s, n in sorted(by_source.items(), key=lambda x: -x[1]))
-        doc.add("p", f"本月{where}共受理秦岭生态环境问题{received}件，其中{sources}。立案{_sum(counties, 'accepted')}件，"
-                     f"不予受理{_sum(counties, 'rejected')}件。")
+        doc.add("p", f"本月{where}共受理秦岭生态环境问题{received}件，其中{sources}。"
+                     f"立案{_sum(counties, 'accepted')}件，不予受理{_sum(counties, 'rejected')}件。")
     else:
         doc.add("p", f"本月{where}未受理秦岭生态环境问题。")
     if closed:
@@ -262,7 +263,8 @@ def compose(report: dict, history: list[tuple[str, int, int]], cases: list[dict]
     if small:
         doc.add("p", f"{'、'.join(small)}本月结案少于{minimum}件，不参与排名。")
     doc.add("h2", "（一）各县区受理办理情况")
-    doc.add("table", Table("表1  各县区受理办理情况", ["县区", "受理", "立案", "结案", "按期结案", "按期结案率", "超期未结"],
+    doc.add("table", Table("表1  各县区受理办理情况",
+                           ["县区", "受理", "立案", "结案", "按期结案", "按期结案率", "超期未结"],
                            [[r["name"], *(str(r[k]) for k in ("received", "accepted", "closed", "closed_on_time")),
                              pct(r["on_time_pct"]), str(r["overdue_open"])] for r in counties]))
     if len(counties) > 1:
@@ -279,7 +281,8 @@ def compose(report: dict, history: list[tuple[str, int, int]], cases: list[dict]
     inspectors = report["inspectors"]
     if inspectors:
         met = sum(1 for r in inspectors if r["met_target"])
-        doc.add("p", f"本月{where}共有网格员{len(inspectors)}名，有效巡查天数达标{met}名、未达标{len(inspectors) - met}名；"
+        doc.add("p", f"本月{where}共有网格员{len(inspectors)}名，有效巡查天数达标{met}名、"
+                     f"未达标{len(inspectors) - met}名；"
                      f"累计巡查{_sum(inspectors, 'patrols')}次、里程{sum(r['km'] for r in inspectors):.1f}公里，"
                      f"发现问题{_sum(inspectors, 'problems_found')}个，其中经核查属实"
                      f"{_sum(inspectors, 'problems_confirmed')}个；轨迹异常标记{_sum(inspectors, 'flags_raised')}次。")
@@ -295,10 +298,11 @@ def compose(report: dict, history: list[tuple[str, int, int]], cases: list[dict]
     supervised = report["supervised_cases"]
     if supervised:
         overdue = sum(1 for r in supervised if r["overdue"])
-        doc.add("p", f"本月在办督办案件{len(supervised)}件，月末已办结{sum(1 for r in supervised if r['state'] == 'closed')}件，"
-                     f"超过督办期限未办结{overdue}件。")
+        done = sum(1 for r in supervised if r["state"] == "closed")
+        doc.add("p", f"本月在办督办案件{len(supervised)}件，月末已办结{done}件，超过督办期限未办结{overdue}件。")
         names = {row["adcode"]: row["name"] for row in counties}
-        doc.add("table", Table("表5  督办案件", ["案件编号", "县区", "承办单位", "督办级别", "督办期限", "月末状态", "是否超期"],
+        doc.add("table", Table("表5  督办案件",
+                               ["案件编号", "县区", "承办单位", "督办级别", "督办期限", "月末状态", "是否超期"],
                                [[str(r["case_id"]), names.get(r["county_adcode"], r["county_adcode"] or "—"),
                                  r["unit"] or "—", LEVEL_NAMES.get(r["level"], r["level"]),
                                  r["due"].isoformat() if r["due"] else "—", STATE_NAMES.get(r["state"], r["state"]),
@@ -314,7 +318,8 @@ def compose(report: dict, history: list[tuple[str, int, int]], cases: list[dict]
                      f"{_sum(campaigns, 'sites')}个，已排查{_sum(campaigns, 'surveyed')}个、已验收"
                      f"{_sum(campaigns, 'accepted')}个、已销号{_sum(campaigns, 'closed')}个，超期"
                      f"{_sum(campaigns, 'overdue')}个。")
-        doc.add("table", Table("表6  专项整治进展", ["专项行动", "县区", "点位", "已排查", "整改中", "已验收", "已销号", "超期", "销号率"],
+        doc.add("table", Table("表6  专项整治进展",
+                               ["专项行动", "县区", "点位", "已排查", "整改中", "已验收", "已销号", "超期", "销号率"],
                                [[str(r["campaign"]), str(r["name"]), *(str(r.get(k) or 0) for k in (
                                    "sites", "surveyed", "rectifying", "accepted", "closed", "overdue")),
                                  pct(r.get("closed_pct"))] for r in campaigns]))
@@ -343,20 +348,16 @@ def _yuan(fen: int) -> str:
 
 # ---- charts -------------------------------------------------------------------------------------------------------
 
+@functools.cache
 def _pyplot():
+    """pyplot without a display, its text in Noto Sans CJK SC (found by matplotlib's font manager, which reads the
+    system's fonts once and caches the list)."""
     import matplotlib
     matplotlib.use("Agg")
-    from matplotlib import font_manager, pyplot
+    from matplotlib import pyplot
 
-    for name in ("NotoSansCJK-Regular.ttc",):
-        path = f"{NOTO_DIR}/{name}"
-        try:
-            font_manager.fontManager.addfont(path)
-        except (OSError, RuntimeError):
-            pass
-    pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
+    pyplot.rcParams["font.family"] = ["Noto Sans CJK SC", "DejaVu Sans"]
     pyplot.rcParams["axes.unicode_minus"] = False
-    pyplot.rcParams["svg.hashsalt"] = "bulletin"
     return pyplot
 
 
@@ -610,8 +611,8 @@ def _css() -> str:
 html {{ font-family: {families['body']}; font-size: 16pt; line-height: 28.95pt; }}
 body {{ margin: 0; }}
 p {{ margin: 0; text-indent: 2em; text-align: justify; }}
-.mark {{ color: #c00000; font-family: {families['title']}; font-weight: bold; text-align: center; text-indent: 0; margin-top: 20pt;
-  line-height: 1.3; }}
+.mark {{ color: #c00000; font-family: {families['title']}; font-weight: bold; text-align: center; text-indent: 0;
+  margin-top: 20pt; line-height: 1.3; }}
 .number {{ text-align: center; text-indent: 0; margin-top: 28.95pt; padding-bottom: 4pt;
   border-bottom: 1.5pt solid #c00000; }}
 h1.title {{ font-family: {families['title']}; font-size: 22pt; font-weight: bold; text-align: center;
@@ -623,7 +624,8 @@ figure {{ margin: 6pt 0; text-align: center; page-break-inside: avoid; }}
 figure img {{ width: 150mm; }}
 figcaption, .caption {{ font-size: 12pt; line-height: 18pt; text-align: center; text-indent: 0; }}
 .caption {{ font-family: {families['heading']}; font-size: 14pt; margin-top: 8pt; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 12pt; line-height: 16pt; margin: 4pt 0; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 12pt; line-height: 16pt;
+  margin: 4pt 0; }}
 thead {{ display: table-header-group; font-family: {families['heading']}; }}
 th, td {{ border: 0.75pt solid #000; padding: 2pt 3pt; text-align: center; }}
 tr {{ page-break-inside: avoid; }}

@@ -76,8 +76,9 @@ def test_workbook_and_csv_hold_the_same_numbers(app, client, users, october):
     book = load_workbook(io.BytesIO(resp.data))
     assert {"区县", "单位", "网格员", "督办案件", "区县排名", "单位排名", "网格员排名"} <= set(book.sheetnames)
     sheet = book["区县"]
-    headers = [cell.value for cell in sheet[1]]
-    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == NINGSHAN_COUNTY)
+    assert sheet["A1"].value == "区县 2026-10（全市）"  # the title row, then the headers
+    headers = [cell.value for cell in sheet[2]]
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == NINGSHAN_COUNTY)
     cells = dict(zip(headers, row, strict=True))
     county = _county(report)
     assert cells["受理总数"].value == county["received"] == 4
@@ -86,7 +87,7 @@ def test_workbook_and_csv_hold_the_same_numbers(app, client, users, october):
     assert cells["发放奖励金额（元）"].value == 500.0 and cells["发放奖励金额（元）"].number_format == "#,##0.00"
     assert cells["平均办结工作日"].value == 8.5 and cells["满意度均分"].value == 5.0
     same = client.get("/api/v1/stats/monthly?month=2026-10&format=xlsx", headers=sup)
-    assert load_workbook(io.BytesIO(same.data))["区县"]["A2"].value == sheet["A2"].value
+    assert load_workbook(io.BytesIO(same.data))["区县"]["A3"].value == sheet["A3"].value
     csv = client.get("/api/v1/stats/monthly?month=2026-10&format=csv&table=units", headers=sup)
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     lines = csv.data.decode("utf-8-sig").splitlines()
@@ -119,7 +120,7 @@ def test_command_writes_the_workbook(app, october, tmp_path):
     result = app.test_cli_runner().invoke(args=["stats", "bulletin", "--month", "2026-10", "--out", str(out)])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out)["单位"]
-    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "610923.forestry")
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "610923.forestry")
     assert row[2] == 4  # 受理总数
 
 

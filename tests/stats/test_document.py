@@ -19,7 +19,8 @@ from tests.conftest import app_ctx
 from tests.stats.conftest import cst
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TYPICAL = {"title": "宁陕县城关镇盗伐林木案", "summary": "群众举报林区有人砍伐树木，经宁陕县林业局查实，已责令停止砍伐并补种。"}
+TYPICAL = {"title": "宁陕县城关镇盗伐林木案",
+           "summary": "群众举报林区有人砍伐树木，经宁陕县林业局查实，已责令停止砍伐并补种。"}
 
 
 @pytest.fixture()
@@ -78,8 +79,8 @@ def test_word_document_layout_title_number_and_every_table_against_the_api(clien
     assert word.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋_GB2312"
     assert word.styles["Heading 1"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "黑体"
     headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["一、总体情况", "二、各县区、各单位情况", "三、网格员巡查情况", "四、督办案件", "五、专项整治进展",
-                        "六、典型案例"]
+    assert headings == ["一、总体情况", "二、各县区、各单位情况", "三、网格员巡查情况", "四、督办案件",
+                        "五、专项整治进展", "六、典型案例"]
     assert "PAGE" in section.footer._element.xml and "PAGE" in section.even_page_footer._element.xml
     text = "\n".join(p.text for p in paragraphs)
     closed = sum(r["closed"] for r in api["counties"])
