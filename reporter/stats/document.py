@@ -363,7 +363,7 @@ def _pyplot():
 
 def _png(figure) -> bytes:
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=150, metadata={"Software": None})
+    figure.savefig(out, format="png", dpi=120, metadata={"Software": None})
     figure.clf()
     return out.getvalue()
 
@@ -611,11 +611,11 @@ def _css() -> str:
 html {{ font-family: {families['body']}; font-size: 16pt; line-height: 28.95pt; }}
 body {{ margin: 0; }}
 p {{ margin: 0; text-indent: 2em; text-align: justify; }}
-.mark {{ color: #c00000; font-family: {families['title']}; font-weight: bold; text-align: center; text-indent: 0;
+.mark {{ color: #c00000; font-family: {families['title']}; text-align: center; text-indent: 0;
   margin-top: 20pt; line-height: 1.3; }}
 .number {{ text-align: center; text-indent: 0; margin-top: 28.95pt; padding-bottom: 4pt;
   border-bottom: 1.5pt solid #c00000; }}
-h1.title {{ font-family: {families['title']}; font-size: 22pt; font-weight: bold; text-align: center;
+h1.title {{ font-family: {families['title']}; font-size: 22pt; font-weight: normal; text-align: center;
   line-height: 35pt; margin: 28.95pt 0; }}
 .recipients {{ text-indent: 0; }}
 h2 {{ font-family: {families['heading']}; font-size: 16pt; font-weight: normal; margin: 0; text-indent: 2em; }}
@@ -672,6 +672,7 @@ def _weasyprint():
 
     loading = ImageFile.LOAD_TRUNCATED_IMAGES
     import weasyprint
+    import weasyprint.urls
 
     ImageFile.LOAD_TRUNCATED_IMAGES = loading
     return weasyprint
@@ -679,7 +680,9 @@ def _weasyprint():
 
 def pdf_bytes(doc: Document) -> bytes:
     """The document as PDF (WeasyPrint, Pango): every face used is embedded, Noto CJK where a named font is absent."""
-    return _weasyprint().HTML(string=html_text(doc), base_url=NOTO_DIR).write_pdf()
+    weasyprint = _weasyprint()
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols=("data",), allow_redirects=False)  # charts only: no file,
+    return weasyprint.HTML(string=html_text(doc), url_fetcher=fetcher).write_pdf()  # no network, whatever text says
 
 
 # ---- the whole --------------------------------------------------------------------------------------------------

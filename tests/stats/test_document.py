@@ -165,7 +165,7 @@ def test_pdf_text_fonts_and_charts(client, users, month):
     # no 仿宋_GB2312, 黑体 … on this machine: the Simplified Chinese Noto faces, embedded
     assert {"Noto Serif CJK SC", "Noto Sans CJK SC"} <= set(fonts.values()), fonts
     images = {image.name: image for page in reader.pages for image in page.images}  # resources shared by pages
-    assert len(images) == 2 and all(image.image.width > 500 for image in images.values())
+    assert len(images) == 2 and all(image.image.width >= 700 for image in images.values())
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # WeasyPrint's import turns it on; the photo pipeline refuses it
 
 
@@ -215,3 +215,17 @@ def test_first_page_as_an_image(client, users, month, tmp_path):
     assert abs(page.size[0] - 496) <= 1 and abs(page.size[1] - 702) <= 1  # A4 at 60 dpi
     reds = sum(n for n, (r, g, b) in page.getcolors(1 << 20) if r > 150 and g < 80 and b < 80)
     assert reds > 500  # the red mark and line of the 版头 are there
+
+
+def test_typed_text_is_text_in_the_pdf_never_markup_or_a_fetch(app, client, users, month):
+    """A typical case's title and summary are typed by a supervisor: in the PDF they are printed as they are, and
+    nothing they name is fetched (the layout engine reads only the charts' data: URLs)."""
+    markup = '<img src="file:///etc/hostname"><b>加粗</b>'
+    with app_ctx(app) as session:
+        published = session.query(PublishedCase).one()
+        published.payload = {**published.payload, "summary": f"现场核查。{markup}"}
+        session.commit()
+    reader = PdfReader(io.BytesIO(_document(client, _city(users), "pdf").data))
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    assert re.sub(r"\s+", "", markup) in text
+    assert len({image.name for page in reader.pages for image in page.images}) == 2
