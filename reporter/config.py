@@ -131,6 +131,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
         # Absolute links (image URLs) start here, never from the request's Host header; unset: links are relative.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        # The 月通报 document (reporter/stats/document.py): issuer, recipients, number, font names; unset: defaults.
+        **{name: env[name] for name in ("BULLETIN_ISSUER", "BULLETIN_MARK", "BULLETIN_NUMBER_FORMAT",
+                                        "BULLETIN_RECIPIENTS", "BULLETIN_FONT_TITLE", "BULLETIN_FONT_BODY",
+                                        "BULLETIN_FONT_HEADING", "BULLETIN_FONT_SUBHEADING") if env.get(name)},
         # OpenAPI / docs (assets served locally: intranets have no CDN)
         "API_TITLE": "Qinling ecological protection reporting (reporter)",
         "API_VERSION": "v1",

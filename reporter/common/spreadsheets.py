@@ -5,17 +5,25 @@ Every text cell is neutralised against formula injection (OWASP "CSV Injection")
 `-`, `@`, a tab or a carriage return — also after leading spaces — gets a leading apostrophe, so Excel, WPS and
 LibreOffice show it as text instead of running it. A text that already starts with an apostrophe gets one more, so
 `unquote` gives back exactly what was written (the imports read their own exports).
+
+Every XLSX export is print-ready through `print_ready` (one place, so every export gets it): a title row naming the
+table and the month above the headers, column widths fitted to the text (a Chinese character counts two), the header
+frozen, landscape A4 fitted to one page wide with the title and header rows repeated on every printed page; the
+cells keep their number formats. `notes_sheet` adds the sheet of definitions.
 """
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
 
 from reporter.errors import ValidationFailed
 
@@ -126,3 +134,72 @@ def workbook(title: str, headers: list[str], rows, *, widths=(), notes=()) -> by
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+MIN_WIDTH, MAX_WIDTH = 6, 60  # column widths, in characters of the default font
+NOTES_SHEET = "注释"
+
+
+def text_width(value) -> int:
+    """How wide a value shows, in the default font's character widths: East Asian wide characters count two."""
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        text = f"{value:,.2f}"
+    elif isinstance(value, datetime | date):
+        text = value.isoformat()[:16]
+    else:
+        text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def print_ready(sheet: Worksheet, title: str) -> None:
+    """Make a sheet of one table (headers in row 1, then rows) ready to print: a title row above it, widths fitted
+    to its text, the header frozen, landscape A4 one page wide, title and header repeated on every page."""
+    columns = max(sheet.max_column, 1)
+    widths = [MIN_WIDTH] * columns
+    for row in sheet.iter_rows():
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], min(MAX_WIDTH, text_width(cell.value) + 2))
+    sheet.insert_rows(1)
+    sheet.cell(row=1, column=1, value=cell_text(title)).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+    if columns > 1:
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
+    sheet.row_dimensions[1].height = 24
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.print_options.gridLines = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def notes_sheet(book, title: str, definitions: Iterable[tuple[str, str]]) -> Worksheet:
+    """A print-ready sheet of definitions (名称, 说明) at the end of the workbook."""
+    sheet = book.create_sheet(NOTES_SHEET)
+    append_row(sheet, ["名称", "说明"])
+    for name, meaning in definitions:
+        append_row(sheet, [name, meaning])
+    print_ready(sheet, title)
+    for row in sheet.iter_rows(min_row=3):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    return sheet
+
+
+def header_row(rows: list[tuple], expected: list[str], clean) -> int:
+    """The 0-based index of the header row of an exported sheet read back: row 1, or row 2 under a title row."""
+    for index, values in enumerate(rows[:2]):
+        if [clean(v) for v in values][:len(expected)] == expected:
+            return index
+    return 0

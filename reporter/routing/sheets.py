@@ -4,16 +4,18 @@ Import checks every row against the units, kinds, counties and categories and re
 and column of each problem, leaving the draft as it was.
 """
 import io
+import itertools
 import json
 import re
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from reporter.common.spreadsheets import append_row, unquote
+from reporter.common.spreadsheets import append_row, header_row, print_ready, unquote
 from reporter.common.workbook_limits import WorkbookLimits, check_workbook
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
@@ -83,10 +85,9 @@ def export_xlsx(version: ResponsibilityVersion) -> bytes:
             "、".join(names.kind_name[k] for k in row["cooperating_kinds"]),
             *(row[f"{stage}_days"] for stage in STAGES), row["note"] or "",
         ])
-    for index, width in enumerate((34, 12, 10, 26, 60, 16, 16, 16, 16, 30), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
+    print_ready(sheet, f"秦岭生态环境问题责任清单 第{version.number}版（{version.title}）")
     about = book.create_sheet("说明")
+    append_row(about, ["项目", "取值"])
     append_row(about, ["版本", version.number])
     append_row(about, ["标题", version.title])
     append_row(about, ["状态", version.status])
@@ -94,6 +95,9 @@ def export_xlsx(version: ResponsibilityVersion) -> bytes:
     append_row(about, ["区县取值", "、".join([ALL_COUNTIES, *names.county_name.values()])])
     append_row(about, ["单位类型取值（也可写市级单位名称，如“市林业局”）", "、".join(names.kind_name.values())])
     append_row(about, ["问题类别取值", "、".join(names.category_name.values())])
+    print_ready(about, f"责任清单 第{version.number}版 填写说明")
+    for row in about.iter_rows(min_row=3):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -166,14 +170,18 @@ def parse_xlsx(data: bytes) -> list[dict]:
         raise ValidationFailed("Not an XLSX workbook", errors={"file": {"_schema": [str(exc)[:200]]}}) from None
     sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
     lines = sheet.iter_rows(values_only=True)
-    header = [_cell_text(v) for v in next(lines, ())]
     expected = [h for h, _n in COLUMNS]
+    top = [next(lines, ()), next(lines, ())]  # the headers, or a title row (as exported) and then the headers
+    skip = header_row(top, expected, _cell_text)
+    header = [_cell_text(v) for v in top[skip]]
     if header[:len(expected)] != expected:
         raise ValidationFailed("The first row must hold the headers " + "、".join(expected),
                                errors={"file": {"1": {"_schema": [f"expected headers {expected}"]}}})
     names = _Names()
     rows, problems = [], {}
-    for number, values in enumerate(lines, start=2):
+    if skip == 0 and top[1]:
+        lines = itertools.chain([top[1]], lines)
+    for number, values in enumerate(lines, start=skip + 2):
         if number > MAX_ROWS:
             raise ValidationFailed(f"More than {MAX_ROWS} rows")
         if not any(_cell_text(v) for v in values):

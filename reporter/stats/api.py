@@ -51,6 +51,21 @@ class MonthlyWorkbook(MethodView):
         return _file(*services.monthly_file(actor(), args["month"], "xlsx", county=args.get("county")))
 
 
+@blp.route("/monthly/document")
+class MonthlyDocument(MethodView):
+    @roles_required(*STATS_ROLES)
+    @blp.arguments(schemas.DocumentArgs, location="query")
+    @blp.response(200, description="the 月通报 as issued: DOCX (editable) or PDF (GB/T 9704 layout)")
+    @blp.doc(responses={200: {"content": {
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+            "schema": {"type": "string", "format": "binary"}}}}})
+    def get(self, args):
+        """The month's bulletin as the document the city office issues: narrative, tables, charts, 督办, 典型案例."""
+        return _file(*services.monthly_document(actor(), args["month"], args["format"], county=args.get("county"),
+                                                number=args.get("number")))
+
+
 @blp.route("/map/cases")
 class CasesLayer(MethodView):
     @roles_required(*CASE_READER_ROLES)

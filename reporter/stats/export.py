@@ -5,7 +5,7 @@ from datetime import date
 from openpyxl import Workbook
 
 from reporter.cases.models import SOURCE_NAMES, SOURCES
-from reporter.common.spreadsheets import append_row, csv_document
+from reporter.common.spreadsheets import append_row, csv_document, notes_sheet, print_ready
 
 PERCENT, YUAN, DECIMAL = "0.0%", "#,##0.00", "0.0"
 
@@ -78,15 +78,39 @@ def _value(row: dict, field: str, fmt: str | None):
     return value
 
 
+# The notes sheet: what the figures mean (every sheet's headers that need it).
+DEFINITIONS = [
+    ("受理总数", "本月新受理的问题（群众举报、网格巡查、视频监管等各来源），以受理时间计"),
+    ("立案 / 不予受理", "本月作出立案或不予受理决定的案件数"),
+    ("结案 / 按期结案", "本月办结的案件数，及其中各环节均未超过期限（按工作日计）的件数"),
+    ("按期结案率", "按期结案 ÷ 结案；本月无结案时为空"),
+    ("月末超期未结", "月末仍未办结且已超过办理期限的案件数"),
+    ("平均办结工作日", "本月办结案件自受理至办结的平均工作日数"),
+    ("退回 / 返工 / 重新办理", "单位退回交办、核查不通过返工、办结后重新办理的次数"),
+    ("疑似反弹回潮", "已办结案件同一地点再次被举报的次数，及其处理结果"
+                     "（整改不到位重新办理、同址新问题立案、同一问题不予受理）"),
+    ("督办案件", "本月处于督办状态的案件；督办超期：月末未办结且已过督办期限"),
+    ("满意度均分 / 评价数", "本月举报人评价的平均分（1–5 分）及评价条数"),
+    ("批准 / 发放奖励", "本月批准、发放的举报奖励笔数和金额（元），以台账时间计"),
+    ("有效巡查天数 / 目标天数", "网格员本月符合有效巡查条件的天数，及应达到的天数"),
+    ("网格覆盖率", "本月巡查轨迹经过的网格单元占网格全部单元的比例"),
+    ("排名", "并列者名次相同，下一名次顺延（1、1、3）；结案少于“排名最少结案数”的区县、单位标注样本不足，不参与排名"),
+    ("数据截至", "所有数字均为该月月末（北京时间 24:00）时的状态，之后的操作不改变已过月份的数字"),
+]
+
+
 def workbook_bytes(report: dict) -> bytes:
-    """The bulletin as an XLSX workbook: a cover sheet, then one sheet per table."""
+    """The bulletin as an XLSX workbook: a cover sheet, one print-ready sheet per table, then the notes."""
     book = Workbook()
+    scope = report.get("county") or "全市"
     cover = book.active
     cover.title = "说明"
+    append_row(cover, ["项目", "内容"])
     append_row(cover, ["月份", report["month"]])
     append_row(cover, ["数据截至（北京时间）", f"{report['month']} 月末 24:00"])
     append_row(cover, ["排名最少结案数", report["min_sample"]])
-    append_row(cover, ["区县", report.get("county") or "全市"])
+    append_row(cover, ["区县", scope])
+    print_ready(cover, f"秦岭生态环境保护月通报 {report['month']}（{scope}）")
     for table, (title, columns) in TABLES.items():
         sheet = book.create_sheet(title)
         append_row(sheet, [header for header, _, _ in columns])
@@ -95,9 +119,8 @@ def workbook_bytes(report: dict) -> bytes:
             for cell, (_, _, fmt) in zip(sheet[sheet.max_row], columns, strict=True):
                 if fmt:
                     cell.number_format = fmt
-        sheet.freeze_panes = "A2"
-        for letter_cells in sheet.iter_cols(min_row=1, max_row=1):
-            sheet.column_dimensions[letter_cells[0].column_letter].width = max(10, 2 * len(letter_cells[0].value))
+        print_ready(sheet, f"{title} {report['month']}（{scope}）")
+    notes_sheet(book, f"指标说明 {report['month']}", DEFINITIONS)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -28,3 +28,15 @@ class PublishedCase(db.Model):
 
 # The bulletin sums rewards approved and paid in a month: ledger entries by kind and time.
 Index("ix_reward_ledger_kind_at", LedgerEntry.__table__.c.kind, LedgerEntry.__table__.c.at)
+
+
+class MonthFigures(db.Model):
+    """A finished month's closed and on-time counts per county, kept once computed: the document's twelve-month
+    trend and change from last month read them instead of replaying eleven months again. A finished month's
+    figures never change (every figure is as of its end), so the row is written once and never updated."""
+
+    __tablename__ = "stats_month_figures"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    counties: Mapped[dict] = mapped_column(JSON)  # adcode → [closed, closed_on_time]
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,6 +19,16 @@ class MonthlyArgs(StrictSchema):
                              metadata={"description": "the table a CSV holds"})
 
 
+class DocumentArgs(StrictSchema):
+    """`?month=YYYY-MM&format=docx|pdf&county=&number=` (月通报 as issued)."""
+
+    month = ma.fields.String(required=True, validate=MONTH)
+    format = ma.fields.String(load_default="pdf", validate=validate.OneOf(("docx", "pdf")))
+    county = CountyAdcode(metadata={"description": "one county (county supervisors always get their own)"})
+    number = ma.fields.Integer(validate=validate.Range(min=1, max=9999),
+                               metadata={"description": "N of 安秦岭办〔YYYY〕N号 (default: the month's number)"})
+
+
 class LayerArgs(CaseListArgs):
     """The case list's filters, and how many points at most."""
 

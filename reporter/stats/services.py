@@ -6,14 +6,14 @@ always get their own county's figures, whatever they ask for.
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
 from reporter.common.spreadsheets import XLSX
-from reporter.stats import dashboard, export
+from reporter.stats import dashboard, document, export
 from reporter.stats.bulletin import bulletin, case_counts_baseline, month_of
 from reporter.stats.layers import cases_layer, coverage_layer, density_layer
 from reporter.stats.publicity import get_public, public_query, public_view, publish, withdraw
 
 __all__ = ["bulletin", "case_counts_baseline", "month_of", "cases_layer", "coverage_layer", "density_layer",
            "publish", "withdraw", "public_query", "public_view", "get_public", "county_scope", "monthly",
-           "monthly_file", "dashboard_figures"]
+           "monthly_file", "monthly_document", "dashboard_figures"]
 
 STATS_ROLES = ("supervisor", "auditor", "admin")
 
@@ -38,6 +38,15 @@ def monthly_file(actor: User, month: str, fmt: str, *, county: str | None = None
     if fmt == "xlsx":
         return export.workbook_bytes(report), XLSX, f"bulletin-{month}-{scope}.xlsx"
     return export.csv_text(report, table).encode(), "text/csv; charset=utf-8", f"bulletin-{month}-{scope}-{table}.csv"
+
+
+def monthly_document(actor: User, month: str, fmt: str, *, county: str | None = None,
+                     number: int | None = None) -> tuple[bytes, str, str]:
+    """The month's 月通报 as DOCX or PDF in the actor's scope: body, MIME type, file name."""
+    scope = county_scope(actor, county)
+    made = document.make(month, county=scope, number=number)
+    mimetype, _ = document.FORMATS[fmt]
+    return document.render(made, fmt), mimetype, f"bulletin-{month}-{scope or 'city'}.{fmt}"
 
 
 def dashboard_figures(actor: User, county: str | None = None) -> dict:

@@ -76,8 +76,9 @@ def test_workbook_and_csv_hold_the_same_numbers(app, client, users, october):
     book = load_workbook(io.BytesIO(resp.data))
     assert {"区县", "单位", "网格员", "督办案件", "区县排名", "单位排名", "网格员排名"} <= set(book.sheetnames)
     sheet = book["区县"]
-    headers = [cell.value for cell in sheet[1]]
-    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == NINGSHAN_COUNTY)
+    assert sheet["A1"].value == "区县 2026-10（全市）"  # the title row, then the headers
+    headers = [cell.value for cell in sheet[2]]
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == NINGSHAN_COUNTY)
     cells = dict(zip(headers, row, strict=True))
     county = _county(report)
     assert cells["受理总数"].value == county["received"] == 4
@@ -86,7 +87,7 @@ def test_workbook_and_csv_hold_the_same_numbers(app, client, users, october):
     assert cells["发放奖励金额（元）"].value == 500.0 and cells["发放奖励金额（元）"].number_format == "#,##0.00"
     assert cells["平均办结工作日"].value == 8.5 and cells["满意度均分"].value == 5.0
     same = client.get("/api/v1/stats/monthly?month=2026-10&format=xlsx", headers=sup)
-    assert load_workbook(io.BytesIO(same.data))["区县"]["A2"].value == sheet["A2"].value
+    assert load_workbook(io.BytesIO(same.data))["区县"]["A3"].value == sheet["A3"].value
     csv = client.get("/api/v1/stats/monthly?month=2026-10&format=csv&table=units", headers=sup)
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     lines = csv.data.decode("utf-8-sig").splitlines()
@@ -119,7 +120,7 @@ def test_command_writes_the_workbook(app, october, tmp_path):
     result = app.test_cli_runner().invoke(args=["stats", "bulletin", "--month", "2026-10", "--out", str(out)])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(out)["单位"]
-    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "610923.forestry")
+    row = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "610923.forestry")
     assert row[2] == 4  # 受理总数
 
 
@@ -177,3 +178,37 @@ def test_recurrences_per_county_and_unit_in_a_hand_built_month(app, world, build
     assert [r["state"] for r in found[decided["new_case"]]] == ["new_case"]
     assert found[decided["new_case"]][0]["new_case_id"] not in (None, decided["new_case"])
     assert [r["state"] for r in found[decided["reject"]]] == ["rejected"]
+
+
+def _print_ready(sheet, title: str) -> None:
+    """What printing a sheet relies on: the title row, the header frozen and repeated, landscape A4 one page wide."""
+    assert sheet["A1"].value == title and sheet["A1"].font.bold
+    assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$1:$2"
+    setup = sheet.page_setup
+    assert setup.orientation == "landscape" and int(setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0) and sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_every_workbook_prints_on_pages_one_wide_with_titles_widths_and_notes(app, client, users, october):
+    sup = users.headers(users.make("supervisor", unit_code="city.qinling_office"))
+    book = load_workbook(io.BytesIO(client.get("/api/v1/stats/monthly.xlsx?month=2026-10", headers=sup).data))
+    for sheet in book.worksheets:
+        _print_ready(sheet, sheet["A1"].value)
+        assert "2026-10" in sheet["A1"].value or sheet.title == "注释"
+    units = book["单位"]
+    _print_ready(units, "单位 2026-10（全市）")
+    headers = {cell.value: cell.column_letter for cell in units[2]}
+    name = headers["单位"]
+    longest = max(len(c.value) for c in units[name][2:] if c.value)
+    assert units.column_dimensions[name].width >= 2 * longest  # Chinese characters count two
+    assert units.column_dimensions[headers["批准奖励金额（元）"]].width >= 18
+    assert units[f"{headers['按期结案率']}3"].number_format == "0.0%"  # formats kept under the title row
+    notes = {row[0]: row[1] for row in book["注释"].iter_rows(min_row=3, values_only=True)}
+    assert "按期结案率" in notes and "并列" in notes["排名"]
+    admin = users.headers(users.make("admin"))
+    versions = client.get("/api/v1/responsibility/versions", headers=admin).get_json()
+    version = (versions.get("items") if isinstance(versions, dict) else versions)[0]
+    rules = load_workbook(io.BytesIO(client.get(f"/api/v1/responsibility/versions/{version['id']}/export",
+                                                headers=admin).data))["责任清单"]
+    _print_ready(rules, rules["A1"].value)
+    assert rules["A1"].value.startswith("秦岭生态环境问题责任清单")
