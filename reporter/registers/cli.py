@@ -1,8 +1,8 @@
 """`flask registers sweep`: overdue campaign steps raised once, patrol check-ins recorded as 排查 (run by cron with
 `flask cases sweep`)."""
 import click
-from flask.cli import AppGroup
 
+from reporter.common.cli import AppGroup
 from reporter.registers import campaigns
 
 registers_cli = AppGroup("registers", help="Registers and campaigns: overdue sweep, check-ins as 排查.")

@@ -155,7 +155,7 @@ def test_undercover_checks_cover_the_qinling_counties_and_the_bulletin_shows_it(
     book = load_workbook(io.BytesIO(export.data))
     assert {"专项整治", "暗访"} <= set(book.sheetnames)
     sheet = list(book["暗访"].iter_rows(values_only=True))
-    assert sheet[0] == ("区县代码", "区县", "暗访次数", "暗访点位", "发现问题", "已覆盖")
+    assert sheet[1] == ("区县代码", "区县", "暗访次数", "暗访点位", "发现问题", "已覆盖")
     assert ("610923", "宁陕县", 2, 6, 2, "是") in sheet
 
 
