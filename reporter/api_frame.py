@@ -19,13 +19,17 @@ class IdConverter(IntegerConverter):
 
 
 def _states_the_text_rule(schema: dict) -> dict:
-    """`schema` of a free text (no enum, format or pattern of its own) with the characters every text refuses
-    (reporter/common/input_guard.py) stated as its pattern, so clients and the fuzzer know the rule."""
+    """`schema` of a free text (no enum or format) with the characters every text refuses
+    (reporter/common/input_guard.py) stated as its pattern (beside a pattern of its own), so clients and the fuzzer
+    know the rule."""
     types = schema.get("type")
-    if "string" in (types if isinstance(types, list) else [types]) and not (
-            {"enum", "format", "pattern", "const"} & set(schema)):
-        return {**schema, "pattern": TEXT_PATTERN}
-    return schema
+    if "string" not in (types if isinstance(types, list) else [types]) or {"enum", "format", "const"} & set(schema):
+        return schema
+    if "pattern" in schema:  # a pattern of its own (e.g. "not blank"): the text rule joins it, both must hold
+        if schema["pattern"] == TEXT_PATTERN:
+            return schema
+        return {**schema, "allOf": [*schema.get("allOf", []), {"pattern": TEXT_PATTERN}]}
+    return {**schema, "pattern": TEXT_PATTERN}
 
 
 def _text_field(self, field, ret, **kwargs) -> dict:

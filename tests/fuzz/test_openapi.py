@@ -432,6 +432,8 @@ class Teacher:
         if body.get("ends_on") and body.get("starts_on") and body["ends_on"] < body["starts_on"]:
             body["ends_on"] = body["starts_on"]
         body["milestones"] = list({(m["step"], m.get("zone")): m for m in body.get("milestones") or []}.values())
+        for target in body.get("targets") or []:  # conditions on the kind's own fields: none (the document can
+            target["where"], target["of"] = {}, {}  # name their keys, not the values each field takes)
 
     def campaign_step(self, case, body, pick) -> None:
         step = case.path_parameters.get("step")
