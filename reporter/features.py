@@ -22,4 +22,5 @@ FEATURES = [
     "reporter.metrics",
     "reporter.stats",
     "reporter.privacy",
+    "reporter.console",
 ]
