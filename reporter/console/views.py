@@ -157,9 +157,12 @@ def case_action(case_id):
     except AppError as exc:
         if exc.status in (403, 404):
             raise
-        errors = (exc.errors or {}).get("json") or {}
-        return _render_case(cases.get_case(case_id, actor()), status=exc.status, failed_action=action, form=form,
-                            errors=errors, message=labels.error_text(exc.error, exc.message))
+        fresh = cases.get_case(case_id, actor())
+        message = labels.error_text(exc.error, exc.message)
+        if fresh.version != version:  # refused because the page was stale: say so first
+            message = labels.error_text("precondition_failed", "") + message
+        return _render_case(fresh, status=exc.status, failed_action=action, form=form,
+                            errors=(exc.errors or {}).get("json") or {}, message=message)
     flash(f"已{labels.ACTIONS.get(action, action)}。")
     return redirect(url_for("console.case_detail", case_id=case_id))
 

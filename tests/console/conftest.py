@@ -44,3 +44,40 @@ def desk(app, world):  # noqa: F811
         return d
 
     return make
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    from tests.console.browser import LiveServer
+
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _chromium(live_server):
+    from tests.console.browser import Browser
+
+    b = Browser(live_server.url)
+    yield b
+    b.close()
+
+
+@pytest.fixture()
+def browser(_chromium):
+    """The session's chromium; after the test, no JavaScript error and no serious accessibility violation."""
+    yield _chromium
+    problems = _chromium.end_test()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture()
+def staff(app, world):  # noqa: F811
+    """username of each person of the world."""
+    from reporter.accounts.models import User
+    from tests.conftest import app_ctx
+
+    with app_ctx(app) as session:
+        return {name: session.get(User, uid).username for name, uid in world.ids.items()
+                if isinstance(uid, int) and name not in ("grid_id",)}
