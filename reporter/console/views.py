@@ -17,6 +17,9 @@ from reporter.console.filters import cst
 from reporter.console.pages import actor, bp, page
 from reporter.errors import AppError, PreconditionFailed
 from reporter.extensions import db, limiter
+from reporter.geo import services as geo
+from reporter.geo.models import Grid
+from reporter.geo.schemas import location_out
 from reporter.media.services import create_upload
 from reporter.org.services import units_query
 from reporter.routing.services import all_categories
@@ -71,7 +74,7 @@ def home():
 def _list_args() -> tuple[dict, dict]:
     """GET /cases's query parameters from the page's query string (the same schema), and the errors."""
     raw = {key: (values if key == "status" else values[-1])
-           for key, values in request.args.to_dict(flat=False).items() if key != "format" and any(values)}
+           for key, values in request.args.to_dict(flat=False).items() if any(values)}
     raw.pop("coord_system", None)
     try:
         return case_schemas.CaseListArgs().load(raw), {}
@@ -194,3 +197,49 @@ def case_new():
     return render_template("console/case_new.html", categories=all_categories(), form=form,
                            errors=errors), 422 if errors else 200
 
+
+
+# The map ------------------------------------------------------------------------------------------------------------
+
+MAP_LIMIT = 5000  # points drawn at most; the count says how many matched
+
+
+@page("/map", title="地图", roles=CASE_READER_ROLES, order=40)
+def case_map():
+    args, errors = _list_args()
+    return render_template("console/map.html", args=args, errors=errors, query=request.args,
+                           categories=all_categories())
+
+
+@page("/map/cases.geojson", roles=CASE_READER_ROLES)
+def map_cases():
+    """The list's cases (same filters, same scope) as GeoJSON points in the tiles' coordinate system."""
+    args, _errors = _list_args()
+    coord = _coord_system()
+    found = db.session.execute(cases.list_cases(actor(), args).limit(MAP_LIMIT)).scalars()
+    features = []
+    for case in found:
+        point = location_out(case.lat, case.lng, coord)
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [point["lng"], point["lat"]]},
+                         "properties": {"id": case.id, "number": case.number, "grid_id": case.grid_id,
+                                        "state": labels.STATES.get(case.state, case.state),
+                                        "url": url_for("console.case_detail", case_id=case.id)}})
+    return {"type": "FeatureCollection", "coord_system": coord, "features": features}
+
+
+@page("/map/outlines/<any(counties, grids):layer>.geojson", roles=CASE_READER_ROLES)
+def map_outlines(layer):
+    """County or grid outlines (the map without tiles), in the tiles' coordinate system."""
+    if layer == "counties":
+        rows = geo.counties()
+        return geo.feature_collection(rows, _coord_system(), lambda c: {"adcode": c.adcode, "name": c.name})
+    stmt = geo.grids_query(request.args.get("county") or None)
+    if request.args.get("grid", "").isdecimal():
+        stmt = stmt.where(Grid.id == int(request.args["grid"]))
+    rows = list(db.session.execute(stmt).scalars())
+    return geo.feature_collection(rows, _coord_system(),
+                                  lambda g: {"id": g.id, "code": g.code, "county_adcode": g.county_adcode})
+
+
+def _coord_system() -> str:
+    return "gcj02" if request.args.get("coord_system") == "gcj02" else "wgs84"

@@ -117,3 +117,16 @@ def test_pages_fit_the_screen(world, staff, browser, width):
         sup.visit(path)
         overflow = sup.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)
+
+
+def test_the_map_draws_the_listed_cases_on_the_outlines_without_tiles(world, staff, browser):
+    drive(world, "submitted")
+    drive(world, "dispatched")
+    drive(world, "submitted", where=(32.9000, 108.9000))  # another county: not the county supervisor's
+    sup = browser.official().sign_in(staff["county_sup"], PASSWORD)
+    sup.visit("/console/map")
+    sup.page.locator("#map-summary", has_text="显示 2 件").wait_for()
+    assert sup.page.locator("#case-map-all path.leaflet-interactive").count() == 2  # the two points
+    assert sup.page.locator("#case-map-all .leaflet-overlay-pane path").count() > 2  # and the outlines
+    sup.visit("/console/map?status=dispatched")
+    sup.page.locator("#map-summary", has_text="显示 1 件").wait_for()
