@@ -34,7 +34,7 @@ async function drawOutlines(map, crs, el, density) {
     const max = Math.max(1, ...Object.values(density || {}));
     L.geoJSON(grids, { style: (f) => {
       const n = (density || {})[f.properties.id] || 0;
-      return { color: "#5b6670", weight: 0.5, fillColor: "#b00020", fillOpacity: n ? 0.15 + 0.6 * n / max : 0 };
+      return { color: "#5b6670", weight: 0.5, fillColor: "#b00020", fillOpacity: n ? 0.1 + 0.35 * n / max : 0 };
     }, interactive: false }).addTo(map);
   }
   return countyLayer;
@@ -59,7 +59,7 @@ async function caseMap(el) {
   });
   points.addTo(map);
   const bounds = cases.features.length ? points.getBounds() : countyLayer.getBounds();
-  if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 14 });
+  if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 11 });
   const summary = document.getElementById("map-summary");
   if (summary) summary.textContent = "地图显示 " + cases.features.length + " 件案件；网格颜色越深，案件越多。";
 }
