@@ -138,3 +138,20 @@ def test_a_supervisor_enters_a_case_with_a_point(app, world, desk):
     assert resp.status_code == 302
     assert "已登记案件" in sup.client.get(resp.headers["Location"]).get_data(as_text=True)
     assert PASSWORD
+
+
+def test_countdowns_count_working_days_and_overdue_days(app):
+    from datetime import timedelta
+
+    from reporter.common.timeutil import cst_date, utcnow
+    from reporter.console.filters import countdown
+    from reporter.workdays.services import working_days_between
+
+    with app.test_request_context():
+        today = cst_date(utcnow())
+        for days in (40, 3, 17, 0, 1, 60):  # out of order: the running count must still be right
+            due = today + timedelta(days=days)
+            expected = working_days_between(today, due)
+            assert countdown(due) == {"text": "今日到期" if expected == 0 else f"剩 {expected} 个工作日",
+                                      "late": False}
+        assert countdown(today - timedelta(days=4)) == {"text": "超期 4 天", "late": True}
