@@ -155,3 +155,18 @@ def test_countdowns_count_working_days_and_overdue_days(app):
             assert countdown(due) == {"text": "今日到期" if expected == 0 else f"剩 {expected} 个工作日",
                                       "late": False}
         assert countdown(today - timedelta(days=4)) == {"text": "超期 4 天", "late": True}
+
+
+def test_fresh_sign_in_asks_for_the_password_again(app, world, desk):
+    sup = desk("city_sup")
+    with sup.client.session_transaction() as cookie:
+        cookie["fresh_until"] = 0
+    page = sup.client.get("/console/reauth?next=/console/cases")
+    assert page.status_code == 200 and "确认身份" in page.get_data(as_text=True)
+    token = csrf_of(page.get_data(as_text=True))
+    wrong = sup.client.post("/console/reauth?next=/console/cases", data={"password": "nope", "csrf_token": token})
+    assert wrong.status_code == 401
+    right = sup.client.post("/console/reauth?next=//evil.example/x", data={"password": PASSWORD, "csrf_token": token})
+    assert right.status_code == 302 and right.headers["Location"] == "/console/"  # never off-site
+    with sup.client.session_transaction() as cookie:
+        assert cookie["fresh_until"] > 0
