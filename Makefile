@@ -9,7 +9,7 @@ WORKERS ?= 2
 # pytest-xdist: one test process per core; PYTEST_ARGS="-n 0" runs in one process
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test setup db lint bench clean outbox
+.PHONY: run test setup db lint bench clean outbox screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: setup
 
 bench: db
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The console's pages with realistic data, in Debian's chromium (apt-get install chromium fonts-noto-cjk)
+screenshots: setup
+	SCREENSHOTS_DIR=$(CURDIR)/docs/console $(BIN)/python -m pytest tests/console/test_screenshots.py -n 0 -p no:randomly -q
 
 clean:
 	rm -rf $(VENV) instance/reporter.db*

@@ -135,6 +135,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         **{name: env[name] for name in ("BULLETIN_ISSUER", "BULLETIN_MARK", "BULLETIN_NUMBER_FORMAT",
                                         "BULLETIN_RECIPIENTS", "BULLETIN_FONT_TITLE", "BULLETIN_FONT_BODY",
                                         "BULLETIN_FONT_HEADING", "BULLETIN_FONT_SUBHEADING") if env.get(name)},
+        # The console's maps (reporter/console): a tile server on the intranet ({z}/{x}/{y}), its coordinate system
+        # (wgs84 | gcj02) and attribution; unset, the county and grid outlines are the map.
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", ""),
+        "MAP_TILE_COORD_SYSTEM": env.get("MAP_TILE_COORD_SYSTEM", "wgs84"),
+        "MAP_TILE_ATTRIBUTION": env.get("MAP_TILE_ATTRIBUTION", ""),
+        "CONSOLE_SESSION_HOURS": int(env.get("CONSOLE_SESSION_HOURS", "12")),
         # OpenAPI / docs (assets served locally: intranets have no CDN)
         "API_TITLE": "Qinling ecological protection reporting (reporter)",
         "API_VERSION": "v1",

@@ -23,4 +23,5 @@ FEATURES = [
     "reporter.stats",
     "reporter.privacy",
     "reporter.registers",
+    "reporter.console",
 ]

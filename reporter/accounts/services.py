@@ -19,6 +19,16 @@ from reporter.org.models import Unit
 def login_with_password(username: str, password: str, address: str) -> tuple[User, dict]:
     """Staff sign-in: tokens for the right password; 401 otherwise, the same work and answer for an unknown name;
     429 while this (username, address) pair waits out its delay (`throttle`)."""
+    user = check_password(username, password, address)
+    session = open_session(user, "password")
+    tokens = issue_tokens(user, session, fresh=True)
+    db.session.commit()
+    return user, tokens
+
+
+def check_password(username: str, password: str, address: str) -> User:
+    """The active staff user with this name and password (throttled as `login_with_password` describes); 401
+    otherwise. The API's sign-in and the console's sign-in and fresh re-entry share it."""
     throttle.check(username, address)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     right = verify_password(user.password_hash if user is not None else None, password)
@@ -26,12 +36,25 @@ def login_with_password(username: str, password: str, address: str) -> tuple[Use
         throttle.failed(username, address)
         raise Unauthorized("Wrong username or password", error="invalid_credentials")
     throttle.succeeded(username, address)
-    session = AuthSession(user_id=user.id, method="password")
+    return user
+
+
+def open_session(user: User, method: str) -> AuthSession:
+    """A new sign-in session (flushed; the caller commits): the record logout and account changes revoke."""
+    session = AuthSession(user_id=user.id, method=method)
     db.session.add(session)
     db.session.flush()
-    tokens = issue_tokens(user, session, fresh=True)
-    db.session.commit()
-    return user, tokens
+    return session
+
+
+def active_session_user(session_id: str, user_id: int) -> User | None:
+    """The user of a session that is neither revoked nor of a disabled account (the console's per-request check,
+    the same rule as the API tokens' `token_in_blocklist_loader`)."""
+    row = db.session.execute(
+        select(User).join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.id == session_id, User.id == user_id, AuthSession.revoked_at.is_(None))
+    ).unique().scalar_one_or_none()
+    return row if row is not None and row.is_active else None
 
 
 def login_with_wechat(code: str) -> tuple[User, dict]:

@@ -18,12 +18,16 @@ tasks_blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Inspe
 blueprints = [blp, tasks_blp]
 register_visibility("case", services.can_see_case)  # who may see a case's photos: whoever may read the case
 
-def _detail_response(case, coord_system: str, status: int = 200):
-    user = actor()
-    body = schemas.case_detail(
+def detail_body(case, coord_system: str, user) -> dict:
+    """A case as this reader sees it in GET /cases/{id} (the console's case page shows the same)."""
+    return schemas.case_detail(
         case, coord_system, cst_date(utcnow()), events=services.case_events(case.id),
         photos=services.case_photos(case, coord_system, user), sections=services.detail_sections(case, user),
         allowed_actions=services.actions_for(case, user))
+
+
+def _detail_response(case, coord_system: str, status: int = 200):
+    body = detail_body(case, coord_system, actor())
     return body, status, {"ETag": etag_of("case", case.id, case.version)}
 
 

@@ -45,6 +45,11 @@ class CaseListArgs(PageArgs, CoordSystemArgs):
     recurrence = ma.fields.String(validate=validate.OneOf(("pending",)),
                                   metadata={"description": "pending: closed cases with a possible recurrence "
                                                            "(疑似反弹回潮) waiting for a decision"})
+    returned = ma.fields.Boolean(metadata={"description": "true: returned by a unit at least once (退回待重派 when "
+                                                          "combined with status=accepted)"})
+    reworked = ma.fields.Boolean(metadata={"description": "true: sent back by verification at least once (被核查退回)"})
+    extension = ma.fields.String(validate=validate.OneOf(("pending",)),
+                                 metadata={"description": "pending: an extension request waits for a decision"})
     sort = ma.fields.String(load_default="newest", validate=validate.OneOf(SORTS),
                             metadata={"description": "newest (default), age (oldest first), deadline"})
 

@@ -245,6 +245,11 @@ def list_cases(actor: User, args: dict, *, today=None):
         stmt = stmt.where(_search(args["q"]))
     if args.get("recurrence") == "pending":  # 疑似反弹回潮 waiting for a decision: the supervisors' work list
         stmt = stmt.where(Case.recurrence_due.is_not(None))
+    for name, column in (("returned", Case.return_count), ("reworked", Case.rework_count)):
+        if args.get(name) is not None:
+            stmt = stmt.where(column > 0 if args[name] else column == 0)
+    if args.get("extension") == "pending":
+        stmt = stmt.where(Case.extension_requested_days.is_not(None))
     return stmt.order_by(*SORTS[args.get("sort") or "newest"])
 
 

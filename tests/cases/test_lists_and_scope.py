@@ -148,3 +148,22 @@ def test_inspectors_get_the_cases_to_verify_in_their_grids(world):
                                headers={**world.h("inspector"), "If-Match": task["etag"]})
     assert verify.status_code == 200 and verify.get_json()["state"] == "verified"
     assert world.client.get("/api/v1/tasks", headers=world.h("inspector")).get_json()["items"] == []
+
+
+def test_work_list_filters_returned_reworked_and_pending_extension(world):
+    def ids(**query):
+        resp = world.client.get("/api/v1/cases", headers=world.h("city_sup"), query_string=query)
+        assert resp.status_code == 200, resp.get_json()
+        return {item["id"] for item in resp.get_json()["items"]}
+
+    returned = drive(world, "dispatched")
+    world.do(returned, "officer", "return", reason="不属于本单位")
+    reworked = drive(world, "pending_verification")
+    world.do(reworked, "inspector", "verify", result="fail", reason="现场仍有砍伐痕迹")
+    extended = drive(world, "in_progress")
+    world.do(extended, "officer", "request_extension", days=3, reason="需联合执法")
+    plain = drive(world, "accepted")
+    assert ids(status="accepted", returned="true") == {returned}
+    assert ids(status="accepted", returned="false") == {plain}
+    assert ids(reworked="true") == {reworked}
+    assert ids(extension="pending") == {extended}

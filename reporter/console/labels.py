@@ -1,0 +1,42 @@
+"""zh-CN words for the codes the services speak (presentation only: no rule lives here)."""
+
+STATES = {"submitted": "待受理", "accepted": "已立案待派遣", "dispatched": "待签收", "in_progress": "处置中",
+          "pending_verification": "待核查", "verified": "已核查待结案", "closed": "已结案", "rejected": "不予受理"}
+ACTIONS = {"accept": "立案受理", "reject": "不予受理", "dispatch": "派遣", "sign": "签收", "return": "退回",
+           "submit_result": "处置反馈", "request_extension": "申请延期", "decide_extension": "审批延期",
+           "verify": "核查", "close": "结案", "reopen": "重新办理", "decide_recurrence": "疑似反弹研判",
+           "supervise": "挂牌督办", "hand_over": "移交", "open": "登记", "overdue": "超期",
+           "recurrence": "疑似反弹回潮"}
+SOURCES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监控", "undercover": "暗访暗查",
+           "superior": "上级交办"}
+ROLES = {"resident": "举报人", "inspector": "网格员", "officer": "经办人", "supervisor": "秦岭办",
+         "reward_officer": "奖励经办", "reward_approver": "奖励审批", "auditor": "审计", "admin": "管理员",
+         "system": "系统"}
+FINDINGS = {"true": "属实", "partly_true": "部分属实", "false": "不属实"}
+REJECT_REASONS = {"out_of_scope": "不属于受理范围", "insufficient": "信息不足", "duplicate": "重复举报"}
+SUPERVISION_LEVELS = {"city": "市级督办", "county": "县级督办"}
+HANDOVER_BODIES = {"discipline": "纪委监委", "procuratorate": "检察院", "police": "公安机关"}
+RECURRENCE_DECISIONS = {"reopen": "整改不到位，重新办理", "new_case": "同址新问题，另行立案",
+                        "reject": "同一问题已办结，不予受理"}
+STAGES = {"accept": "受理", "sign": "签收", "handle": "处置", "verify": "核查", "recurrence": "反弹研判"}
+SORTS = {"newest": "最新", "age": "最早", "deadline": "期限最近"}
+ERRORS = {  # the one error shape's codes, in words for officials
+    "precondition_failed": "案件已被他人更新，以下是最新内容，请确认后重新操作。",
+    "invalid_transition": "案件当前状态不允许此操作。",
+    "forbidden": "您的角色无权进行此操作。",
+    "not_found": "没有找到该案件，或您无权查看。",
+    "validation_failed": "填写内容有误，请按提示修改。",
+    "action_unavailable": "此操作现在不可用。",
+    "invalid_credentials": "用户名或密码错误。",
+    "rate_limited": "尝试次数过多，请稍后再试。",
+    "csrf": "页面已过期，请刷新后重试。",
+}
+ALL = {"states": STATES, "actions": ACTIONS, "sources": SOURCES, "roles": ROLES, "findings": FINDINGS,
+       "reject_reasons": REJECT_REASONS, "supervision_levels": SUPERVISION_LEVELS,
+       "handover_bodies": HANDOVER_BODIES, "recurrence_decisions": RECURRENCE_DECISIONS, "stages": STAGES,
+       "sorts": SORTS}
+
+
+def error_text(error: str, message: str) -> str:
+    """The officials' sentence for an error code (the service's own message when none is known)."""
+    return ERRORS.get(error, message)
