@@ -19,11 +19,16 @@ def _keys(username: str, address: str) -> tuple[str, str]:
     return f"login-failures/{pair}", f"login-delay/{pair}"
 
 
+def _storage():
+    """The limiter's storage, or None when rate limits are off (RATELIMIT_ENABLED=0: tests, benchmarks)."""
+    return limiter.storage if limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True) else None
+
+
 def check(username: str, address: str) -> None:
     """429 `login_throttled` with Retry-After while the pair waits out its delay."""
     _failures, delay = _keys(username, address)
-    storage = limiter.storage
-    if storage.get(delay) > 0:
+    storage = _storage()
+    if storage is not None and storage.get(delay) > 0:
         wait = max(1, math.ceil(storage.get_expiry(delay) - time.time()))
         raise RateLimited("Too many failed sign-ins from this address; wait before trying again",
                           error="login_throttled", headers={"Retry-After": str(wait)})
@@ -32,15 +37,19 @@ def check(username: str, address: str) -> None:
 def failed(username: str, address: str) -> None:
     """Count a failure; from LOGIN_MAX_FAILURES on, each one starts a delay twice as long as the one before."""
     cfg = current_app.config
+    storage = _storage()
+    if storage is None:
+        return
     failures_key, delay_key = _keys(username, address)
-    failures = limiter.storage.incr(failures_key, cfg["LOGIN_FAILURE_MEMORY_S"])
+    failures = storage.incr(failures_key, cfg["LOGIN_FAILURE_MEMORY_S"])
     over = failures - cfg["LOGIN_MAX_FAILURES"]
     if over >= 0:
         seconds = min(cfg["LOGIN_DELAY_S"] * 2 ** min(over, 32), cfg["LOGIN_DELAY_MAX_S"])
-        limiter.storage.incr(delay_key, max(1, int(seconds)))
+        storage.incr(delay_key, max(1, int(seconds)))
 
 
 def succeeded(username: str, address: str) -> None:
     """A right password from the pair forgets its failures."""
-    for key in _keys(username, address):
-        limiter.storage.clear(key)
+    storage = _storage()
+    for key in _keys(username, address) if storage is not None else ():
+        storage.clear(key)

@@ -82,3 +82,12 @@ def test_delays_grow_with_each_failure_after_the_limit(make_app, users):
         time.sleep(0.25)
     assert resp.status_code == 200  # the delay ends; the owner gets in
     assert login(client, "wang", "wrong", address="203.0.113.11").status_code == 401  # success cleared the count
+
+
+def test_with_rate_limits_off_sign_in_still_answers(make_app, users):
+    """RATELIMIT_ENABLED=0 (tests, benchmarks) turns the throttle off with every other limit — never a 500."""
+    users.make("officer", username="no-limits")
+    client = make_app(RATELIMIT_ENABLED=False).test_client()
+    for _ in range(8):
+        assert_error(login(client, "no-limits", "wrong"), 401, "invalid_credentials")
+    assert login(client, "no-limits").status_code == 200
