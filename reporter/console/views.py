@@ -3,7 +3,6 @@ import io
 
 import marshmallow as ma
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
-from openpyxl import Workbook
 
 from reporter.cases import schemas as case_schemas
 from reporter.cases import services as cases
@@ -11,9 +10,8 @@ from reporter.cases.api import detail_body
 from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.limits import client_ip
 from reporter.common.pagination import paginate
-from reporter.common.spreadsheets import XLSX, append_row
+from reporter.common.spreadsheets import XLSX
 from reporter.console import auth, labels, work
-from reporter.console.filters import cst
 from reporter.console.pages import actor, bp, page
 from reporter.errors import AppError, PreconditionFailed
 from reporter.extensions import db, limiter
@@ -92,25 +90,14 @@ def case_list():
 
 @page("/cases/export.xlsx", roles=CASE_READER_ROLES)
 def case_export():
-    """The filtered list as a workbook (the case columns; at most EXPORT_LIMIT rows)."""
+    """The filtered list as the problem register's workbook (问题台账: 序号 … 销号时间; at most EXPORT_LIMIT rows),
+    made by the registers feature exactly as `GET /registers/problems/export` makes it."""
+    from reporter.registers import problem_sheets, problems
+
     args, _errors = _list_args()
-    rows = db.session.execute(cases.list_cases(actor(), args).limit(EXPORT_LIMIT)).scalars()
-    names = {c.code: c.name for c in all_categories()}
-    units = {u.id: u.name for u in db.session.execute(units_query()).scalars()}
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("案件")
-    append_row(sheet, ["案件编号", "来源", "问题类别", "状态", "县区", "地址", "问题描述", "承办单位", "当前期限",
-                       "督办", "登记时间"])
-    for case in rows:
-        append_row(sheet, [case.number, labels.SOURCES.get(case.source, case.source),
-                           names.get(case.category, case.category), labels.STATES.get(case.state, case.state),
-                           (case.routing.get("county") or {}).get("name") or case.county_adcode, case.address,
-                           case.description, units.get(case.current_unit_id, ""), case.due_on,
-                           labels.SUPERVISION_LEVELS.get(case.supervision_level, ""), cst(case.created_at)])
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return send_file(out, mimetype=XLSX, as_attachment=True, download_name="cases.xlsx")
+    found = list(db.session.execute(cases.list_cases(actor(), args).limit(EXPORT_LIMIT)).scalars())
+    out = io.BytesIO(problem_sheets.export_xlsx(problems.register_rows(found), None))
+    return send_file(out, mimetype=XLSX, as_attachment=True, download_name="problem-register.xlsx")
 
 
 # A case and its actions --------------------------------------------------------------------------------------------
