@@ -117,8 +117,8 @@ def test_submit_result_uploads_the_browser_photo_and_export_has_the_filtered_cas
     drive(world, "submitted")
     sup = desk("city_sup")
     book = load_workbook(io.BytesIO(sup.client.get("/console/cases/export.xlsx?status=pending_verification").data))
-    rows = list(book.active.values)
-    assert rows[0][:4] == ("序号", "问题来源", "反馈编号", "问题描述") and len(rows) == 2  # the problem register's columns
+    rows = list(book.active.values)  # the problem register's columns
+    assert rows[0][:4] == ("序号", "问题来源", "反馈编号", "问题描述") and len(rows) == 2
     assert rows[1][-1] == world.case(case_id).number and rows[1][11] == "否"  # not closed off yet
 
 

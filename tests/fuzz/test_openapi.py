@@ -76,6 +76,7 @@ from schemathesis.config import SchemathesisConfig
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from reporter.extensions import limiter
 from reporter.rewards.idnumber import check_digit
 from tests.conftest import app_ctx
 
@@ -256,6 +257,9 @@ class Teacher:
         # inside a strategy (it would make examples irreproducible).
         photo = FileStorage(io.BytesIO(_image(pick)), filename="photo.jpg", content_type="image/jpeg")
         boundary, payload = encode_multipart({"file": photo, "purpose": purpose}, boundary="reporter-fuzz-teacher")
+        # The teacher's own uploads must not use up the caller's upload limit (60/minute): a 429 here would make the
+        # same example come out differently on a replay (hypothesis: "flaky strategy definition").
+        limiter.reset()
         resp = self.client.post("/api/v1/uploads", headers=self.signer.headers(), data=payload,
                                 content_type=f"multipart/form-data; boundary={boundary}")
         assert resp.status_code == 201, resp.get_data(as_text=True)
