@@ -9,7 +9,7 @@ WORKERS ?= 2
 # pytest-xdist: one test process per core; PYTEST_ARGS="-n 0" runs in one process
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test setup db lint bench clean outbox
+.PHONY: run test setup db lint bench clean outbox mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ lint: setup
 
 bench: db
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Mutation testing of the rule modules (tools/mutation.py, cosmic-ray): each module against its own tests, within
+# BUDGET seconds per module; MODULES="workdays eligibility" picks some (default: all). Hours on two cores: not in CI.
+MODULES ?=
+BUDGET  ?= 1800
+mutation: setup
+	nice -n 10 $(BIN)/python tools/mutation.py --budget $(BUDGET) $(MODULES)
 
 clean:
 	rm -rf $(VENV) instance/reporter.db*
