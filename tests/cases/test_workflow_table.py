@@ -1,0 +1,200 @@
+"""The workflow table row by row, its state lists, its event names, the stage clocks, and the one permission decision
+(workflow.acting_role) that both the actions endpoint and a case's `allowed_actions` answer from."""
+from datetime import date
+
+import pytest
+
+from reporter.accounts.models import User
+from reporter.cases import services, workflow
+from reporter.cases.models import Case
+from reporter.cases.workflow import (
+    ACTIONS,
+    EVENT_NAMES,
+    INITIAL_STATES,
+    OPEN_STATES,
+    STAGE_OF_STATE,
+    STATES,
+    SYSTEM_EVENTS,
+    TRANSITIONS,
+    acting_role,
+    allowed_actions,
+    choose,
+    due_on,
+    transitions_for,
+)
+from reporter.common.timeutil import cst_date
+from reporter.workdays.services import add_working_days
+from tests.cases.conftest import drive
+from tests.cases.test_workflow_api import VALID
+from tests.conftest import app_ctx
+
+SUP, OFF, VER = ("supervisor",), ("officer",), ("supervisor", "inspector")
+OPEN = ("submitted", "accepted", "dispatched", "in_progress", "pending_verification", "verified")
+# state, action, to (None: stays), roles, event, when, guarded — as DOMAIN.md describes the procedure
+ROWS = [
+    ("submitted", "accept", "accepted", SUP, "case.accepted", None, False),
+    ("submitted", "reject", "rejected", SUP, "case.rejected", None, False),
+    ("accepted", "dispatch", "dispatched", SUP, "case.dispatched", None, False),
+    ("dispatched", "sign", "in_progress", OFF, "case.signed", None, False),
+    ("dispatched", "return", "accepted", OFF, "case.returned", None, False),
+    ("in_progress", "submit_result", "pending_verification", OFF, "case.result_submitted", None, False),
+    ("in_progress", "request_extension", None, OFF, "case.extension_requested", None, True),
+    ("in_progress", "decide_extension", None, SUP, "case.extension_decided", None, True),
+    ("pending_verification", "verify", "verified", VER, "case.verified", ("result", "pass"), False),
+    ("pending_verification", "verify", "in_progress", VER, "case.rework", ("result", "fail"), False),
+    ("verified", "close", "closed", SUP, "case.closed", None, False),
+    ("closed", "reopen", "in_progress", SUP, "case.reopened", None, True),
+    ("closed", "decide_recurrence", "in_progress", SUP, "case.recurrence_reopened", ("decision", "reopen"), True),
+    ("closed", "decide_recurrence", None, SUP, "case.recurrence_new_case", ("decision", "new_case"), True),
+    ("closed", "decide_recurrence", None, SUP, "case.recurrence_rejected", ("decision", "reject"), True),
+    *((state, "supervise", None, SUP, "case.supervised", None, False) for state in OPEN),
+    *((state, "hand_over", None, SUP, "case.handed_over", None, False) for state in (*OPEN, "closed")),
+]
+
+
+def test_every_row_of_the_table():
+    assert [(t.state, t.action, t.to, tuple(p.role for p in t.permits), t.event, t.when, t.guard is not None)
+            for t in TRANSITIONS] == ROWS
+
+
+def test_the_effects_of_each_row_by_name():
+    effects = {(t.state, t.action, t.when): [e.__name__ for e in t.effects] for t in TRANSITIONS}
+    assert effects[("submitted", "reject", None)] == ["duplicate_target", "end_accept", "keep_reason_code"]
+    assert effects[("accepted", "dispatch", None)] == ["end_accept", "dispatch_to_unit", "start_sign"]
+    assert effects[("dispatched", "sign", None)] == ["end_sign", "start_handle"]
+    assert effects[("dispatched", "return", None)] == ["count_return_count", "release_unit", "start_accept"]
+    assert effects[("in_progress", "submit_result", None)] == ["record_result", "end_handle", "start_verify"]
+    assert effects[("pending_verification", "verify", ("result", "fail"))] == [
+        "record_verification", "end_verify", "count_rework_count"]
+    assert effects[("closed", "reopen", None)] == ["count_reopen_count", "reopen", "start_handle"]
+    assert effects[("closed", "decide_recurrence", ("decision", "reopen"))] == [
+        "end_recurrence", "decide_recurrence", "count_reopen_count", "reopen", "start_handle"]
+
+
+def test_states_open_states_and_stages():
+    assert STATES == (*OPEN, "closed", "rejected")
+    assert OPEN_STATES == OPEN and "closed" not in OPEN_STATES and "rejected" not in OPEN_STATES
+    assert INITIAL_STATES == ("submitted", "accepted")
+    assert STAGE_OF_STATE == {"submitted": "accept", "accepted": "accept", "dispatched": "sign",
+                              "in_progress": "handle", "pending_verification": "verify", "closed": "recurrence"}
+    assert ACTIONS == ("accept", "reject", "dispatch", "sign", "return", "submit_result", "request_extension",
+                       "decide_extension", "verify", "close", "reopen", "decide_recurrence", "supervise", "hand_over")
+
+
+def test_event_names():
+    assert SYSTEM_EVENTS == {"open": "case.opened", "overdue": "case.overdue", "recurrence": "case.recurrence_raised"}
+    assert EVENT_NAMES == ("case.opened", "case.overdue", "case.recurrence_raised", *dict.fromkeys(r[4] for r in ROWS))
+
+
+@pytest.mark.parametrize("state, actions", [
+    ("submitted", ["accept", "reject", "supervise", "hand_over"]),
+    ("accepted", ["dispatch", "supervise", "hand_over"]),
+    ("dispatched", ["sign", "return", "supervise", "hand_over"]),
+    ("in_progress", ["submit_result", "request_extension", "decide_extension", "supervise", "hand_over"]),
+    ("pending_verification", ["verify", "supervise", "hand_over"]),
+    ("verified", ["close", "supervise", "hand_over"]),
+    ("closed", ["reopen", "decide_recurrence", "hand_over"]),
+    ("rejected", []),
+])
+def test_allowed_actions_per_state(state, actions):
+    assert allowed_actions(state) == actions
+
+
+def test_choose_follows_the_payload_and_transitions_for_matches_state_and_action():
+    rows = transitions_for("pending_verification", "verify")
+    assert [choose(rows, {"result": r}).event for r in ("pass", "fail")] == ["case.verified", "case.rework"]
+    rows = transitions_for("closed", "decide_recurrence")
+    assert [choose(rows, {"decision": d}).event for d in ("reopen", "new_case", "reject")] == [
+        "case.recurrence_reopened", "case.recurrence_new_case", "case.recurrence_rejected"]
+    assert transitions_for("closed", "verify") == [] and transitions_for("verified", "verify") == []
+    assert [t.event for t in transitions_for("closed", "reopen")] == ["case.reopened"]
+
+
+def test_guards_say_why():
+    row = {(t.state, t.action): t for t in TRANSITIONS if t.when is None}
+    case = Case(extension_used=False, extension_requested_days=None, recurrence_due=None)
+    assert row[("in_progress", "request_extension")].guard(case) is None
+    assert "already waiting" not in (row[("in_progress", "decide_extension")].guard(case) or "already waiting")
+    assert row[("closed", "reopen")].guard(case) is None
+    case.extension_requested_days = 3
+    assert "already waiting" in row[("in_progress", "request_extension")].guard(case)
+    assert row[("in_progress", "decide_extension")].guard(case) is None
+    case.extension_requested_days, case.extension_used = None, True
+    assert "one extension" in row[("in_progress", "request_extension")].guard(case)
+    case.recurrence_due = date(2026, 5, 6)
+    assert "recurrence" in row[("closed", "reopen")].guard(case)
+    recurrence = transitions_for("closed", "decide_recurrence")[0]
+    assert recurrence.guard(case) is None
+    case.recurrence_due = None
+    assert "No possible recurrence" in recurrence.guard(case)
+
+
+@pytest.mark.parametrize("state, stage", [("submitted", "accept"), ("accepted", "accept"), ("dispatched", "sign"),
+                                          ("in_progress", "handle"), ("pending_verification", "verify"),
+                                          ("verified", None), ("closed", "recurrence"), ("rejected", None)])
+def test_due_on_is_the_deadline_of_the_state_stage(state, stage):
+    days = {"accept_due": date(2026, 5, 1), "sign_due": date(2026, 5, 2), "handle_due": date(2026, 5, 3),
+            "verify_due": date(2026, 5, 4), "recurrence_due": date(2026, 5, 5)}
+    case = Case(state=state, **days)
+    assert due_on(case) == (days[f"{stage}_due"] if stage else None)
+
+
+PEOPLE = ("city_sup", "county_sup", "other_county_sup", "officer", "other_officer", "city_officer", "inspector",
+          "other_inspector", "auditor", "admin")
+EXPECTED_ROLE = {  # who may act in each state: the role they act under, from the permits and scope rules
+    "city_sup": "supervisor", "county_sup": "supervisor", "officer": "officer", "inspector": "inspector"}
+
+
+@pytest.mark.parametrize("state", ["submitted", "dispatched", "pending_verification", "closed"])
+def test_one_decision_serves_the_buttons_and_the_actions(world, state):
+    case_id = drive(world, state)
+    with app_ctx(world.app) as session:
+        case = session.get(Case, case_id)
+        for who in PEOPLE:
+            user = session.get(User, world.ids[who])
+            roles = {action: acting_role(transitions_for(state, action), user, case)
+                     for action in allowed_actions(state)}
+            assert services.actions_for(case, user) == [a for a, role in roles.items() if role]
+            for action, role in roles.items():
+                permits = dict((p.role, p) for p in transitions_for(state, action)[0].permits)
+                if role is not None:
+                    assert role in permits and user.has_role(role) and permits[role].allows(user, case)
+                    assert role == EXPECTED_ROLE[who] or (role == "supervisor" and who.endswith("_sup"))
+                else:
+                    assert not any(user.has_role(r) and p.allows(user, case) for r, p in permits.items())
+    # over HTTP: who is not permitted gets 403 and the case is unchanged; the case shows what the user may do
+    for who in ("other_county_sup", "other_officer", "auditor", "other_inspector"):
+        body = world.get(case_id, who).get_json()
+        shown = body.get("allowed_actions", []) if isinstance(body, dict) else []
+        assert shown == []
+    action = allowed_actions(state)[0]
+    resp = world.act(case_id, "city_officer", action, **VALID[action])
+    assert resp.status_code == 403 and resp.get_json()["error"]
+    assert world.case(case_id).state == state
+
+
+def test_who_may_verify_acts_as_inspector_or_supervisor(world):
+    case_id = drive(world, "pending_verification")
+    with app_ctx(world.app) as session:
+        case = session.get(Case, case_id)
+        rows = transitions_for("pending_verification", "verify")
+        assert acting_role(rows, session.get(User, world.ids["inspector"]), case) == "inspector"
+        assert acting_role(rows, session.get(User, world.ids["county_sup"]), case) == "supervisor"
+        assert acting_role(rows, session.get(User, world.ids["other_inspector"]), case) is None
+        assert acting_role(rows, session.get(User, world.ids["officer"]), case) is None
+
+
+def test_reopen_clears_the_closing_and_starts_a_new_handle_clock(world):
+    case_id = drive(world, "closed")
+    closed = world.case(case_id)
+    assert closed.closed_at is not None and closed.verify_met is not None and closed.due_on == closed.recurrence_due
+    resp = world.act(case_id, "county_sup", "reopen", reason="回头看发现新砍伐")
+    assert resp.status_code == 200, resp.get_json()
+    case = world.case(case_id)
+    assert case.state == "in_progress" and case.closed_at is None
+    assert case.verify_due is None and case.verify_met is None
+    assert case.reopen_count == (closed.reopen_count or 0) + 1
+    with app_ctx(world.app):
+        assert case.handle_due == add_working_days(cst_date(case.updated_at), 15)
+    assert case.handle_met is None and case.due_on == case.handle_due
+    assert workflow.due_on(case) == case.handle_due
