@@ -31,8 +31,10 @@ LAST_RUN = ROOT / "mutation" / "last-run.json"
 
 # module → (source file, its own tests)
 MODULES = {
-    "workdays": ("reporter/workdays/services.py", ["tests/workdays"]),
-    "eligibility": ("reporter/rewards/eligibility.py", ["tests/rewards/test_rules.py"]),
+    "workdays": ("reporter/workdays/services.py", ["tests/workdays/test_edges.py", "tests/workdays/test_calendar.py",
+                                                "tests/workdays/test_estimate.py"]),
+    "eligibility": ("reporter/rewards/eligibility.py", ["tests/rewards/test_eligibility_edges.py",
+                                                      "tests/rewards/test_rules.py"]),
     "idnumber": ("reporter/rewards/idnumber.py", ["tests/rewards/test_idnumber_money.py"]),
     "money": ("reporter/rewards/money.py", ["tests/rewards/test_idnumber_money.py"]),
     "effort": ("reporter/patrols/effort.py", ["tests/patrols/test_effort.py"]),
