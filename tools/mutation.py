@@ -37,7 +37,7 @@ MODULES = {
                                                       "tests/rewards/test_rules.py"]),
     "idnumber": ("reporter/rewards/idnumber.py", ["tests/rewards/test_idnumber_money.py"]),
     "money": ("reporter/rewards/money.py", ["tests/rewards/test_idnumber_money.py"]),
-    "effort": ("reporter/patrols/effort.py", ["tests/patrols/test_effort.py"]),
+    "effort": ("reporter/patrols/effort.py", ["tests/patrols/test_effort_edges.py", "tests/patrols/test_effort.py"]),
     "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py"]),
     "effects": ("reporter/cases/effects.py", ["tests/cases/test_workflow_table.py", "tests/cases/test_workflow_api.py",
                                               "tests/cases/test_deadlines.py"]),
