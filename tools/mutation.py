@@ -29,22 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "mutation" / "equivalents.toml"
 LAST_RUN = ROOT / "mutation" / "last-run.json"
 
-# module → (source file, its own tests)
+# module → (source file, its own tests, whether they run without tests/conftest.py: no app, no database)
 MODULES = {
-    "workdays": ("reporter/workdays/services.py", ["tests/workdays/test_edges.py", "tests/workdays/test_calendar.py",
-                                                "tests/workdays/test_estimate.py"]),
+    "workdays": ("reporter/workdays/services.py", ["tests/workdays/test_edges.py", "tests/workdays/test_estimate.py"],
+                 False),
     "eligibility": ("reporter/rewards/eligibility.py", ["tests/rewards/test_eligibility_edges.py",
-                                                      "tests/rewards/test_rules.py"]),
-    "idnumber": ("reporter/rewards/idnumber.py", ["tests/rewards/test_idnumber_money.py"]),
-    "money": ("reporter/rewards/money.py", ["tests/rewards/test_idnumber_money.py"]),
-    "effort": ("reporter/patrols/effort.py", ["tests/patrols/test_effort_edges.py", "tests/patrols/test_effort.py"]),
-    "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py"]),
+                                                      "tests/rewards/test_rules.py"], True),
+    "idnumber": ("reporter/rewards/idnumber.py", ["tests/rewards/test_idnumber_money.py"], True),
+    "money": ("reporter/rewards/money.py", ["tests/rewards/test_idnumber_money.py"], True),
+    "effort": ("reporter/patrols/effort.py", ["tests/patrols/test_effort_edges.py", "tests/patrols/test_effort.py"],
+               False),
+    "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py"], False),
     "effects": ("reporter/cases/effects.py", ["tests/cases/test_workflow_table.py", "tests/cases/test_workflow_api.py",
-                                              "tests/cases/test_deadlines.py"]),
-    "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_layers_dashboard.py"]),
-    "replay": ("reporter/stats/replay.py", ["tests/stats"]),
-    "routing": ("reporter/routing/services.py", ["tests/routing"]),
-    "evidence": ("reporter/reports/evidence.py", ["tests/reports"]),
+                                              "tests/cases/test_deadlines.py"], False),
+    "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_layers_dashboard.py"], False),
+    "replay": ("reporter/stats/replay.py", ["tests/stats"], False),
+    "routing": ("reporter/routing/services.py", ["tests/routing"], False),
+    "evidence": ("reporter/reports/evidence.py", ["tests/reports"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
@@ -182,12 +183,15 @@ def copy_tree(dest: Path) -> None:
 
 
 def run_module(name: str, budget: float, equivalents: list[dict]) -> dict:
-    source, tests = MODULES[name]
+    source, tests, pure = MODULES[name]
     with tempfile.TemporaryDirectory(prefix=f"mutation-{name}-") as tmp:
         work = Path(tmp)
         copy_tree(work)
         os.chdir(work)
-        command = f"{work}/.venv/bin/python -m pytest -p no:xdist -p no:randomly -p no:cacheprovider -x -q " \
+        # No plugin autoloading (xdist, randomly, schemathesis…): seconds per mutant on a busy machine.
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        os.environ.pop("TEST_DATABASE_URL", None)  # SQLite
+        command = f"{work}/.venv/bin/python -m pytest -p no:cacheprovider -x -q {'--noconftest ' if pure else ''}" \
                   + " ".join(tests)
         started = time.monotonic()
         outcome, output = run_tests(command, 600)
