@@ -78,7 +78,8 @@ def test_a_birth_date_that_does_not_exist():
 
 
 @pytest.mark.parametrize("value", ["1101051949123100", "11010519491231002", "11010519491231002X1", "",
-                                   "11010519491231A02X", "11010519491231002Y", "X1010519491231002X"])
+                                   "11010519491231A02X", "11010519491231002Y", "X1010519491231002X",
+                                   "11010519491231002A", "1101051949123100A2", "11010519491231002-"])
 def test_the_shape_is_17_digits_and_a_digit_or_x(value):
     assert id_number_problem(value) == SHAPE
 
@@ -91,6 +92,7 @@ def test_mask_shows_the_first_three_and_last_four():
     assert mask("11010519491231002X") == "110***********002X"
     assert mask("12345678") == "123*5678"
     assert mask("1234567") == "*******"
+    assert mask("123456") == "******"
     assert mask("") == ""
 
 
