@@ -42,7 +42,7 @@ MODULES = {
     # the table's own tests first: with -x most mutants die before the application starts
     "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py",
                                                 "tests/cases/test_workflow_permissions.py"], False),
-    "effects": ("reporter/cases/effects.py", ["tests/cases/test_workflow_table.py",
+    "effects": ("reporter/cases/effects.py", ["tests/cases/test_effects.py", "tests/cases/test_workflow_table.py",
                                               "tests/cases/test_workflow_permissions.py",
                                               "tests/cases/test_workflow_api.py", "tests/cases/test_deadlines.py"],
                 False),
