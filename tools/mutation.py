@@ -46,7 +46,7 @@ MODULES = {
                                               "tests/cases/test_workflow_permissions.py",
                                               "tests/cases/test_workflow_api.py", "tests/cases/test_deadlines.py"],
                 False),
-    "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_layers_dashboard.py"], False),
+    "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_edges.py"], True),
     "replay": ("reporter/stats/replay.py", ["tests/stats"], False),
     "routing": ("reporter/routing/services.py", ["tests/routing"], False),
     "evidence": ("reporter/reports/evidence.py", ["tests/reports"], False),
