@@ -231,6 +231,7 @@ def run_module(name: str, budget: float, equivalents: list[dict]) -> dict:
                     result["equivalent"].append({**record, "reason": match["reason"]})
                 else:
                     result["survived"].append(record)
+                    print(f"\n  SURVIVED line {line} {record['operator']}: {before}  →  {after}", flush=True)
             print(f"  {name} {number}/{len(specs)}: killed {result['killed']}, survived {len(result['survived'])}, "
                   f"equivalent {len(result['equivalent'])}", end="\r", flush=True)
         os.chdir(ROOT)
