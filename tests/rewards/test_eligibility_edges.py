@@ -1,6 +1,9 @@
 """The eligibility rules at their edges: same-day sharing (one share per person, the CST day), the 5-second
 same-submission tolerance on either side, the recurrence rounds, and every check's sentence."""
+import dataclasses
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from reporter.rewards.eligibility import SAME_SUBMISSION, CaseFacts, PolicyFacts, ReportFacts, decide, repeat_verdict
 
@@ -75,6 +78,9 @@ def test_a_second_reporter_filing_twice_the_same_day_gets_one_share():
     assert eligible(case(*reports), SHARING) == [True, True, False, True, False]
     assert eligible(case(*reports), PLAIN) == [True, False, False, False, False]
     verdicts = decide(case(*reports), SHARING)
+    assert texts(verdicts[0])["first_reporter"] == "This is the first valid report"
+    assert texts(verdicts[3])["first_reporter"] == \
+        "A different reporter reported the same day and the policy shares the reward"
     assert texts(verdicts[1])["first_reporter"] == \
         "A different reporter reported the same day and the policy shares the reward"
     assert texts(verdicts[2])["first_reporter"] == "An earlier valid report of this case exists"
@@ -157,3 +163,11 @@ def test_a_repeat_verdict():
     assert verdict.reasons == [{"check": "not_a_repeat", "passed": False, "text": (
         "The report only repeats case QL2026-000042, already closed: a supervisor found the same problem, not a "
         "recurrence; a report that repeats a closed case is not rewarded")}]
+
+
+def test_the_facts_are_values_the_rules_cannot_change():
+    facts, policy, one = case(report("a", 1)), PLAIN, report("a", 1)
+    for value, name in ((facts, "source"), (policy, "same_day_sharing"), (one, "wants_reward")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, name, None)
+    assert len({one, report("a", 1), report("b", 1)}) == 2 and hash(PLAIN) == hash(PolicyFacts(False))
