@@ -38,7 +38,7 @@ MODULES = {
     "idnumber": ("reporter/rewards/idnumber.py", ["tests/rewards/test_idnumber_money.py"], True),
     "money": ("reporter/rewards/money.py", ["tests/rewards/test_idnumber_money.py"], True),
     "effort": ("reporter/patrols/effort.py", ["tests/patrols/test_effort_edges.py", "tests/patrols/test_effort.py"],
-               False),
+               True),
     # the table's own tests first: with -x most mutants die before the application starts
     "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py",
                                                 "tests/cases/test_workflow_permissions.py"], False),
