@@ -130,3 +130,12 @@ def test_due_on_is_the_deadline_of_the_state_stage(state, stage):
     assert due_on(case) == (days[f"{stage}_due"] if stage else None)
 
 
+
+
+def test_the_table_cannot_be_changed_while_the_application_runs():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TRANSITIONS[0].to = "closed"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TRANSITIONS[0].permits[0].role = "resident"
