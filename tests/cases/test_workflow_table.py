@@ -139,3 +139,10 @@ def test_the_table_cannot_be_changed_while_the_application_runs():
         TRANSITIONS[0].to = "closed"
     with pytest.raises(dataclasses.FrozenInstanceError):
         TRANSITIONS[0].permits[0].role = "resident"
+
+
+def test_the_rows_of_one_action_share_their_permits():
+    """acting_role reads the permits of the first row: the payload chooses the row only after the permission."""
+    for state in STATES:
+        for action in allowed_actions(state):
+            assert len({t.permits for t in transitions_for(state, action)}) == 1, (state, action)
