@@ -258,6 +258,8 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help=f"default: all of {', '.join(MODULES)}")
     parser.add_argument("--budget", type=float, default=1800, help="seconds per module (default 1800)")
     parser.add_argument("--list", action="store_true", help="only count each module's mutants")
+    parser.add_argument("--report", action="store_true",
+                        help="the last figures (mutation/last-run.json) with equivalents.toml applied again")
     args = parser.parse_args()
     names = args.modules or list(MODULES)
     unknown = set(names) - set(MODULES)
@@ -268,6 +270,13 @@ def main() -> int:
             print(f"{name}: {len(work_items(ROOT / MODULES[name][0]))} mutants")
         return 0
     equivalents = load_equivalents()
+    if args.report:
+        last = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else {}
+        for name in [n for n in names if n in last]:
+            last[name] = rescore(last[name], equivalents.get(name, []))
+            report(last[name])
+        table(last, [n for n in names if n in last])
+        return 0
     stale = set(equivalents) - set(MODULES)
     if stale:
         sys.exit(f"{EQUIVALENTS}: unknown modules {sorted(stale)}")
@@ -280,13 +289,34 @@ def main() -> int:
         last[name] = result
         LAST_RUN.write_text(json.dumps(last, indent=1, ensure_ascii=False) + "\n")
         failed |= "error" in result or result["score"] is None or result["score"] < 90
-    print("\nmodule        mutants  killed  survived  equivalent  not run  score")
+    table(last, names)
+    return 1 if failed else 0
+
+
+def rescore(result: dict, equivalents: list[dict]) -> dict:
+    """The result with the equivalents as recorded now (a mutant recorded after the run moves from survived)."""
+    if "error" in result:
+        return result
+    survived, equivalent = [], list(result["equivalent"])
+    for s in result["survived"]:
+        match = next((e for e in equivalents if e["before"] == s["before"] and e["after"] == s["after"]), None)
+        (equivalent.append({**s, "reason": match["reason"]}) if match else survived.append(s))
+    result = {**result, "survived": survived, "equivalent": equivalent}
+    run = result["mutants"] - result["not_run"] - result["incompetent"]
+    counted = run - len(equivalent)
+    result["score"] = round(100 * result["killed"] / counted, 1) if counted else None
+    return result
+
+
+def table(last: dict, names: list[str]) -> None:
+    print("\n| module | mutants | run | killed | survived | equivalent | score after equivalents | raw | when |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in names:
         r = last[name]
         if "error" not in r:
-            print(f"{name:<13} {r['mutants']:>7} {r['killed']:>7} {len(r['survived']):>9} {len(r['equivalent']):>11} "
-                  f"{r['not_run']:>8} {r['score']:>6} %")
-    return 1 if failed else 0
+            run = r["mutants"] - r["not_run"]
+            print(f"| {name} (`{r['source']}`) | {r['mutants']} | {run} | {r['killed']} | {len(r['survived'])} | "
+                  f"{len(r['equivalent'])} | {r['score']} % | {r['raw_score']} % | {r.get('when', '')} |")
 
 
 if __name__ == "__main__":
