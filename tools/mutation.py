@@ -208,7 +208,7 @@ def run_module(name: str, budget: float, equivalents: list[dict]) -> dict:
         random.Random(name).shuffle(specs)  # a run the budget cuts short has measured a fair sample
         result = {"module": name, "source": source, "tests": tests, "mutants": len(specs), "killed": 0,
                   "survived": [], "equivalent": [], "incompetent": 0, "not_run": 0}
-        deadline = time.monotonic() + budget
+        deadline, used = time.monotonic() + budget, set()
         for number, spec in enumerate(specs, 1):
             if time.monotonic() > deadline:
                 result["not_run"] = len(specs) - number + 1
@@ -226,7 +226,7 @@ def run_module(name: str, budget: float, equivalents: list[dict]) -> dict:
                 line = spec.start_pos[0]
                 record = {"line": line, "operator": spec.operator_name.split("/")[1], "before": before,
                           "after": after}
-                match = next((e for e in equivalents if e["before"] == before and e["after"] == after), None)
+                match = claim(equivalents, used, before, after)
                 if match:
                     result["equivalent"].append({**record, "reason": match["reason"]})
                 else:
@@ -293,13 +293,22 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def claim(equivalents: list[dict], used: set[int], before: str, after: str) -> dict | None:
+    """The first entry not yet used that records this change: one entry covers one mutant, never several."""
+    for number, entry in enumerate(equivalents):
+        if number not in used and entry["before"] == before and entry["after"] == after:
+            used.add(number)
+            return entry
+    return None
+
+
 def rescore(result: dict, equivalents: list[dict]) -> dict:
     """The result with the equivalents as recorded now (a mutant recorded after the run moves from survived)."""
     if "error" in result:
         return result
-    survived, equivalent = [], list(result["equivalent"])
-    for s in result["survived"]:
-        match = next((e for e in equivalents if e["before"] == s["before"] and e["after"] == s["after"]), None)
+    survived, equivalent, used = [], [], set()
+    for s in result["equivalent"] + result["survived"]:
+        match = claim(equivalents, used, s["before"], s["after"])
         (equivalent.append({**s, "reason": match["reason"]}) if match else survived.append(s))
     result = {**result, "survived": survived, "equivalent": equivalent}
     run = result["mutants"] - result["not_run"] - result["incompetent"]
