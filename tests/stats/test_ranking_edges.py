@@ -1,4 +1,6 @@
 """Competition ranking at its edges: the sample minimum on either side, ties, the direction, and the unranked tail."""
+import pytest
+
 from reporter.stats.ranking import rank
 
 
@@ -41,3 +43,19 @@ def test_the_unranked_tail_lists_the_best_figures_first_and_missing_ones_last():
     assert names(rank(rows, "pct", key=("name",), sample="n", minimum=3)) == [
         ("c", None, True), ("b", None, True), ("d", None, True), ("a", None, True)]
     assert rank([], "pct", key=("name",)) == []
+
+
+def test_a_missing_sample_counts_as_none_and_the_default_minimum_ranks_every_count():
+    rows = [{"name": "a", "pct": 50.0, "n": None}, {"name": "b", "pct": 40.0, "n": 0}]
+    assert names(rank(rows, "pct", key=("name",), sample="n")) == [("a", 1, False), ("b", 2, False)]
+    assert names(rank(rows, "pct", key=("name",), sample="n", minimum=1)) == [("a", None, True), ("b", None, True)]
+
+
+def test_the_unranked_tail_orders_figures_around_zero():
+    rows = [{"name": n, "pct": p, "n": 0} for n, p in [("a", 0.0), ("b", 0.5), ("c", -0.5)]]
+    assert [r["name"] for r in rank(rows, "pct", key=("name",), sample="n", minimum=1)] == ["b", "a", "c"]
+
+
+def test_the_options_are_named():
+    with pytest.raises(TypeError):
+        rank([], "pct", ("name",))
