@@ -171,6 +171,13 @@ def test_a_bad_date_or_a_day_listed_twice_refuses_the_whole_file(app, holidays, 
         assert kept["source"] == "before" and [h["date"] for h in kept["holidays"]] == [date(2099, 5, 6)]
 
 
+def test_every_bad_entry_is_named(app):
+    with app_ctx(app), pytest.raises(ValidationFailed) as excinfo:
+        services.load_year(2099, ["bad", "2099-01-01", "2099-99-01", "2098-01-01"], ["also bad"])
+    assert errors_of(excinfo) == {"holidays": {0: ["not an ISO date"], 2: ["not an ISO date"], 3: ["not in 2099"]},
+                                  "workdays": {0: ["not an ISO date"]}}
+
+
 def test_a_day_both_off_and_on_is_refused(app):
     with app_ctx(app), pytest.raises(ValidationFailed) as excinfo:
         services.load_year(2099, ["2099-01-03"], ["2099-01-03"])
@@ -181,6 +188,8 @@ def test_library_year_lists_the_weekday_holidays_and_weekend_workdays(app):
     year = services.library_year(2024)
     assert year["year"] == 2024
     assert "2024-10-01" in year["holidays"] and "2024-10-08" not in year["holidays"]
+    assert "2024-03-09" not in year["holidays"]                 # an ordinary Saturday is no holiday to list
+    assert services.library_year(2018)["holidays"][-1] == "2018-12-31"  # the year's last day counts
     assert "2024-10-12" in year["workdays"] and all(date.fromisoformat(d).weekday() >= 5 for d in year["workdays"])
     with pytest.raises(ValidationFailed):
         services.library_year(2099)
