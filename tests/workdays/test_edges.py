@@ -188,8 +188,22 @@ def test_library_year_lists_the_weekday_holidays_and_weekend_workdays(app):
     year = services.library_year(2024)
     assert year["year"] == 2024
     assert "2024-10-01" in year["holidays"] and "2024-10-08" not in year["holidays"]
+    assert year["holidays"][0] == "2024-01-01"                   # from the year's first day
     assert "2024-03-09" not in year["holidays"]                 # an ordinary Saturday is no holiday to list
     assert services.library_year(2018)["holidays"][-1] == "2018-12-31"  # the year's last day counts
     assert "2024-10-12" in year["workdays"] and all(date.fromisoformat(d).weekday() >= 5 for d in year["workdays"])
     with pytest.raises(ValidationFailed):
         services.library_year(2099)
+
+
+def test_the_lunar_and_solar_holidays_fall_on_their_published_days():
+    # 端午 is the 5th of the 5th lunar month, 中秋 the 15th of the 8th, 清明 the solar term
+    for year, qingming, dragon_boat, mid_autumn in ((2025, date(2025, 4, 4), date(2025, 5, 31), date(2025, 10, 6)),
+                                                   (2026, date(2026, 4, 5), date(2026, 6, 19), date(2026, 9, 25))):
+        days = services.statutory_holidays(year)
+        assert [d for d, n in days.items() if n == "清明"] == [qingming]
+        assert [d for d, n in days.items() if n == "端午"] == [dragon_boat]
+        assert [d for d, n in days.items() if n == "中秋"] == [mid_autumn]
+        assert [d for d, n in days.items() if n == "国庆"] == [date(year, 10, 1), date(year, 10, 2), date(year, 10, 3)]
+        assert [d for d, n in days.items() if n == "劳动节"] == [date(year, 5, 1), date(year, 5, 2)]
+        assert [d for d, n in days.items() if n == "元旦"] == [date(year, 1, 1)]
