@@ -9,7 +9,7 @@ WORKERS ?= 2
 # pytest-xdist: one test process per core; PYTEST_ARGS="-n 0" runs in one process
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test setup db lint bench clean outbox screenshots
+.PHONY: run test setup db lint bench clean outbox screenshots mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ bench: db
 # The console's pages with realistic data, in Debian's chromium (apt-get install chromium fonts-noto-cjk)
 screenshots: setup
 	SCREENSHOTS_DIR=$(CURDIR)/docs/console $(BIN)/python -m pytest tests/console/test_screenshots.py -n 0 -p no:randomly -q
+
+# Mutation testing of the rule modules (tools/mutation.py, cosmic-ray): each module against its own tests, within
+# BUDGET seconds per module; MODULES="workdays eligibility" picks some (default: all). Hours on two cores: not in CI.
+MODULES ?=
+BUDGET  ?= 1800
+mutation: setup
+	nice -n 10 $(BIN)/python tools/mutation.py --budget $(BUDGET) $(MODULES)
 
 clean:
 	rm -rf $(VENV) instance/reporter.db*

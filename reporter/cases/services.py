@@ -127,12 +127,6 @@ def get_case(case_id: int, actor: User) -> Case:
     return case
 
 
-def _acting_role(rows: list[workflow.Transition], actor: User, case: Case) -> str | None:
-    """The role under which the actor may take the action (None: not allowed)."""
-    return next((permit.role for permit in rows[0].permits
-                 if actor.has_role(permit.role) and permit.allows(actor, case)), None)
-
-
 def perform(case_id: int, action: str, actor: User, payload: dict, *, expected_version: int | None,
             at: datetime | None = None) -> Case:
     """Apply one action of the workflow table to a case, append its event, run the reactions; commit once."""
@@ -144,7 +138,7 @@ def perform(case_id: int, action: str, actor: User, payload: dict, *, expected_v
             raise InvalidTransition(
                 f"'{action}' is not allowed for a case that is {case.state}; allowed: {', '.join(allowed) or 'none'}",
                 errors={"json": {"action": [f"Not allowed in state {case.state}"]}, "allowed_actions": allowed})
-        role = _acting_role(rows, actor, case)
+        role = workflow.acting_role(rows, actor, case)
         if role is None:
             raise Forbidden(f"You may not {action} this case")
         # The precondition after the answers the request would get without it (RFC 9110 §13.2.1): a stale
@@ -368,7 +362,7 @@ def overdue_counts(at: datetime | None = None) -> dict[str, int]:
 def actions_for(case: Case, actor: User) -> list[str]:
     """The actions this user may take on the case now (for the client's buttons)."""
     return [action for action in workflow.allowed_actions(case.state)
-            if _acting_role(workflow.transitions_for(case.state, action), actor, case)]
+            if workflow.acting_role(workflow.transitions_for(case.state, action), actor, case)]
 
 
 def case_photos(case: Case, coord_system: str, viewer: User) -> list[dict]:

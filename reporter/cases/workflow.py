@@ -138,9 +138,12 @@ def choose(rows: list[Transition], payload: dict) -> Transition:
     return next(t for t in rows if t.when is None or payload.get(t.when[0]) == t.when[1])
 
 
-def permitted(rows: list[Transition], user: User, case: Case) -> bool:
-    """Whether any of the user's roles may take the action on this case."""
-    return any(user.has_role(permit.role) and permit.allows(user, case) for permit in rows[0].permits)
+def acting_role(rows: list[Transition], user: User, case: Case) -> str | None:
+    """The role under which the user may take the rows' action on this case, the first of the row's permits that the
+    user holds and whose object-level condition holds; None: not allowed. The only permission decision of the
+    workflow: `perform` (the API's actions) and `actions_for` (the buttons a case shows) both ask it."""
+    return next((permit.role for permit in rows[0].permits
+                 if user.has_role(permit.role) and permit.allows(user, case)), None)
 
 
 def due_on(case: Case):

@@ -130,6 +130,8 @@ def _parse_days(values, field: str, year: int, errors: dict) -> dict[date, str]:
             continue
         if day.year != year:
             errors.setdefault(field, {})[number] = [f"not in {year}"]
+        elif day in days:
+            errors.setdefault(field, {})[number] = ["listed twice"]
         days[day] = name
     return days
 

@@ -1,0 +1,110 @@
+"""The effort thresholds on either side: the 30 km/h limit and the accuracy allowance, the 300 s gap, the 50 m
+accuracy cut, the 5 m step, the frozen-receiver run, the mostly-outside share, and every PATROL_* setting read."""
+import pytest
+
+from reporter.patrols.effort import Fix, Rule, compute, duration_text, km_text
+from tests.patrols.test_effort import GRID, LAT0, LNG0, north
+
+SETTINGS = {"PATROL_MAX_ACCURACY_M": "max_accuracy_m", "PATROL_MIN_STEP_M": "min_step_m",
+            "PATROL_MAX_SPEED_KMH": "max_speed_kmh", "PATROL_MOVING_MIN_MPS": "moving_min_mps",
+            "PATROL_MAX_GAP_S": "max_gap_s", "PATROL_FROZEN_MIN_S": "frozen_min_s", "PATROL_CELL_M": "cell_m",
+            "PATROL_DAY_MIN_KM": "day_min_km", "PATROL_DAY_MIN_HOURS": "day_min_hours",
+            "PATROL_OUTSIDE_GRID_SHARE": "outside_grid_share"}
+
+
+def two(metres: float, seconds: float, accuracy=None) -> list[Fix]:
+    return [Fix(0, LAT0, LNG0, accuracy), Fix(seconds, north(metres), LNG0, accuracy)]
+
+
+def excluded(effort, reason: str) -> int:
+    return effort.explanation["excluded"][reason]["intervals"]
+
+
+def test_the_defaults_are_the_documented_rule():
+    rule = Rule()
+    assert (rule.max_accuracy_m, rule.min_step_m, rule.max_speed_kmh, rule.moving_min_mps, rule.max_gap_s,
+            rule.frozen_min_s, rule.cell_m, rule.day_min_km, rule.day_min_hours, rule.outside_grid_share) == (
+        50.0, 5.0, 30.0, 0.2, 300.0, 300.0, 200.0, 3.0, 1.0, 0.5)
+    assert rule.max_speed_mps == pytest.approx(30 / 3.6, rel=1e-12)
+
+
+def test_every_setting_is_read_under_its_name():
+    config = {key: str(10 + n) for n, key in enumerate(SETTINGS)}
+    rule = Rule.from_config(config)
+    for n, (key, name) in enumerate(SETTINGS.items()):
+        assert getattr(rule, name) == 10.0 + n, key
+    assert Rule.from_config({}) == Rule()
+    assert Rule.from_config({"PATROL_MAX_SPEED_KMH": 36}).max_speed_mps == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize("kmh, fast", [(29.5, False), (30.5, True), (23.0, False), (60.0, True)])
+def test_the_speed_limit_is_30_kmh(kmh, fast):
+    effort = compute(two(kmh / 3.6 * 60, 60), 0, 60, GRID)
+    assert excluded(effort, "fast") == int(fast)
+    assert (effort.distance_m > 0) is not fast
+    assert any(f["code"] == "impossible_speed" for f in effort.flags) is fast
+
+
+@pytest.mark.parametrize("accuracy, fast", [(None, True), (5.0, True), (10.0, False), (20.0, False)])
+def test_the_speed_rule_allows_for_both_fixes_accuracy(accuracy, fast):
+    # 100 m in 10 s looks like 36 km/h; 2 × 10 m of error leaves 8 m/s = 28.8 km/h, 2 × 5 m leaves 32.4 km/h
+    effort = compute(two(100, 10, accuracy), 0, 10, GRID)
+    assert excluded(effort, "fast") == int(fast)
+
+
+@pytest.mark.parametrize("seconds, gap", [(299, False), (300, False), (301, True)])
+def test_a_gap_is_longer_than_300_seconds(seconds, gap):
+    effort = compute(two(200, seconds), 0, seconds, GRID)
+    assert excluded(effort, "gap") == int(gap)
+    assert effort.counted_s == (0 if gap else seconds)
+    assert any("gaps without fixes longer than 5 min" in r for r in effort.reasons) is gap
+
+
+@pytest.mark.parametrize("accuracy, dropped", [(49.9, 0), (50.0, 0), (50.1, 1)])
+def test_fixes_worse_than_50_m_are_dropped(accuracy, dropped):
+    fixes = [Fix(0, LAT0, LNG0, 5.0), Fix(30, north(60), LNG0, accuracy), Fix(60, north(120), LNG0, 5.0)]
+    effort = compute(fixes, 0, 60, GRID)
+    assert effort.explanation["inaccurate"] == dropped
+    assert any("worse than 50 m accuracy dropped" in r for r in effort.reasons) is bool(dropped)
+
+
+@pytest.mark.parametrize("metres, moved", [(4.9, False), (5.1, True)])
+def test_a_move_needs_at_least_5_metres(metres, moved):
+    effort = compute(two(metres, 10), 0, 10, GRID)
+    assert (effort.distance_m > 0) is moved
+    assert effort.counted_s == 10
+
+
+def test_a_move_within_the_accuracy_is_jitter():
+    assert compute(two(15, 10, 8.0), 0, 10, GRID).distance_m == 0        # 15 m < 8 + 8 m
+    assert compute(two(17, 10, 8.0), 0, 10, GRID).distance_m > 16        # 17 m ≥ 16 m
+
+
+def test_moving_time_needs_0_2_metres_a_second():
+    slow = compute(two(5.5, 30), 0, 30, GRID)    # 0.18 m/s
+    brisk = compute(two(6.5, 30), 0, 30, GRID)   # 0.22 m/s
+    assert slow.moving_s == 0 and slow.counted_s == 30
+    assert brisk.moving_s == 30
+
+
+@pytest.mark.parametrize("seconds, frozen", [(295, False), (300, True)])
+def test_a_frozen_receiver_repeats_the_same_position_for_300_seconds(seconds, frozen):
+    same = [Fix(t, LAT0, LNG0, 5.0) for t in range(0, seconds + 1, 5)]
+    effort = compute(same, 0, seconds, GRID)
+    assert any(f["code"] == "frozen_fixes" for f in effort.flags) is frozen
+    assert excluded(effort, "frozen") == (len(same) - 1 if frozen else 0)
+
+
+def test_a_walk_mostly_outside_the_grid_is_flagged_with_its_share():
+    far = LNG0 + 0.2  # outside GRID
+    outside = [Fix(t, north(t / 10), far, 5.0) for t in range(0, 601, 60)]
+    inside = [Fix(t, north(t / 10), LNG0, 5.0) for t in range(0, 601, 60)]
+    [flag] = [f for f in compute(outside, 0, 600, GRID).flags if f["code"] == "mostly_outside_grid"]
+    assert flag["share_pct"] == 100 and flag["message"] == "100% of the counted time was outside the assigned grid"
+    assert not [f for f in compute(inside, 0, 600, GRID).flags if f["code"] == "mostly_outside_grid"]
+
+
+def test_texts_round_down():
+    assert km_text(2999.9) == "2.99 km" and km_text(3000) == "3.00 km" and km_text(0) == "0.00 km"
+    assert duration_text(59.9) == "0 min" and duration_text(3599) == "59 min" and duration_text(3600) == "1 h 00 min"
+    assert duration_text(3900) == "1 h 05 min"
