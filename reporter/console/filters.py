@@ -10,8 +10,10 @@ from reporter.workdays.services import is_working_day
 CST = timezone(timedelta(hours=8))
 
 
-def cst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A moment in China time."""
+def cst(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment in China time (a datetime, or the ISO text a dumped section carries)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(CST).strftime(fmt) if value else ""
 
 

@@ -20,6 +20,12 @@ RECURRENCE_DECISIONS = {"reopen": "整改不到位，重新办理", "new_case": 
                         "reject": "同一问题已办结，不予受理"}
 STAGES = {"accept": "受理", "sign": "签收", "handle": "处置", "verify": "核查", "recurrence": "反弹研判"}
 SORTS = {"newest": "最新", "age": "最早", "deadline": "期限最近"}
+REPORT_FIELDS = {"id": "举报编号", "reporter": "举报人", "created_at": "举报时间", "description": "举报内容",
+                 "address": "地址", "supplements_total": "补充材料", "anonymous": "匿名举报",
+                 "wants_reward": "申请奖励", "joined_existing": "并入已有案件", "primary": "首报",
+                 "location": "位置", "flags": "提示", "lat": "纬度", "lng": "经度", "coord_system": "坐标系",
+                 "accuracy_m": "精度（米）"}
+YES_NO = {"True": "是", "False": "否"}
 ERRORS = {  # the one error shape's codes, in words for officials
     "precondition_failed": "案件已被他人更新，以下是最新内容，请确认后重新操作。",
     "invalid_transition": "案件当前状态不允许此操作。",
@@ -34,7 +40,7 @@ ERRORS = {  # the one error shape's codes, in words for officials
 ALL = {"states": STATES, "actions": ACTIONS, "sources": SOURCES, "roles": ROLES, "findings": FINDINGS,
        "reject_reasons": REJECT_REASONS, "supervision_levels": SUPERVISION_LEVELS,
        "handover_bodies": HANDOVER_BODIES, "recurrence_decisions": RECURRENCE_DECISIONS, "stages": STAGES,
-       "sorts": SORTS}
+       "sorts": SORTS, "report_fields": REPORT_FIELDS, "yes_no": YES_NO}
 
 
 def error_text(error: str, message: str) -> str:

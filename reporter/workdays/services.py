@@ -59,7 +59,7 @@ def statutory_holidays(year: int) -> dict[date, str] | None:
         mid_autumn = LunarDate(year, 8, 15).to_solar_date()
         qingming = next(day for day, term in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30))
                         if term == "清明")
-    except (ValueError, NotImplementedError, StopIteration):
+    except (ValueError, NotImplementedError, StopIteration):  # lunardate's and chinese-calendar's "beyond my tables"
         return None
     days = {date(year, 1, 1): "元旦",
             **{spring + timedelta(days=n): "春节" for n in range(-1, 3)},  # 除夕, 初一, 初二, 初三
