@@ -41,18 +41,26 @@ def inspects(user: User, case: Case) -> bool:
     return user.has_role("inspector") and case.grid_id is not None and user.id in inspector_ids_of_grid(case.grid_id)
 
 
-def visibility_clause(user: User):
-    """The WHERE clause selecting the cases this user may read."""
+def area_scope(user: User, *, county, grid, of_unit):
+    """The WHERE clause of what a user may read among things placed in a county and grid and answered for by units
+    (cases, registered sites): read-all roles and city supervisors everything, a county's supervisors their county,
+    officers what `of_unit(unit_id)` selects for their unit, inspectors what lies in their grids."""
     if user.has_role(*READ_ALL_ROLES) or (user.has_role("supervisor") and supervisor_county(user) is None):
         return true()
     clauses = []
     if user.has_role("supervisor"):
-        clauses.append(Case.county_adcode == supervisor_county(user))
+        clauses.append(county == supervisor_county(user))
     if user.has_role("officer") and user.unit_id is not None:
-        clauses.append(Case.id.in_(select(CaseUnit.case_id).where(CaseUnit.unit_id == user.unit_id)))
+        clauses.append(of_unit(user.unit_id))
     if user.has_role("inspector"):
-        clauses.append(Case.grid_id.in_(select(GridInspector.grid_id).where(GridInspector.user_id == user.id)))
+        clauses.append(grid.in_(select(GridInspector.grid_id).where(GridInspector.user_id == user.id)))
     return or_(*clauses) if clauses else false()
+
+
+def visibility_clause(user: User):
+    """The WHERE clause selecting the cases this user may read."""
+    return area_scope(user, county=Case.county_adcode, grid=Case.grid_id,
+                      of_unit=lambda unit_id: Case.id.in_(select(CaseUnit.case_id).where(CaseUnit.unit_id == unit_id)))
 
 
 def sees_all_handled_by(user: User, unit_id: int) -> bool:

@@ -1,27 +1,18 @@
 """Who sees which sites, and who may change one — as for cases: units their sites (from the responsibility list),
 county supervisors their county, the city and read-all roles everything, inspectors the sites in their grids."""
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Select, select
 
 from reporter.accounts.models import User
-from reporter.cases.scope import READ_ALL_ROLES, supervisor_county
-from reporter.geo.models import GridInspector
+from reporter.cases.scope import READ_ALL_ROLES, area_scope, supervisor_county
 from reporter.registers.models import Site, SiteUnit
 
 SITE_READER_ROLES = ("officer", "supervisor", "inspector", *READ_ALL_ROLES)
 
 
 def site_visibility(user: User):
-    """The WHERE clause selecting the sites this user may read."""
-    if user.has_role(*READ_ALL_ROLES) or (user.has_role("supervisor") and supervisor_county(user) is None):
-        return true()
-    clauses = []
-    if user.has_role("supervisor"):
-        clauses.append(Site.county_adcode == supervisor_county(user))
-    if user.has_role("officer") and user.unit_id is not None:
-        clauses.append(Site.unit_set.in_(select(SiteUnit.unit_set).where(SiteUnit.unit_id == user.unit_id)))
-    if user.has_role("inspector"):
-        clauses.append(Site.grid_id.in_(select(GridInspector.grid_id).where(GridInspector.user_id == user.id)))
-    return or_(*clauses) if clauses else false()
+    """The WHERE clause selecting the sites this user may read (the cases' rule, on the site's place and units)."""
+    return area_scope(user, county=Site.county_adcode, grid=Site.grid_id, of_unit=lambda unit_id: Site.unit_set.in_(
+        select(SiteUnit.unit_set).where(SiteUnit.unit_id == unit_id)))
 
 
 def visible_sites_query(user: User) -> Select:
