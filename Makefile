@@ -42,7 +42,7 @@ bench: db
 
 # The console's pages with realistic data, in Debian's chromium (apt-get install chromium fonts-noto-cjk)
 screenshots: setup
-	SCREENSHOTS_DIR=$(CURDIR)/docs/console $(BIN)/python -m pytest tests/console/test_screenshots.py -n 0 -p no:randomly -q
+	SCREENSHOTS_DIR=$(CURDIR)/docs/console $(BIN)/python -m pytest tests/console/test_screenshots*.py -n 0 -p no:randomly -q
 
 # Mutation testing of the rule modules (tools/mutation.py, cosmic-ray): each module against its own tests, within
 # BUDGET seconds per module; MODULES="workdays eligibility" picks some (default: all). Hours on two cores: not in CI.
