@@ -8,19 +8,27 @@ from reporter.cases import schemas as case_schemas
 from reporter.cases import services as cases
 from reporter.cases.api import detail_body
 from reporter.cases.scope import CASE_READER_ROLES
+from reporter.cases.workflow import STAGE_OF_STATE
 from reporter.common.limits import client_ip
 from reporter.common.pagination import paginate
 from reporter.common.spreadsheets import XLSX
+from reporter.common.timeutil import cst_date, utcnow
 from reporter.console import auth, labels, work
 from reporter.console.pages import actor, bp, page
-from reporter.errors import AppError, PreconditionFailed
+from reporter.errors import AppError, PreconditionFailed, ValidationFailed
 from reporter.extensions import db, limiter
 from reporter.geo import services as geo
-from reporter.geo.models import Grid
+from reporter.geo.models import ZONE_NAMES, Grid
 from reporter.geo.schemas import location_out
 from reporter.media.services import create_upload
 from reporter.org.services import units_query
+from reporter.reports import schemas as report_schemas
+from reporter.reports import services as reports
+from reporter.routing.models import STAGES as ROUTING_STAGES
 from reporter.routing.services import all_categories
+from reporter.stats import schemas as stats_schemas
+from reporter.stats import services as stats
+from reporter.stats.services import STATS_ROLES
 
 PHOTO_FIELD = "photos"  # the file input of submit_result and verify; its uploads become the action's photo_ids
 EXPORT_LIMIT = 50_000
@@ -74,6 +82,7 @@ def _list_args() -> tuple[dict, dict]:
     raw = {key: (values if key == "status" else values[-1])
            for key, values in request.args.to_dict(flat=False).items() if any(values)}
     raw.pop("coord_system", None)
+    raw.pop("month", None)  # the map's patrol-coverage month, not a case filter
     try:
         return case_schemas.CaseListArgs().load(raw), {}
     except ma.ValidationError as exc:
@@ -102,13 +111,24 @@ def case_export():
 
 # A case and its actions --------------------------------------------------------------------------------------------
 
-def _render_case(case, *, status=200, message=None, failed_action=None, form=None, errors=None):
+def _render_case(case, *, status=200, message=None, failed_action=None, form=None, errors=None, revealed=None):
     user = actor()
     detail = detail_body(case, "wgs84", user)
     return render_template(
         "console/case.html", case=case, detail=detail, message=message, failed_action=failed_action,
-        form=form or {}, errors=errors or {}, units=_dispatch_units(detail),
+        form=form or {}, errors=errors or {}, units=_dispatch_units(detail), revealed=revealed,
+        unstarted=_unstarted_stages(case.state),
+        may_reveal=user.has_role(*reports.IDENTITY_READERS),
         categories={c.code: c.name for c in all_categories()}), status
+
+
+def _unstarted_stages(state: str) -> set[str]:
+    """Stages after the case's current one: their clock has not started (the routing's provisional dates are counted
+    from the submission and restart when the stage begins), so the page shows 未开始 rather than a date."""
+    current = STAGE_OF_STATE.get(state)
+    if current not in ROUTING_STAGES:
+        return set()
+    return set(ROUTING_STAGES[ROUTING_STAGES.index(current) + 1:])
 
 
 def _dispatch_units(detail: dict) -> list:
@@ -157,6 +177,20 @@ def case_action(case_id):
     return redirect(url_for("console.case_detail", case_id=case_id))
 
 
+@page("/reports/<report_id>/identity", roles=reports.IDENTITY_READERS, methods=("POST",))
+def report_identity(report_id):
+    """查看举报人身份: the audited reveal of `POST /reports/{id}/identity`, shown once on the case page (never kept in
+    a flash message or a URL)."""
+    report = reports.staff_report(actor(), report_id)  # 404 outside the caller's scope
+    try:
+        data = report_schemas.RevealIn().load({"reason": request.form.get("reason", "").strip()})
+    except ma.ValidationError as exc:
+        return _render_case(cases.get_case(report.case_id, actor()), status=422,
+                            errors={"reveal": {report.id: exc.messages.get("reason", [])}})
+    revealed = report_schemas.RevealOut().dump(reports.reveal_identity(actor(), report.id, data["reason"]))
+    return _render_case(cases.get_case(report.case_id, actor()), revealed=revealed)
+
+
 # A new case --------------------------------------------------------------------------------------------------------
 
 @page("/cases/new", title="新建案件", roles=("supervisor",), methods=("GET", "POST"), order=30)
@@ -194,8 +228,20 @@ MAP_LIMIT = 5000  # points drawn at most; the count says how many matched
 @page("/map", title="地图", roles=CASE_READER_ROLES, order=40)
 def case_map():
     args, errors = _list_args()
-    return render_template("console/map.html", args=args, errors=errors, query=request.args,
+    case_query = {key: values for key, values in request.args.to_dict(flat=False).items() if key != "month"}
+    return render_template("console/map.html", args=args, errors=errors, query=request.args, case_query=case_query,
+                           coverage=_coverage_month() if actor().has_role(*STATS_ROLES) else None,
                            categories=all_categories())
+
+
+def _coverage_month() -> dict:
+    """The month whose patrol coverage the map shows: the one asked for, else this month (China time)."""
+    asked = request.args.get("month", "")
+    try:
+        return {"month": stats_schemas.CoverageArgs().load({"month": asked})["month"], "error": None}
+    except ma.ValidationError:
+        this = cst_date(utcnow()).strftime("%Y-%m")
+        return {"month": this, "error": "月份格式应为 YYYY-MM，已显示本月。" if asked else None}
 
 
 @page("/map/cases.geojson", roles=CASE_READER_ROLES)
@@ -214,18 +260,34 @@ def map_cases():
     return {"type": "FeatureCollection", "coord_system": coord, "features": features}
 
 
-@page("/map/outlines/<any(counties, grids):layer>.geojson", roles=CASE_READER_ROLES)
+@page("/map/outlines/<any(counties, zones, grids):layer>.geojson", roles=CASE_READER_ROLES)
 def map_outlines(layer):
-    """County or grid outlines (the map without tiles), in the tiles' coordinate system."""
+    """County, protection zone or grid outlines (the map without tiles), in the tiles' coordinate system."""
     if layer == "counties":
         rows = geo.counties()
         return geo.feature_collection(rows, _coord_system(), lambda c: {"adcode": c.adcode, "name": c.name})
+    if layer == "zones":
+        rows = list(db.session.execute(geo.zones_query(request.args.get("county") or None)).scalars())
+        return geo.feature_collection(rows, _coord_system(), lambda z: {
+            "code": z.code, "name": z.name, "level": z.level, "level_name": ZONE_NAMES.get(z.level, z.level)})
     stmt = geo.grids_query(request.args.get("county") or None)
     if request.args.get("grid", "").isdecimal():
         stmt = stmt.where(Grid.id == int(request.args["grid"]))
     rows = list(db.session.execute(stmt).scalars())
     return geo.feature_collection(rows, _coord_system(),
                                   lambda g: {"id": g.id, "code": g.code, "county_adcode": g.county_adcode})
+
+
+@page("/map/coverage.geojson", roles=STATS_ROLES)
+def map_coverage():
+    """A month's patrol coverage per grid (`GET /stats/map/coverage`: the same service and county scope)."""
+    try:
+        args = stats_schemas.CoverageArgs().load({"month": request.args.get("month", ""),
+                                                   "coord_system": _coord_system()})
+    except ma.ValidationError as exc:
+        raise ValidationFailed("Invalid month", errors={"query": exc.messages}) from None
+    return stats.coverage_layer(args["month"], args["coord_system"],
+                                stats.county_scope(actor(), request.args.get("county") or None))
 
 
 def _coord_system() -> str:

@@ -1,10 +1,19 @@
-"""我的待办: each role's work lists as filters of the case list (GET /cases), counted through the same service."""
+"""我的待办: each role's work lists, counted through the same services the lists use.
+
+Case work is a filter of the case list (GET /cases); register work (回头看 to re-check, campaign steps past their
+deadline) is counted by the registers' own queries and links to their pages when the console has them.
+"""
+from datetime import timedelta
+
+from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from reporter.accounts.models import User
 from reporter.cases import schemas as case_schemas
 from reporter.cases import services as cases
+from reporter.common.timeutil import cst_date, utcnow
 from reporter.extensions import db
+from reporter.registers import campaigns, rechecks
 
 # (title, the case list's query) per role; a count and a link to the filtered list each.
 WORK = {
@@ -26,14 +35,42 @@ WORK = {
 ROLE_TITLES = {"supervisor": "秦岭办", "officer": "经办人", "inspector": "网格员"}
 
 
-def _count(user: User, query: dict) -> int:
+def _tomorrow():
+    return cst_date(utcnow()) + timedelta(days=1)
+
+
+# (title, the register query counted for the user, the console page listing it — if the console has one)
+REGISTER_WORK = {
+    "supervisor": [("回头看待复核", lambda user: rechecks.pending_query(user), "console.rechecks"),
+                   ("回头看已到期", lambda user: rechecks.pending_query(user, due_before=_tomorrow()),
+                    "console.rechecks"),
+                   ("专项整治超期", campaigns.open_overdue_query, "console.campaigns")],
+    "inspector": [("回头看待复核", rechecks.tasks_query, "console.rechecks")],
+}
+
+
+def _count(stmt) -> int:
+    return db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+
+
+def _case_item(user: User, title: str, query: dict) -> dict:
     args = case_schemas.CaseListArgs().load(query)
-    stmt = cases.list_cases(user, args).order_by(None)
-    return db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    return {"title": title, "count": _count(cases.list_cases(user, args)),
+            "url": url_for("console.case_list", **query)}
+
+
+def _register_item(user: User, title: str, query, endpoint: str) -> dict:
+    url = url_for(endpoint) if endpoint in current_app.view_functions else None
+    return {"title": title, "count": _count(query(user)), "url": url}
 
 
 def for_user(user: User) -> list[dict]:
-    """The user's work lists, per role they hold: title, count and the list's query."""
-    return [{"role": role, "title": ROLE_TITLES[role],
-             "items": [{"title": title, "query": query, "count": _count(user, query)} for title, query in lists]}
-            for role, lists in WORK.items() if user.has_role(role)]
+    """The user's work lists, per role they hold: title, count and the link to the list."""
+    groups = []
+    for role, lists in WORK.items():
+        if not user.has_role(role):
+            continue
+        items = [_case_item(user, title, query) for title, query in lists]
+        items += [_register_item(user, *entry) for entry in REGISTER_WORK.get(role, [])]
+        groups.append({"role": role, "title": ROLE_TITLES[role], "items": items})
+    return groups

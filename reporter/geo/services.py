@@ -5,7 +5,7 @@ import math
 
 import shapely
 from shapely.geometry import box, mapping, shape
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from reporter.accounts.models import User
 from reporter.audit.services import record
@@ -301,6 +301,15 @@ def grids_query(county: str | None = None):
     """Grids, optionally of one county, by code."""
     stmt = select(Grid).order_by(Grid.code)
     return stmt.where(Grid.county_adcode == county) if county else stmt
+
+
+def zones_query(county: str | None = None):
+    """Protection zones (core, key, general), optionally those of one county (and those of no county), strictest
+    first."""
+    stmt = select(ProtectionZone).order_by(ProtectionZone.level, ProtectionZone.code)
+    if county:
+        stmt = stmt.where(or_(ProtectionZone.county_adcode == county, ProtectionZone.county_adcode.is_(None)))
+    return stmt
 
 
 def place_view(place: Place, location: dict) -> dict:

@@ -457,6 +457,13 @@ def overdue_query(campaign_id: int, actor: User):
             .order_by(CampaignOverdue.due_on, CampaignOverdue.id))
 
 
+def open_overdue_query(actor: User):
+    """Overdue site steps of every campaign, in the caller's scope, not yet under 督办 (我的待办)."""
+    return (select(CampaignOverdue).join(Site, Site.id == CampaignOverdue.site_id)
+            .where(CampaignOverdue.supervision_level.is_(None), site_visibility(actor))
+            .order_by(CampaignOverdue.due_on, CampaignOverdue.id))
+
+
 def supervise_overdue(campaign_id: int, overdue_id: int, actor: User, data: dict) -> CampaignOverdue:
     """督办 an overdue step (level city or county, and by when); supervisors of the site's county; committed."""
     try:

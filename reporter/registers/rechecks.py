@@ -2,6 +2,7 @@
 case's grid (or a supervisor) confirms on site, or the case reopens through the workflow; the register shows it."""
 import random
 import secrets
+from datetime import date
 
 from sqlalchemy import select
 
@@ -63,6 +64,15 @@ def batch_items(batch_id: int, actor: User) -> tuple[RecheckBatch, list[RecheckI
                                .where(RecheckItem.batch_id == batch.id, visibility_clause(actor))
                                .order_by(RecheckItem.case_id)).scalars()
     return batch, list(items)
+
+
+def pending_query(actor: User, *, due_before: date | None = None):
+    """Items still to re-check among the problems the caller may read; `due_before`: only batches due before then."""
+    stmt = (select(RecheckItem).join(Case, Case.id == RecheckItem.case_id)
+            .where(RecheckItem.status == "pending", visibility_clause(actor)))
+    if due_before is not None:
+        stmt = stmt.join(RecheckBatch, RecheckBatch.id == RecheckItem.batch_id).where(RecheckBatch.due_on < due_before)
+    return stmt.order_by(RecheckItem.id)
 
 
 def tasks_query(inspector: User):

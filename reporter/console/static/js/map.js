@@ -5,6 +5,14 @@
 /* global L */
 const ANKANG = [32.68, 109.03];
 const OUTLINES = "/console/map/outlines/";
+const ZONE_COLOURS = { core: "#b71c1c", key: "#ef6c00", general: "#f9a825" };
+const COVERAGE_COLOURS = ["#ffffff", "#c8e6c9", "#66bb6a", "#1b5e20"];
+
+function coverageColour(pct) {
+  if (!pct) return COVERAGE_COLOURS[0];
+  if (pct < 50) return COVERAGE_COLOURS[1];
+  return pct < 80 ? COVERAGE_COLOURS[2] : COVERAGE_COLOURS[3];
+}
 
 function withCrs(url, crs) {
   return url + (url.includes("?") ? "&" : "?") + "coord_system=" + encodeURIComponent(crs);
@@ -29,6 +37,12 @@ async function drawOutlines(map, crs, el, density) {
   const counties = await getJSON(withCrs(el.dataset.countiesUrl || OUTLINES + "counties.geojson", crs));
   const countyLayer = L.geoJSON(counties, { style: { color: "#0b5d3b", weight: 2, fill: false },
     interactive: false }).addTo(map);
+  if (el.dataset.zonesUrl) {
+    const zones = await getJSON(withCrs(el.dataset.zonesUrl, crs));
+    L.geoJSON(zones, { style: (f) => ({ color: ZONE_COLOURS[f.properties.level] || "#f9a825", weight: 1.5,
+      dashArray: "4 3", fillColor: ZONE_COLOURS[f.properties.level] || "#f9a825", fillOpacity: 0.06 }),
+    interactive: false }).addTo(map);
+  }
   if (el.dataset.gridsUrl) {
     const grids = await getJSON(withCrs(el.dataset.gridsUrl, crs));
     const max = Math.max(1, ...Object.values(density || {}));
@@ -64,6 +78,30 @@ async function caseMap(el) {
   if (summary) summary.textContent = "地图显示 " + cases.features.length + " 件案件；网格颜色越深，案件越多。";
 }
 
+async function coverageMap(el) {
+  const { map, crs } = makeMap(el);
+  const grids = await getJSON(withCrs(el.dataset.coverageUrl, crs));
+  const countyLayer = await drawOutlines(map, crs, el, null);
+  const layer = L.geoJSON(grids, { style: (f) => ({ color: "#5b6670", weight: 0.5,
+    fillColor: coverageColour(f.properties.coverage_pct), fillOpacity: 0.7 }) });
+  layer.eachLayer((item) => {
+    const p = item.feature.properties;
+    item.bindTooltip((p.name || p.code) + "：覆盖 " + p.coverage_pct + "%，巡查 " + p.patrols + " 次，网格员 " +
+      p.inspectors + " 人");
+  });
+  layer.addTo(map);
+  const bounds = grids.features.length ? layer.getBounds() : countyLayer.getBounds();
+  if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 11 });
+  const summary = document.getElementById("coverage-summary");
+  if (summary) {
+    const n = grids.features.length;
+    const patrolled = grids.features.filter((f) => f.properties.patrols > 0).length;
+    const mean = n ? grids.features.reduce((sum, f) => sum + f.properties.coverage_pct, 0) / n : 0;
+    summary.textContent = grids.month + "：" + n + " 个网格，" + patrolled + " 个有巡查，" + (n - patrolled) +
+      " 个未巡查；平均覆盖率 " + mean.toFixed(1) + "%。";
+  }
+}
+
 async function pointMap(el) {
   const { map, crs } = makeMap(el);
   if (!el.dataset.tileUrl) await drawOutlines(map, crs, el, null);
@@ -88,5 +126,6 @@ async function pointMap(el) {
 }
 
 for (const el of document.querySelectorAll(".map")) {
-  (el.dataset.casesUrl ? caseMap(el) : pointMap(el)).catch((error) => { console.error(error); });
+  const draw = el.dataset.casesUrl ? caseMap : (el.dataset.coverageUrl ? coverageMap : pointMap);
+  draw(el).catch((error) => { console.error(error); });
 }
