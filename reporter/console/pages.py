@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from reporter.console import auth, filters, labels
 from reporter.errors import AppError
+from reporter.media.storage import redirect_origin
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 
@@ -53,6 +54,9 @@ def _csp() -> str:
         tile_origin = " " + scheme + "://" + rest.split("/", 1)[0].split("{s}.")[-1]
         if "{s}." in rest.split("/", 1)[0]:
             tile_origin = " " + scheme + "://*." + rest.split("/", 1)[0].split("{s}.")[-1]
+    store = redirect_origin()  # image links answered by a redirect to the object store
+    if store:
+        tile_origin += " " + store
     return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:" + tile_origin +
             "; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")

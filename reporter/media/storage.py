@@ -146,6 +146,17 @@ def storage() -> Storage:
     return open_storage(url, timeout=float(setting("STORAGE_TIMEOUT_S")))
 
 
+def redirect_origin() -> str | None:
+    """The origin image links redirect to (STORAGE_SERVE=redirect with an object store): the store's public
+    endpoint, else its endpoint — pages that show images allow it (CSP img-src); None when images are streamed."""
+    url = setting("STORAGE_URL") or ""
+    if setting("STORAGE_SERVE") != "redirect" or not url.startswith("s3://"):
+        return None
+    query = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+    endpoint = urlsplit(query.get("public_endpoint") or query.get("endpoint") or "")
+    return f"{endpoint.scheme}://{endpoint.netloc}" if endpoint.scheme in ("http", "https") else None
+
+
 def open_storage(url: str, *, timeout: float = 5.0) -> Storage:
     """The storage a URL names: `file:///path` or `s3://bucket[/prefix]?endpoint=…&region=…`."""
     parts = urlsplit(url)

@@ -171,3 +171,16 @@ def test_fresh_sign_in_asks_for_the_password_again(app, world, desk):
     assert right.status_code == 302 and right.headers["Location"] == "/console/"  # never off-site
     with sup.client.session_transaction() as cookie:
         assert cookie["fresh_until"] > 0
+
+
+def test_images_redirected_to_the_object_store_are_allowed_by_the_pages_csp(app, world, desk, monkeypatch):
+    sup = desk("county_sup")
+    assert "img.example.cn" not in sup.client.get("/console/").headers["Content-Security-Policy"]
+    monkeypatch.setitem(app.config, "STORAGE_URL", "s3://photos?endpoint=http://10.0.0.5:8333"
+                                                   "&public_endpoint=https://img.example.cn")
+    monkeypatch.setitem(app.config, "STORAGE_SERVE", "stream")
+    assert "img.example.cn" not in sup.client.get("/console/").headers["Content-Security-Policy"]
+    monkeypatch.setitem(app.config, "STORAGE_SERVE", "redirect")
+    csp = sup.client.get("/console/").headers["Content-Security-Policy"]
+    img = next(part for part in csp.split(";") if part.strip().startswith("img-src"))
+    assert "https://img.example.cn" in img and "10.0.0.5" not in csp
