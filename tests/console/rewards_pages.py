@@ -67,3 +67,54 @@ class RewardWorld:
             else:
                 self.step(reward_id, *steps[target])
         return reward_id
+
+
+class RewardPage:
+    """The reward desk in the browser, as an official uses it (an `Official` of tests/console/browser.py)."""
+
+    def __init__(self, official, reward_id: int):
+        self.official, self.page, self.reward_id = official, official.page, reward_id
+
+    @classmethod
+    def open(cls, official, reward_id: int) -> "RewardPage":
+        official.visit(f"/console/rewards/{reward_id}")
+        return cls(official, reward_id)
+
+    def _settle(self) -> "RewardPage":
+        self.page.wait_for_load_state("load")
+        self.official.browser.check_accessibility(self.page)
+        return self
+
+    def state(self) -> str:
+        return self.page.locator("h1 .state").inner_text()
+
+    def message(self) -> str:
+        alert = self.page.locator("[role=alert], [role=status]")
+        return alert.first.inner_text() if alert.count() else ""
+
+    def act(self, title: str, *, fields: dict | None = None, choose: dict | None = None) -> "RewardPage":
+        """Open a one-form action (提名, 不予奖励, 通知举报人) by its title, fill it by labels and submit it."""
+        form = self.page.locator("details.action", has=self.page.get_by_text(title, exact=True))
+        form.locator("summary").click()
+        for label, value in (choose or {}).items():
+            form.get_by_label(label).select_option(label=value)
+        for label, value in (fields or {}).items():
+            form.get_by_label(label).fill(value)
+        form.get_by_role("button", name=title).click()
+        return self._settle()
+
+    def follow(self, link_id: str, password: str | None = None) -> "RewardPage":
+        """The 审批 or 登记支付 link; with a password, confirm the identity when the page asks for it."""
+        self.page.locator(f"#{link_id}").click()
+        self._settle()
+        if password is not None and "确认身份" in self.official.heading():
+            self.page.get_by_label("密码").fill(password)
+            self.page.get_by_role("button", name="确认").click()
+            self._settle()
+        return self
+
+    def submit(self, button: str, fields: dict | None = None) -> "RewardPage":
+        for label, value in (fields or {}).items():
+            self.page.get_by_label(label).fill(value)
+        self.page.get_by_role("button", name=button).click()
+        return self._settle()
