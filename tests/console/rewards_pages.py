@@ -95,7 +95,8 @@ class RewardPage:
     def act(self, title: str, *, fields: dict | None = None, choose: dict | None = None) -> "RewardPage":
         """Open a one-form action (提名, 不予奖励, 通知举报人) by its title, fill it by labels and submit it."""
         form = self.page.locator("details.action", has=self.page.get_by_text(title, exact=True))
-        form.locator("summary").click()
+        if not form.evaluate("details => details.open"):
+            form.locator("summary").click()
         for label, value in (choose or {}).items():
             form.get_by_label(label).select_option(label=value)
         for label, value in (fields or {}).items():
