@@ -95,8 +95,9 @@ def reward_list():
     except ValueError:
         number = 1
     found = paginate(services.rewards_query(state), number, PAGE_SIZE)
+    tier_names = {t.code: t.name for p in db.session.execute(policies.list_policies()).scalars() for t in p.tiers}
     return render_template("console/rewards/list.html", found=found, state=state, counts=services.state_counts(),
-                           query={"state": state} if state else {})
+                           query={"state": state} if state else {}, tier_names=tier_names)
 
 
 # One reward -------------------------------------------------------------------------------------------------------

@@ -6,10 +6,14 @@ the rewards service as a case's closing makes them (tests/rewards/support.py).""
 import itertools
 from dataclasses import dataclass, field
 
+from reporter.accounts.models import User
+from tests.conftest import app_ctx
 from tests.console.conftest import PASSWORD
 from tests.rewards.support import claim_body, make_reward
 
 _seq = itertools.count(1)
+DISPLAY_NAMES = {"proposer": "李明", "approver": "王芳", "finance": "赵敏", "officer": "陈刚", "auditor": "周静",
+                 "admin": "刘洋"}
 
 
 @dataclass
@@ -29,6 +33,10 @@ class RewardWorld:
                            ("auditor", ("auditor",)), ("admin", ("admin",)), ("case_officer", ("officer",))]:
             w.names[who] = f"rw{n}_{who}"
             w.ids[who] = users.make(*roles, username=w.names[who], password=PASSWORD)
+        with app_ctx(app) as session:  # staff act in their own names on the desk's pages
+            for who, name in DISPLAY_NAMES.items():
+                session.get(User, w.ids[who]).display_name = name
+            session.commit()
         w.names["resident"] = f"rw{n}_resident_zhang"
         w.ids["resident"] = users.make("resident", username=w.names["resident"])
         return w

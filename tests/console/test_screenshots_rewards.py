@@ -10,7 +10,7 @@ import pytest
 from tests.console.browser import CHROMIUM
 from tests.console.conftest import PASSWORD
 from tests.console.rewards_pages import RewardWorld
-from tests.rewards.support import claim_body, make_reward, reward_row, valid_id_number
+from tests.rewards.support import claim_body, make_reward, reward_row, set_policy, valid_id_number
 
 OUT = os.environ.get("SCREENSHOTS_DIR")
 pytestmark = [pytest.mark.browser,
@@ -19,6 +19,14 @@ pytestmark = [pytest.mark.browser,
 
 
 def test_screenshots_rewards(app, client, users, _chromium):
+    set_policy(app, yearly_cap_fen=500_000)  # ¥5,000 per payee and year, shown on the integrity page
+    try:
+        _take(app, client, users, _chromium)
+    finally:
+        set_policy(app, yearly_cap_fen=None)
+
+
+def _take(app, client, users, _chromium):
     out = Path(OUT)
     out.mkdir(parents=True, exist_ok=True)
     rw = RewardWorld.make(app, client, users)
