@@ -188,19 +188,25 @@ def _range_text(message: str) -> str:
 @page("/rewards/<int:reward_id>/approve", roles=(REWARD_APPROVER,), fresh=True, methods=("GET", "POST"))
 @_in_words
 def reward_approve(reward_id):
-    """审批: the flags and the proposal beside the decision; the proposer is refused with the reason."""
+    """审批: the flags and the proposal beside the decision — 审批通过 or 不予奖励; the proposer is refused approving
+    with the reason."""
     template = "console/rewards/approve.html"
     if request.method == "POST":
         version = _version(request.form)
+        decision = "reject" if request.form.get("decision") == "reject" else "approve"
         try:
-            data = schemas.ApproveIn().load({k: v for k, v in {"comment": request.form.get("comment", "").strip()}
-                                             .items() if v})
-            services.approve(reward_id, actor(), expected_version=version, **data)
+            if decision == "reject":
+                data = schemas.RejectIn().load({"reason": request.form.get("reason", "").strip()})
+                services.reject(reward_id, actor(), expected_version=version, **data)
+            else:
+                comment = request.form.get("comment", "").strip()
+                data = schemas.ApproveIn().load({"comment": comment} if comment else {})
+                services.approve(reward_id, actor(), expected_version=version, **data)
         except (AppError, ma.ValidationError) as exc:
             if isinstance(exc, AppError) and exc.status == 403 and exc.error != "same_person":
                 raise
-            return _refused(reward_id, exc, "approve", version, template=template)
-        flash("已审批通过，金额已在年度预算中预留。")
+            return _refused(reward_id, exc, decision, version, template=template)
+        flash("已审批通过，金额已在年度预算中预留。" if decision == "approve" else "已决定不予奖励，将告知举报人。")
         return redirect(url_for("console.reward_detail", reward_id=reward_id))
     return _render(reward_id, template=template)
 

@@ -158,6 +158,23 @@ def test_the_proposer_is_refused_at_approval_with_the_reason(app, rw, sign):
     assert row["state"] == "approved" and row["approved_by"] == rw.ids["approver"]
 
 
+def test_the_approver_may_decide_not_to_reward_on_the_approval_page(app, rw, sign):
+    reward_id = rw.to_state(rw.reward(), "proposed")
+    approver = sign("approver")
+    detail = text(approver.client.get(f"/console/rewards/{reward_id}"))
+    assert 'id="go-approve"' in detail and 'id="action-reject"' not in detail  # decided with a fresh sign-in
+    path = f"/console/rewards/{reward_id}/approve"
+    empty = approver.post(path, {"version": version_of(app, reward_id), "decision": "reject", "reason": " "},
+                          page=path)
+    assert empty.status_code == 422 and 'id="action-reject" open' in text(empty)
+    done = approver.post(path, {"version": version_of(app, reward_id), "decision": "reject",
+                                "reason": "举报内容与已办结案件重复"}, page=path)
+    assert done.status_code == 302
+    row = reward_row(app, reward_id)
+    assert row["state"] == "rejected" and row["rejection_reason"] == "举报内容与已办结案件重复"
+    assert "已拒绝" in text(approver.client.get(f"/console/rewards/{reward_id}"))
+
+
 def test_approval_asks_for_the_password_again(app, rw, sign):
     reward_id = rw.to_state(rw.reward(), "proposed")
     minutes = app.config["FRESH_LOGIN_MINUTES"]
