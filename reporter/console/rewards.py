@@ -162,17 +162,19 @@ def _refused(reward_id: int, exc: AppError | ma.ValidationError, action: str, ve
     """The page again with the refusal in words next to the fields; a stale page says so first."""
     if isinstance(exc, AppError) and exc.status == 404:
         raise exc
+    errors = _error_fields(exc)
     if isinstance(exc, ma.ValidationError):
         status, message = 422, labels.error_text("validation_failed", "")
     else:
         status, message = exc.status, labels.reward_error_text(exc.error, exc.message)
-        if exc.error == "validation_failed":
-            message = exc.message if "yuan" not in exc.message else _range_text(exc.message)
+        if exc.error == "validation_failed" and "yuan" in exc.message:  # an amount outside the tier's range
+            message = _range_text(exc.message)
+            errors = {**errors, "amount_fen": [message]}
     reward = services.get_reward(reward_id)
     if reward.version != version and not (isinstance(exc, AppError) and exc.error == "precondition_failed"):
         message = labels.REWARD_ERRORS["precondition_failed"] + message
     return _render(reward_id, status=status, message=message, failed_action=action, form=request.form,
-                   errors=_error_fields(exc), template=template, **extra)
+                   errors=errors, template=template, **extra)
 
 
 def _range_text(message: str) -> str:

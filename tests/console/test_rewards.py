@@ -114,6 +114,7 @@ def test_propose_outside_the_tier_is_refused_next_to_the_field(app, rw, sign):
     assert response.status_code == 422
     assert "金额超出所选档次的范围" in text(response) and "¥300.00 至 ¥1,000.00" in text(response)
     assert 'value="1500"' in text(response)  # what was typed is kept
+    assert 'id="err-amount_fen">金额超出所选档次的范围' in text(response)  # next to the field, in words
     response = act(desk, app, reward_id, "propose", tier="general", amount_yuan="abc", reason="举报属实")
     assert response.status_code == 422 and "请填写金额" in text(response)
     response = act(desk, app, reward_id, "propose", tier="general", amount_yuan="800.5", reason="现场查获盗伐林木")
