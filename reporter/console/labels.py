@@ -46,3 +46,45 @@ ALL = {"states": STATES, "actions": ACTIONS, "sources": SOURCES, "roles": ROLES,
 def error_text(error: str, message: str) -> str:
     """The officials' sentence for an error code (the service's own message when none is known)."""
     return ERRORS.get(error, message)
+
+# The reward desk (奖励) -------------------------------------------------------------------------------------------
+REWARD_STATES = {"eligible": "待提名", "proposed": "待审批", "approved": "待通知", "notified": "待领取",
+                 "claimed": "待支付", "paid": "已支付", "rejected": "已拒绝", "expired": "已过期"}
+REWARD_ACTIONS = {"propose": "提名", "approve": "审批通过", "reject": "不予奖励", "notify": "通知举报人",
+                  "claim": "领取", "pay": "登记支付", "expire": "逾期未领", "forfeit": "放弃"}
+REWARD_CHECKS = {"finding": "核实情况属实或部分属实", "opted_in": "举报人申请奖励", "first_reporter": "首报",
+                 "not_known_before": "此前未掌握", "not_a_repeat": "非重复举报",
+                 "not_grid_inspector": "非本网格网格员", "not_handling_officer": "非承办单位人员",
+                 "not_excluded": "不在排除名单", "one_reward": "同一案件只奖励一次"}
+REWARD_FLAGS = {  # kind: (name, what it may show)
+    "id_number_several_accounts": ("一证多号", "领奖身份证号关联的账号个数；不显示是哪些账号"),
+    "payee_changed": ("收款人变更", "同一账号此前领奖时身份证号不同的次数；不显示此前的收款人"),
+    "reports_cluster_on_place": ("同地集中举报", "同一账号或身份证号在同一地点（半径内）的举报件数；不显示其他举报"),
+    "reports_cluster_on_site": ("同一点位集中举报", "同一账号或身份证号涉及同一登记点位的举报件数；不显示点位和举报"),
+    "reports_cluster_on_operator": ("同一经营者集中举报",
+                                    "同一账号或身份证号涉及同一经营者各点位的举报件数；不显示经营者"),
+}
+REWARD_REFUSALS = {"staff_id_number": "身份证号为已登记的工作人员（领取被拒，举报人仅被告知联系奖励办）",
+                   "yearly_cap": "超过每人每年奖励上限（领取被拒）"}
+LEDGER_KINDS = {"eligible": "符合条件", "proposed": "提名", "approved": "审批通过（预留预算）", "rejected": "不予奖励",
+                "notified": "通知举报人", "claimed": "举报人领取", "paid": "支付", "expired": "逾期/放弃（释放预算）",
+                "allotted": "预算下达/追加"}
+REWARD_ERRORS = {
+    "same_person": "同一人不能既提名又审批（或既审批又支付）同一笔奖励，请由另一位工作人员办理。",
+    "invalid_transition": "奖励当前状态不允许此操作。",
+    "precondition_failed": "奖励已被他人更新，以下是最新内容，请确认后重新操作。",
+    "budget_exhausted": "年度奖励预算余额不足，请先追加预算。",
+    "budget_decrease": "年度预算只能追加，不能调减。",
+    "not_claimed": "举报人尚未领取，不能查看收款信息。",
+    "forbidden": "您的角色无权进行此操作。",
+    "not_found": "没有找到该奖励或人员，或您无权查看。",
+    "no_paying_unit": "奖励政策的支付单位不存在。",
+    "no_active_policy": "没有生效的奖励政策。",
+}
+ALL.update(reward_states=REWARD_STATES, reward_actions=REWARD_ACTIONS, reward_checks=REWARD_CHECKS,
+           reward_refusals=REWARD_REFUSALS, ledger_kinds=LEDGER_KINDS)
+
+
+def reward_error_text(error: str, message: str) -> str:
+    """The reward desk's sentence for an error code (the case words otherwise)."""
+    return REWARD_ERRORS.get(error) or error_text(error, message)

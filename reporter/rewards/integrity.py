@@ -62,6 +62,11 @@ def register_staff_id_number(actor: User, user_id: int, id_number: str) -> dict:
     return {"user_id": user_id, "id_number": mask(number), "registered_at": row.registered_at}
 
 
+def staff_id_number_registered_at(user_id: int) -> datetime | None:
+    """When the staff member's ID number was registered (None: not yet); the number itself stays encrypted."""
+    return db.session.execute(select(StaffIdNumber.registered_at).where(StaffIdNumber.user_id == user_id)).scalar()
+
+
 def is_staff_id_number(indexes: list[str]) -> bool:
     """Whether a registered staff ID number has one of these indexes."""
     return db.session.execute(select(StaffIdNumber.id).where(StaffIdNumber.id_index.in_(indexes)).limit(1)) \

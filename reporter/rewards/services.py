@@ -6,7 +6,7 @@ who is acting, change the state, append the ledger entry, audit, commit once.
 import hmac
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -325,6 +325,18 @@ def rewards_query(state: str | None = None, case_id: int | None = None):
     if case_id is not None:
         stmt = stmt.where(Reward.case_id == case_id)
     return stmt
+
+
+def state_counts() -> dict[str, int]:
+    """How many rewards are in each state (the desk's tabs)."""
+    rows = db.session.execute(select(Reward.state, func.count()).group_by(Reward.state)).all()
+    return {state: int(count) for state, count in rows}
+
+
+def with_claim_refusals(limit: int = 200) -> list[Reward]:
+    """Rewards awaiting their claim whose claims were refused (staff ID number, yearly cap), newest first."""
+    stmt = select(Reward).where(Reward.state == "notified").order_by(Reward.id.desc()).limit(limit * 5)
+    return [r for r in db.session.execute(stmt).scalars() if r.claim_refusals][:limit]
 
 
 def mine_query(user: User):
