@@ -1,4 +1,6 @@
 """The console as a Flask blueprint outside the API (`flask_blueprints`, registered by the app factory)."""
+import reporter.console.admin  # noqa: F401  (part 2: administration)
+import reporter.console.audit  # noqa: F401  (part 2: the audit log and a case's history)
 from reporter.console import views  # noqa: F401  (the pages register themselves on the blueprint)
 from reporter.console.pages import bp
 

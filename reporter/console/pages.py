@@ -5,7 +5,7 @@ pages their roles open, from the same declarations that guard them (part 2's pag
 """
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from reporter.console import auth, filters, labels
@@ -42,6 +42,12 @@ def page(rule: str, *, title: str | None = None, roles: tuple[str, ...] = (), fr
 
 def menu_for(user) -> list[MenuEntry]:
     return [entry for entry in MENU if not entry.roles or user.has_role(*entry.roles)]
+
+
+def landing(user) -> str:
+    """Where a sign-in lands: the first page of the user's menu (我的待办 for case readers, 账号管理 for an admin)."""
+    entries = menu_for(user)
+    return url_for(entries[0].endpoint) if entries else url_for("console.home")
 
 
 def _csp() -> str:

@@ -12,7 +12,7 @@ from reporter.common.limits import client_ip
 from reporter.common.pagination import paginate
 from reporter.common.spreadsheets import XLSX
 from reporter.console import auth, labels, work
-from reporter.console.pages import actor, bp, page
+from reporter.console.pages import actor, bp, landing, page
 from reporter.errors import AppError, PreconditionFailed
 from reporter.extensions import db, limiter
 from reporter.geo import services as geo
@@ -34,8 +34,9 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            auth.sign_in(request.form.get("username", ""), request.form.get("password", ""), client_ip())
-            return redirect(auth.safe_next(request.args.get("next")))
+            user = auth.sign_in(request.form.get("username", ""), request.form.get("password", ""), client_ip())
+            target = request.args.get("next")
+            return redirect(auth.safe_next(target) if target else landing(user))
         except AppError as exc:
             error = labels.error_text(exc.error, exc.message)
     return render_template("console/login.html", error=error, reauth=False), 401 if error else 200

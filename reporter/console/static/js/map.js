@@ -3,18 +3,10 @@
 // county and grid outlines are the map, so it works on the intranet with no tile server. Every GeoJSON is asked for
 // in the tiles' coordinate system. No inline script: this module reads data-* attributes.
 /* global L */
+import { getJSON, withCrs } from "./geojson.js";
+
 const ANKANG = [32.68, 109.03];
 const OUTLINES = "/console/map/outlines/";
-
-function withCrs(url, crs) {
-  return url + (url.includes("?") ? "&" : "?") + "coord_system=" + encodeURIComponent(crs);
-}
-
-async function getJSON(url) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } });
-  if (!response.ok) throw new Error(url + " answered " + response.status);
-  return response.json();
-}
 
 function makeMap(el) {
   const map = L.map(el, { keyboard: true, preferCanvas: false }).setView(ANKANG, 8);
