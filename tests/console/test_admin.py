@@ -277,6 +277,7 @@ def test_an_auditor_reads_a_case_history_without_learning_who_reported(app, clie
     case_id = town.submit("resident").get_json()["case_id"]
     world.do(case_id, "city_sup", "accept")
     world.do(case_id, "city_sup", "dispatch")
+    reveal(app, world, case_id)
     auditor = desk("auditor")
     number = world.case(case_id).number
     found = auditor.client.get("/console/audit/cases", query_string={"number": number})
@@ -285,11 +286,22 @@ def test_an_auditor_reads_a_case_history_without_learning_who_reported(app, clie
     api = app.test_client().get(f"/api/v1/cases/{case_id}", headers=world.h("auditor")).get_json()
     assert [int(x) for x in ids_in(page, "data-seq")] == [e["seq"] for e in api["events"]]
     assert "派遣" in page and _username(app, world, "city_sup") in page
+    assert "查看举报人身份" in page and "核实举报内容需电话联系" in page  # the reveal of its report, with the reason
     resident_name = _username(app, world, "resident") if "resident" in world.ids else None
     assert resident_name is None or resident_name not in page
     assert auditor.client.get("/console/audit/cases", query_string={"number": "QL1999-999999"}).status_code == 404
     assert desk("admin").client.get(f"/console/audit/cases/{case_id}").status_code == 403
     assert desk("officer").client.get("/console/audit").status_code == 403
+
+
+def reveal(app, world, case_id, who="city_sup"):
+    """A supervisor looks up who reported (an audited act, with its reason)."""
+    from reporter.accounts.models import User
+    from reporter.reports.services import reports_of_case, reveal_identity
+
+    with app_ctx(app) as session:
+        report_id = reports_of_case(case_id)[0].id
+        reveal_identity(session.get(User, world.ids[who]), report_id, "核实举报内容需电话联系举报人")
 
 
 @pytest.mark.parametrize("who", ["officer", "county_sup"])

@@ -27,7 +27,8 @@ async function gridsMap(el) {
     },
   }).addTo(map);
   const bounds = grids.features.length ? gridLayer.getBounds() : countyLayer.getBounds();
-  if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 13 });
+  // one grid: with its surroundings (neighbouring grids, the county line) in view
+  if (bounds.isValid()) map.fitBounds(grids.features.length === 1 ? bounds.pad(2) : bounds, { maxZoom: 13 });
   el.dataset.drawn = String(grids.features.length);
 }
 
