@@ -271,9 +271,13 @@ def admin_outbox():
 @page("/admin/outbox/<message_id>/retry", roles=ADMINS, methods=("POST",))
 def admin_outbox_retry(message_id):
     """POST /admin/outbox/<id>/retry."""
-    if outbox.retry_failed(message_id) is None:
-        abort(404)
-    flash("已重新排队发送。")
+    try:
+        if outbox.retry_failed(message_id, actor_id=actor().id) is None:
+            abort(404)
+        flash("已重新排队发送。")
+    except AppError as exc:
+        service_errors(exc)  # 403 and 404 stay error pages
+        flash("只能重新发送发送失败的消息（该消息已发送或正在排队）。")
     return redirect(url_for("console.admin_outbox", state=request.form.get("state") or None))
 
 

@@ -62,11 +62,11 @@ AUDIT_ACTIONS = {"user.create": "新建账号", "user.update": "修改账号", "
                  "reward.forfeit": "放弃奖励", "reward.claim_refused": "拒绝领取",
                  "reward.staff_id_number_registered": "登记工作人员身份证号", "reward_budget.raise": "追加奖励预算",
                  "reward_policy.draft": "新建奖励标准草稿", "reward_policy.activate": "启用奖励标准",
-                 "account.cancel": "注销账号"}
+                 "account.cancel": "注销账号", "outbox.retry": "重新发送通知"}
 TARGET_TYPES = {"user": "账号", "grid": "网格", "county": "县区", "holiday_year": "节假日年份",
                 "privacy_notice": "隐私政策", "report": "举报", "case": "案件", "reward": "奖励",
                 "reward_budget": "奖励预算", "reward_policy": "奖励标准", "responsibility_version": "责任清单版本",
-                "account": "举报人账号", "zone": "保护区", "grid_import": "网格"}
+                "account": "举报人账号", "zone": "保护区", "outbox_message": "通知"}
 OUTBOX_STATES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 OUTBOX_KINDS = {"report_accepted": "举报已受理", "report_rejected": "举报不予受理", "case_closed": "案件已办结",
                 "reward_decided": "奖励审批结果"}

@@ -222,6 +222,11 @@ def test_a_failed_notification_is_retried_and_the_recipient_stays_anonymous(app,
     api = app.test_client().get("/api/v1/admin/outbox", headers=world.h("admin"),
                                 query_string={"state": "pending"}).get_json()
     assert [m["id"] for m in api["items"]] == [message]
+    again = admin.post(f"/console/admin/outbox/{message}/retry", {}, page="/console/admin/outbox")  # now pending
+    assert "只能重新发送发送失败的消息" in text(admin.client.get(again.headers["Location"]))
+    audited = app.test_client().get("/api/v1/audit-events", headers=world.h("auditor"),
+                                    query_string={"action": "outbox.retry"}).get_json()["items"]
+    assert [(e["actor_id"], e["target_id"]) for e in audited] == [(world.ids["admin"], message)]
     assert admin.post("/console/admin/outbox/no-such-id/retry", {}, page="/console/admin/outbox").status_code == 404
 
 
