@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from reporter.accounts import schemas as account_schemas
 from reporter.accounts import services as accounts
 from reporter.accounts.models import User
-from reporter.accounts.roles import ADMIN, AUDITOR, INSPECTOR, STAFF_ROLES
+from reporter.accounts.roles import ADMIN, AUDITOR, INSPECTOR, RESIDENT, STAFF_ROLES
 from reporter.common.pagination import paginate
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.console import labels
@@ -106,6 +106,9 @@ def admin_user_new():
 def admin_user(user_id):
     """An account: roles, unit, name, enabled (PATCH /admin/users/<id>; a role change or disabling ends its
     sessions, the console's too)."""
+    user = db.session.get(User, user_id)
+    if user is None or not set(user.roles) - {RESIDENT}:  # residents are not administered here
+        abort(404)
     errors = {}
     if request.method == "POST":
         try:
@@ -117,9 +120,6 @@ def admin_user(user_id):
             errors = exc.messages
         except AppError as exc:
             errors = service_errors(exc)
-    user = db.session.get(User, user_id)
-    if user is None or user.username is None:  # residents are not administered here
-        abort(404)
     return render_template("console/admin/user.html", user=user, form=request.form, errors=errors,
                            roles=STAFF_ROLES, units=_units(), grids=geo.grids_assigned_to(user.id)), \
         422 if errors else 200

@@ -126,6 +126,16 @@ def test_an_account_created_then_changed_and_disabled_ends_its_console_session(a
     assert actions == ["user.update", "user.update", "user.create"]
 
 
+def test_a_resident_is_not_administered_at_the_console(app, world, desk, users):
+    admin = desk("admin")
+    resident = users.make("resident")
+    page = f"/console/admin/users/{resident}"
+    assert admin.client.get(page).status_code == 404
+    assert admin.post(page, {"roles": ["admin"], "is_active": "true"}, page="/console/admin/users").status_code == 404
+    me = app.test_client().get("/api/v1/me", headers=users.headers(resident)).get_json()
+    assert me["roles"] == ["resident"]
+
+
 def test_account_errors_are_shown_next_to_the_fields(app, world, desk):
     admin = desk("admin")
     no_unit = admin.post("/console/admin/users/new", {**NEW_OFFICER, "unit_code": ""}, page="/console/admin/users/new")
