@@ -73,3 +73,23 @@ def test_an_admin_runs_accounts_calendar_and_outbox_and_an_auditor_reads_the_tra
 def year_source_before(admin, year: int) -> str:
     admin.visit("/console/admin/workdays")
     return year_source(admin, year)
+
+
+def test_every_admin_and_audit_page_fits_a_tablet_and_passes_the_checks(app, world, staff, users, browser):
+    failed_message(app, users)
+    case_id = drive(world, "accepted")
+    pages = {"admin": ["/console/admin/users", f"/console/admin/users/{world.ids['officer']}",
+                       "/console/admin/users/new", "/console/admin/units", "/console/admin/categories",
+                       "/console/admin/grids?county=610923", f"/console/admin/grids/{world.ids['grid_id']}",
+                       "/console/admin/workdays", "/console/admin/outbox", "/console/admin/privacy", "/console/audit"],
+             "auditor": ["/console/audit", f"/console/audit/cases/{case_id}", "/console/admin/users"]}
+    for who, paths in pages.items():
+        person = sign_in(browser.official(width=820, height=1180), staff[who], PASSWORD)
+        for path in paths:
+            assert person.visit(path).status == 200, path
+            overflow = person.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
+    admin_map = sign_in(browser.official(), staff["admin"], PASSWORD).page
+    admin_map.goto("/console/admin/grids?county=610923")
+    admin_map.wait_for_selector("#grids-map[data-drawn]")
+    assert int(admin_map.locator("#grids-map").get_attribute("data-drawn")) > 0  # the grids are on the map
