@@ -50,7 +50,7 @@ def service_errors(exc: AppError) -> dict:
     if exc.status in (403, 404):
         raise exc
     fields = (exc.errors or {}).get("json") or {}
-    return {**fields, "_": [labels.error_text(exc.error, exc.message)]}
+    return {**fields, "_": [labels.ADMIN_ERRORS.get(exc.error) or labels.error_text(exc.error, exc.message)]}
 
 
 def _form_text(name: str) -> str | None:
@@ -276,8 +276,7 @@ def admin_outbox_retry(message_id):
             abort(404)
         flash("已重新排队发送。")
     except AppError as exc:
-        service_errors(exc)  # 403 and 404 stay error pages
-        flash("只能重新发送发送失败的消息（该消息已发送或正在排队）。")
+        flash(service_errors(exc)["_"][0])  # 403 and 404 stay error pages
     return redirect(url_for("console.admin_outbox", state=request.form.get("state") or None))
 
 

@@ -75,4 +75,5 @@ CALENDAR_SOURCES = {"loaded": "管理员导入", "library": "内置日历（chin
 UNIT_LEVELS = {"city": "市级", "county": "县级"}
 ALL.update(audit_actions=AUDIT_ACTIONS, target_types=TARGET_TYPES, outbox_states=OUTBOX_STATES,
            outbox_kinds=OUTBOX_KINDS, calendar_sources=CALENDAR_SOURCES, unit_levels=UNIT_LEVELS)
-ERRORS.update(conflict="与已有记录冲突（如用户名已被使用），请检查后重试。")
+ADMIN_ERRORS = {"conflict": "与已有记录冲突（如用户名已被使用），请检查后重试。",
+                "not_failed": "只能重新发送发送失败的消息（该消息已发送或正在排队）。"}
