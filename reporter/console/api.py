@@ -1,8 +1,8 @@
 """The console as a Flask blueprint outside the API (`flask_blueprints`, registered by the app factory)."""
-from reporter.console import (
-    rewards,  # noqa: F401  (the reward desk, issue 20)
-    views,  # noqa: F401  (the pages register themselves on the blueprint)
-)
+import reporter.console.admin  # noqa: F401  (part 2: administration)
+import reporter.console.audit  # noqa: F401  (part 2: the audit log and a case's history)
+import reporter.console.rewards  # noqa: F401  (part 2: the reward desk)
+from reporter.console import views  # noqa: F401  (the pages register themselves on the blueprint)
 from reporter.console.pages import bp
 
 flask_blueprints = [bp]

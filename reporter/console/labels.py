@@ -88,3 +88,34 @@ ALL.update(reward_states=REWARD_STATES, reward_actions=REWARD_ACTIONS, reward_ch
 def reward_error_text(error: str, message: str) -> str:
     """The reward desk's sentence for an error code (the case words otherwise)."""
     return REWARD_ERRORS.get(error) or error_text(error, message)
+
+# Administration and audit (part 2) -----------------------------------------------------------------------------------
+AUDIT_ACTIONS = {"user.create": "新建账号", "user.update": "修改账号", "user.set_password": "重设密码",
+                 "grid.assign_inspector": "指派网格员", "grid.unassign_inspector": "取消指派网格员",
+                 "geo.import": "导入地理数据", "geo.make_grids": "生成网格", "workdays.load_year": "导入节假日年份",
+                 "workdays.unload_year": "撤销节假日年份", "privacy_notice.publish": "发布隐私政策",
+                 "report.identity_revealed": "查看举报人身份", "report.split": "拆分举报",
+                 "case.merge": "合并案件", "case.recurrence_decided": "反弹回潮研判",
+                 "stats.case_published": "发布典型案例", "stats.case_withdrawn": "撤回典型案例",
+                 "responsibility.draft": "新建清单草稿", "responsibility.activate": "启用责任清单",
+                 "responsibility.discard": "放弃清单草稿", "responsibility.import": "导入责任清单",
+                 "responsibility.rule_add": "新增清单规则", "responsibility.rule_update": "修改清单规则",
+                 "responsibility.rule_delete": "删除清单规则", "reward.view_payee": "查看收款人",
+                 "reward.forfeit": "放弃奖励", "reward.claim_refused": "拒绝领取",
+                 "reward.staff_id_number_registered": "登记工作人员身份证号", "reward_budget.raise": "追加奖励预算",
+                 "reward_policy.draft": "新建奖励标准草稿", "reward_policy.activate": "启用奖励标准",
+                 "account.cancel": "注销账号", "outbox.retry": "重新发送通知"}
+TARGET_TYPES = {"user": "账号", "grid": "网格", "county": "县区", "holiday_year": "节假日年份",
+                "privacy_notice": "隐私政策", "report": "举报", "case": "案件", "reward": "奖励",
+                "reward_budget": "奖励预算", "reward_policy": "奖励标准", "responsibility_version": "责任清单版本",
+                "account": "举报人账号", "zone": "保护区", "outbox_message": "通知"}
+OUTBOX_STATES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+OUTBOX_KINDS = {"report_accepted": "举报已受理", "report_rejected": "举报不予受理", "case_closed": "案件已办结",
+                "reward_decided": "奖励审批结果"}
+CALENDAR_SOURCES = {"loaded": "管理员导入", "library": "内置日历（chinese-calendar）",
+                    "statutory-estimate": "法定假日估算（尚无公布安排）", "weekdays": "仅按周一至周五"}
+UNIT_LEVELS = {"city": "市级", "county": "县级"}
+ALL.update(audit_actions=AUDIT_ACTIONS, target_types=TARGET_TYPES, outbox_states=OUTBOX_STATES,
+           outbox_kinds=OUTBOX_KINDS, calendar_sources=CALENDAR_SOURCES, unit_levels=UNIT_LEVELS)
+ADMIN_ERRORS = {"conflict": "与已有记录冲突（如用户名已被使用），请检查后重试。",
+                "not_failed": "只能重新发送发送失败的消息（该消息已发送或正在排队）。"}

@@ -5,7 +5,7 @@ pages their roles open, from the same declarations that guard them (part 2's pag
 """
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from reporter.console import auth, filters, labels
@@ -21,20 +21,21 @@ class MenuEntry:
     title: str
     roles: tuple[str, ...]
     order: int
+    home: bool = False  # a page an official's day starts on (where sign-in lands)
 
 
 MENU: list[MenuEntry] = []
 
 
 def page(rule: str, *, title: str | None = None, roles: tuple[str, ...] = (), fresh: bool = False,
-         methods=("GET",), order: int = 100):
+         methods=("GET",), order: int = 100, home: bool = False):
     """Route a console view behind sign-in and its roles; `title` puts it in the menu."""
 
     def decorator(view):
         guarded = auth.login_required(*roles, fresh=fresh)(view)
         bp.add_url_rule(rule, view.__name__, guarded, methods=list(methods))
         if title:
-            MENU.append(MenuEntry(f"console.{view.__name__}", title, tuple(roles), order))
+            MENU.append(MenuEntry(f"console.{view.__name__}", title, tuple(roles), order, home))
             MENU.sort(key=lambda e: e.order)
         return guarded
 
@@ -43,6 +44,13 @@ def page(rule: str, *, title: str | None = None, roles: tuple[str, ...] = (), fr
 
 def menu_for(user) -> list[MenuEntry]:
     return [entry for entry in MENU if not entry.roles or user.has_role(*entry.roles)]
+
+
+def landing(user) -> str:
+    """Where a sign-in lands: the first page of the user's menu (我的待办 for case readers, 账号管理 for an admin)."""
+    entries = menu_for(user)
+    start = [e for e in entries if e.home] or entries
+    return url_for(start[0].endpoint) if start else url_for("console.home")
 
 
 def _csp() -> str:
@@ -84,7 +92,8 @@ def _headers(response):
 @bp.context_processor
 def _context():
     user = auth.current()
-    return {"me": user, "menu": menu_for(user) if user else [], "labels": labels.ALL, "tile": tile_config()}
+    return {"me": user, "menu": menu_for(user) if user else [], "labels": labels.ALL, "tile": tile_config(),
+            "home_url": landing(user) if user else url_for("console.login")}
 
 
 def tile_config() -> dict:

@@ -83,7 +83,7 @@ def _names(ids) -> dict[int, str]:
 
 # The list ---------------------------------------------------------------------------------------------------------
 
-@page("/rewards", title="奖励", roles=DESK, order=50)
+@page("/rewards", title="奖励", roles=DESK, order=50, home=True)
 @_in_words
 def reward_list():
     """By state (待提名 … 已过期), with the case and the amount; the API's `GET /rewards` for the same user."""

@@ -14,7 +14,7 @@ from reporter.common.pagination import paginate
 from reporter.common.spreadsheets import XLSX
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.console import auth, labels, work
-from reporter.console.pages import actor, bp, page
+from reporter.console.pages import actor, bp, landing, page
 from reporter.errors import AppError, PreconditionFailed, ValidationFailed
 from reporter.extensions import db, limiter
 from reporter.geo import services as geo
@@ -42,8 +42,9 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            auth.sign_in(request.form.get("username", ""), request.form.get("password", ""), client_ip())
-            return redirect(auth.safe_next(request.args.get("next")))
+            user = auth.sign_in(request.form.get("username", ""), request.form.get("password", ""), client_ip())
+            target = request.args.get("next")
+            return redirect(auth.safe_next(target) if target else landing(user))
         except AppError as exc:
             error = labels.error_text(exc.error, exc.message)
     return render_template("console/login.html", error=error, reauth=False), 401 if error else 200
@@ -70,7 +71,7 @@ def logout():
 
 # My work -----------------------------------------------------------------------------------------------------------
 
-@page("/", title="我的待办", roles=CASE_READER_ROLES, order=10)
+@page("/", title="我的待办", roles=CASE_READER_ROLES, order=10, home=True)
 def home():
     return render_template("console/home.html", groups=work.for_user(actor()))
 

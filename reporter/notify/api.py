@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporter.accounts.roles import ADMIN
-from reporter.accounts.security import roles_required
+from reporter.accounts.security import actor, roles_required
 from reporter.common.pagination import paginate
 from reporter.errors import NotFound
 from reporter.notify import schemas, services
@@ -26,9 +26,10 @@ class OutboxList(MethodView):
 class OutboxRetry(MethodView):
     @roles_required(ADMIN)
     @outbox.response(200, schemas.OutboxMessageOut)
+    @outbox.alt_response(409, description="the message is not failed (`not_failed`): it was sent or is queued")
     def post(self, message_id: str):
-        """Queue a failed message again."""
-        message = services.retry_failed(message_id)
+        """Queue a failed message again (audited)."""
+        message = services.retry_failed(message_id, actor_id=actor().id)
         if message is None:
             raise NotFound("No such message")
         return message

@@ -5,8 +5,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from reporter.accounts.models import User
+from reporter.audit.services import record
 from reporter.common.db import new_uuid
 from reporter.common.timeutil import utcnow
+from reporter.errors import Conflict
 from reporter.extensions import db
 from reporter.notify.models import OutboxMessage
 from reporter.notify.senders import Sender, SendError
@@ -80,11 +82,17 @@ def backlog() -> dict:
     return {state: n for state, n in rows}
 
 
-def retry_failed(message_id: str) -> OutboxMessage | None:
-    """Put a failed message back in the queue (admin)."""
+def retry_failed(message_id: str, *, actor_id: int | None = None) -> OutboxMessage | None:
+    """Put a failed message back in the queue (admin; audited). Only a failed one: a sent or pending message queued
+    again would reach the resident twice (409 `not_failed`)."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         return None
+    if message.state != "failed":
+        raise Conflict("Only a failed message can be retried", error="not_failed",
+                       errors={"json": {"state": [f"The message is {message.state}."]}})
     message.state, message.next_attempt_at = "pending", utcnow()
+    record(actor_id, "outbox.retry", "outbox_message", message.id,
+           details={"kind": message.kind, "attempts": message.attempts, "last_error": message.last_error})
     db.session.commit()
     return message

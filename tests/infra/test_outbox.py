@@ -85,6 +85,22 @@ def test_a_refusal_is_kept_as_failed_and_can_be_retried_by_an_admin(app, wechat,
     assert deliver(app)["sent"] == 1
 
 
+def test_only_a_failed_message_is_retried_and_each_retry_is_audited(app, wechat, resident, client, users):
+    [mid] = enqueue(app, resident)
+    admin_id = users.make("admin")
+    admin = users.headers(admin_id)
+    assert deliver(app)["sent"] == 1
+    again = client.post(f"/api/v1/admin/outbox/{mid}/retry", headers=admin)  # sent: a retry would send it twice
+    assert again.status_code == 409 and again.get_json()["error"] == "not_failed"
+    with app_ctx(app) as session:
+        assert session.get(OutboxMessage, mid).state == "sent"
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == mid).values(state="failed"))
+        session.commit()
+    assert client.post(f"/api/v1/admin/outbox/{mid}/retry", headers=admin).status_code == 200
+    audited = client.get("/api/v1/audit-events", headers=admin, query_string={"action": "outbox.retry"}).get_json()
+    assert [(e["actor_id"], e["target_id"]) for e in audited["items"]] == [(admin_id, mid)]
+
+
 def test_crash_between_send_and_mark_resends_with_the_same_message_id(app, wechat, resident):
     [mid] = enqueue(app, resident)
     with app_ctx(app) as session:  # a worker sends, then dies before committing its outcome

@@ -3,6 +3,8 @@
 // county and grid outlines are the map, so it works on the intranet with no tile server. Every GeoJSON is asked for
 // in the tiles' coordinate system. No inline script: this module reads data-* attributes.
 /* global L */
+import { getJSON, withCrs } from "./geojson.js";
+
 const ANKANG = [32.68, 109.03];
 const OUTLINES = "/console/map/outlines/";
 const ZONE_COLOURS = { core: "#b71c1c", key: "#ef6c00", general: "#f9a825" };
@@ -12,16 +14,6 @@ function coverageColour(pct) {
   if (!pct) return COVERAGE_COLOURS[0];
   if (pct < 50) return COVERAGE_COLOURS[1];
   return pct < 80 ? COVERAGE_COLOURS[2] : COVERAGE_COLOURS[3];
-}
-
-function withCrs(url, crs) {
-  return url + (url.includes("?") ? "&" : "?") + "coord_system=" + encodeURIComponent(crs);
-}
-
-async function getJSON(url) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } });
-  if (!response.ok) throw new Error(url + " answered " + response.status);
-  return response.json();
 }
 
 function makeMap(el) {
