@@ -46,3 +46,16 @@ ALL = {"states": STATES, "actions": ACTIONS, "sources": SOURCES, "roles": ROLES,
 def error_text(error: str, message: str) -> str:
     """The officials' sentence for an error code (the service's own message when none is known)."""
     return ERRORS.get(error, message)
+
+# Registers and campaigns (issue 20) -------------------------------------------------------------------------------
+SITE_EVENTS = {"register": "登记", "edit": "修改", "import": "导入", "state": "状态变更"}
+SITE_FIELDS = {"code": "编号", "name": "名称", "operator": "运营单位", "address": "地址", "attributes": "字段",
+               "geometry": "位置", "state": "状态", "county_adcode": "县区", "zone": "保护区", "grid_id": "网格"}
+RECURRENCE_STATES = {"pending": "待研判", "reopened": "重新办理", "new_case": "另行立案", "rejected": "不予受理"}
+UNIT_RELATIONS = {"lead": "牵头", "cooperating": "配合", "supervising": "监督", "government": "属地政府"}
+ALL.update(site_events=SITE_EVENTS, site_fields=SITE_FIELDS, recurrence_states=RECURRENCE_STATES,
+           unit_relations=UNIT_RELATIONS)
+ERRORS.update({
+    "open_cases": "该站点还有未办结的案件，办结后才能销号。",
+    "duplicate_code": "本类站点已有此编号。",
+})

@@ -157,7 +157,7 @@ def record_step(campaign_id: int, site_id: int, step: str, actor: User, data: di
         campaign = get_campaign(campaign_id)
         site = get_site(site_id, actor)
         at = at or utcnow()
-        if db.session.execute(select(Site.id).where(Site.id == site.id, _in_area(campaign))).first() is None:
+        if not in_campaign(campaign, site):
             raise NotFound("The site is not in this campaign")
         rule = STEP_RULES[step]
         done = _steps_of(campaign.id, site.id)
@@ -204,6 +204,49 @@ def site_steps(campaign_id: int, site_id: int, actor: User) -> list[CampaignStep
     get_campaign(campaign_id)
     get_site(site_id, actor)
     return sorted(_steps_of(campaign_id, site_id).values(), key=lambda s: STEPS.index(s.step))
+
+
+def campaign_sites(campaign_id: int, actor: User, *, county: str | None = None) -> list[tuple[Site, dict]]:
+    """The campaign's sites the actor may read (its kind, counties and zones), each with its steps by name."""
+    campaign = get_campaign(campaign_id)
+    stmt = select(Site).where(_in_area(campaign), site_visibility(actor))
+    if county:
+        stmt = stmt.where(Site.county_adcode == county)
+    found = list(db.session.execute(stmt.order_by(Site.county_adcode, Site.code)).scalars())
+    steps: dict[int, dict] = defaultdict(dict)
+    for row in db.session.execute(select(CampaignStep).where(
+            CampaignStep.campaign_id == campaign.id, CampaignStep.site_id.in_([s.id for s in found]))).scalars():
+        steps[row.site_id][row.step] = row
+    return [(site, steps[site.id]) for site in found]
+
+
+def in_campaign(campaign: Campaign, site: Site) -> bool:
+    """Whether the site is of the campaign's kind and area."""
+    return db.session.execute(select(Site.id).where(Site.id == site.id, _in_area(campaign))).first() is not None
+
+
+def campaigns_of_site(site: Site) -> list[Campaign]:
+    """The campaigns whose kind and area take in the site, newest first."""
+    return [c for c in db.session.execute(campaigns_query().where(Campaign.kind == site.kind)).scalars()
+            if in_campaign(c, site)]
+
+
+def next_steps(steps: dict) -> list[str]:
+    """The steps that may be recorded next, in the table's order (who may is the table's other half)."""
+    open_steps = []
+    for step in STEPS:
+        rule = STEP_RULES[step]
+        if step in steps or (rule.after and not any(s in steps for s in rule.after)):
+            continue
+        if step == "close" and "accept" not in steps and not steps["survey"].compliant:
+            continue
+        open_steps.append(step)
+    return open_steps
+
+
+def may_record(actor: User, site: Site, step: str) -> bool:
+    """Whether the table lets this person record the step for the site."""
+    return STEP_RULES[step].allowed(actor, site)
 
 
 def can_see_step_photos(user: User, step_id: str) -> bool:
