@@ -338,7 +338,7 @@ def _render_steps(campaign_id: int, site_id: int, *, status=200, message=None, f
         photos[step.id] = shown
     if not campaigns.in_campaign(campaign, site):
         abort(404)
-    may = [s for s in campaigns.next_steps(done) if campaigns.may_record(user, site, s)]
+    may = [s for s in campaigns.next_steps(done) if campaigns.may_record(user, site, s, done)]
     return render_template("console/registers/steps.html", campaign=campaign, site=sites.site_out(site, "wgs84"),
                            recorded=recorded, photos=photos, may=may, step_names=STEP_NAMES,
                            people=_people(s.actor_id for s in recorded), today=cst_date(utcnow()),

@@ -170,10 +170,8 @@ def record_step(campaign_id: int, site_id: int, step: str, actor: User, data: di
         if step == "close" and "accept" not in done and not done["survey"].compliant:
             raise InvalidTransition("销号 needs 验收, or a 排查 that found nothing to rectify",
                                     errors={"json": {"step": ["needs accept first"]}})
-        if not rule.allowed(actor, site):
-            raise Forbidden(f"{STEP_NAMES[step]} is recorded by {rule.who}")
-        if step == "accept" and actor.unit_id is not None and actor.unit_id == done["rectify"].actor_unit_id:
-            raise Forbidden("验收 is by someone other than the unit that rectified")
+        if (refusal := _refused(actor, site, step, done)) is not None:
+            raise Forbidden(refusal)
         if step == "rectify" and (not data.get("measures") or not data.get("deadline")):
             raise ValidationFailed(errors={"json": {"measures": ["整改 needs measures and a deadline"]}})
         if step == "accept" and not data.get("photo_ids"):
@@ -244,9 +242,20 @@ def next_steps(steps: dict) -> list[str]:
     return open_steps
 
 
-def may_record(actor: User, site: Site, step: str) -> bool:
-    """Whether the table lets this person record the step for the site."""
-    return STEP_RULES[step].allowed(actor, site)
+def _refused(actor: User, site: Site, step: str, done: dict) -> str | None:
+    """Why this person may not record the step (the table's people; 验收 never by the rectifying unit), or None."""
+    rule = STEP_RULES[step]
+    if not rule.allowed(actor, site):
+        return f"{STEP_NAMES[step]} is recorded by {rule.who}"
+    if step == "accept" and actor.unit_id is not None and "rectify" in done \
+            and actor.unit_id == done["rectify"].actor_unit_id:
+        return "验收 is by someone other than the unit that rectified"
+    return None
+
+
+def may_record(actor: User, site: Site, step: str, done: dict) -> bool:
+    """Whether this person may record the step for the site, its steps so far being `done`."""
+    return _refused(actor, site, step, done) is None
 
 
 def can_see_step_photos(user: User, step_id: str) -> bool:

@@ -158,6 +158,8 @@ def test_campaign_steps_go_through_the_table_order_and_people(app, world, desk):
     assert no_measures.status_code == 422 and 'id="err-measures"' in _text(no_measures)
     assert sup.post(post, {"step": "rectify", "measures": "拆除侵占河道的平台", "deadline": "2099-12-31"},
                     page=page).status_code == 302
+    assert 'id="step-accept"' not in _text(sup.client.get(page))  # not offered to the rectifier …
+    assert 'id="step-accept"' in _text(inspector.client.get(page))  # … but to the grid's inspector
     rectifier = sup.post(post, {"step": "accept", "photos": (_jpeg(), "a.jpg")}, page=page)
     assert rectifier.status_code == 403  # 验收 never by the unit that rectified
     no_photo = inspector.post(post, {"step": "accept"}, page=page)
