@@ -156,8 +156,9 @@ def _import_errors(exc: AppError) -> list[dict]:
     out = []
     for row, fields in found.items():
         for header, messages in (fields.items() if isinstance(fields, dict) else [("", fields)]):
+            messages = messages if isinstance(messages, list) else [str(messages)]
             out.append({"row": row, "header": header,
-                        "message": "；".join(messages) if isinstance(messages, list) else str(messages)})
+                        "message": "；".join(labels.import_problem(m) for m in messages)})
     return out
 
 

@@ -232,6 +232,8 @@ def campaigns_of_site(site: Site) -> list[Campaign]:
 def next_steps(steps: dict) -> list[str]:
     """The steps that may be recorded next, in the table's order (who may is the table's other half)."""
     open_steps = []
+    if "close" in steps:
+        return open_steps
     for step in STEPS:
         rule = STEP_RULES[step]
         if step in steps or (rule.after and not any(s in steps for s in rule.after)):

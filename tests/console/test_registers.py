@@ -119,6 +119,7 @@ def test_an_import_shows_every_bad_row_before_anything_is_written_then_commits_t
     assert bad.status_code == 422
     html = _text(bad)
     assert 'data-row="3"' in html and 'data-row="2"' not in html and "存在问题" in html and "床位数" in html
+    assert "“十二”不是整数" in html and "应为以下之一：侵占河道" in html  # the row's problems in words
     assert 'name="sheet"' not in html  # nothing to commit
     listed = lambda: world.client.get("/api/v1/registers/sites", query_string={"kind": "farmstay"},  # noqa: E731
                                       headers=world.h("county_sup")).get_json()["total"]
@@ -182,6 +183,12 @@ def test_the_campaign_page_shows_the_apis_progress(app, world, desk):
     world.client.post(f"/api/v1/registers/campaigns/{campaign_id}/sites/{site_id}/steps/survey",
                       json={"compliant": True}, headers=world.h("county_sup"))
     sup = desk("county_sup")
+    row = lambda: re.search(rf'data-site-id="{site_id}">(.*?)</tr>', _text(  # noqa: E731
+        sup.client.get(f"/console/registers/campaigns/{campaign_id}")), re.S).group(1)
+    assert "销号" in row() and "整改" in row()  # nothing to rectify: 销号 may follow (or 整改 all the same)
+    world.client.post(f"/api/v1/registers/campaigns/{campaign_id}/sites/{site_id}/steps/close", json={},
+                      headers=world.h("county_sup"))
+    assert "已完成" in row()
     html = _text(sup.client.get(f"/console/registers/campaigns/{campaign_id}"))
     api = world.client.get(f"/api/v1/registers/campaigns/{campaign_id}/progress",
                            headers=world.h("county_sup")).get_json()
