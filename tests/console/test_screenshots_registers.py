@@ -5,11 +5,12 @@ Skipped unless SCREENSHOTS_DIR is set (a documentation step, not a check), and w
 """
 import io
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from reporter.accounts.models import User
 from reporter.common.timeutil import utcnow
 from reporter.registers import campaigns
 from tests.conftest import app_ctx
@@ -47,8 +48,8 @@ def _day(days: int) -> str:
     return (utcnow() + timedelta(days=days)).date().isoformat()
 
 
-CAMPAIGN = {"name": "2026年农家乐（民宿）集中整治", "kind": "farmstay", "counties": ["610923"], "starts_on": _day(-60),
-            "milestones": [{"step": "survey", "zone": None, "due_on": _day(-5)},
+CAMPAIGN = {"name": "2026年农家乐（民宿）集中整治", "kind": "farmstay", "counties": ["610923"], "starts_on": _day(-30),
+            "milestones": [{"step": "survey", "zone": None, "due_on": _day(-10)},
                            {"step": "close", "zone": "core", "due_on": _day(30)},
                            {"step": "close", "zone": None, "due_on": _day(90)}],
             "targets": [{"name": "关停取缔到位≥2家", "measure": "count", "threshold": 2,
@@ -65,26 +66,28 @@ def test_screenshots_registers(app, world, staff, _chromium, tmp_path):
     sites = {s["code"]: s["id"] for s in world.client.get("/api/v1/registers/sites", query_string={
         "kind": "farmstay", "page_size": 50}, headers=sup_h).get_json()["items"]}
     campaign = world.client.post("/api/v1/registers/campaigns", json=CAMPAIGN, headers=sup_h).get_json()["id"]
-    base = f"/api/v1/registers/campaigns/{campaign}/sites"
-    deadline = _day(20)
-    for code in ("NJL-001", "NJL-002", "NJL-003"):
-        world.client.post(f"{base}/{sites[code]}/steps/survey", json={"note": "现场排查"}, headers=sup_h)
-        world.client.post(f"{base}/{sites[code]}/steps/rectify", json={"measures": "拆除侵占河道的平台，截污纳管",
-                                                                      "deadline": deadline}, headers=sup_h)
-    world.client.post(f"{base}/{sites['NJL-006']}/steps/survey", json={"compliant": True, "note": "未发现问题"},
-                      headers=sup_h)
-    world.client.post(f"{base}/{sites['NJL-006']}/steps/close", json={}, headers=sup_h)
     photo = world.client.post("/api/v1/uploads", headers=insp_h, content_type="multipart/form-data",
                               data={"file": (io.BytesIO(photo_bytes()), "验收.jpg"), "purpose": "evidence"})
-    world.client.post(f"{base}/{sites['NJL-001']}/steps/accept",
-                      json={"note": "平台已拆除，河岸恢复", "photo_ids": [photo.get_json()["id"]]}, headers=insp_h)
+    rectify = {"measures": "拆除侵占河道的平台，截污纳管", "deadline": date.fromisoformat(_day(20))}
+    steps = [("NJL-001", "survey", -20, "county_sup", {"note": "现场排查：平台侵占河道约 40 平方米"}),
+             ("NJL-002", "survey", -19, "county_sup", {"note": "现场排查：生活污水直排"}),
+             ("NJL-003", "survey", -8, "county_sup", {"note": "现场排查：压占林地"}),
+             ("NJL-006", "survey", -18, "county_sup", {"compliant": True, "note": "未发现问题"}),
+             ("NJL-006", "close", -16, "county_sup", {"note": "排查无问题，予以销号"}),
+             ("NJL-001", "rectify", -15, "county_sup", rectify), ("NJL-002", "rectify", -12, "county_sup", rectify),
+             ("NJL-003", "rectify", -6, "county_sup", rectify),
+             ("NJL-001", "accept", -2, "inspector", {"note": "平台已拆除，河岸恢复",
+                                                     "photo_ids": [photo.get_json()["id"]]})]
+    with app_ctx(app) as session:
+        for code, step, days, who, data in steps:
+            campaigns.record_step(campaign, sites[code], step, session.get(User, world.ids[who]), data,
+                                  at=utcnow() + timedelta(days=days))
+        campaigns.sweep_overdue()  # NJL-004 and NJL-005: 排查 past its day
     post_file(world.client, f"/api/v1/registers/sites/{sites['NJL-001']}/documents", sup_h,
               b"%PDF-1.4 site book", name="一站一书.pdf", title="一站一书")
     etag = world.client.get(f"/api/v1/registers/sites/{sites['NJL-001']}", headers=sup_h).headers["ETag"]
     world.client.post(f"/api/v1/registers/sites/{sites['NJL-001']}/state", headers={**sup_h, "If-Match": etag},
                       json={"state": "rectifying", "reason": "排查发现平台侵占河道，责令限期整改"})
-    with app_ctx(app):
-        campaigns.sweep_overdue()  # NJL-004 and NJL-005: 排查 past its day
     for n, (state, text) in enumerate([("in_progress", "农家乐平台侵占河道"), ("closed", "民宿生活污水直排河道"),
                                        ("pending_verification", "农家乐违规占用林地建停车场")]):
         drive(world, state, description=text, address="宁陕县城关镇", at=utcnow() - timedelta(days=20 - n))
@@ -105,7 +108,9 @@ def test_screenshots_registers(app, world, staff, _chromium, tmp_path):
     SiteImport(sup, "farmstay").check(str(bad))
     sup.page.screenshot(path=str(out / "43-site-import-errors.png"), full_page=True)
     good = tmp_path / "农家乐台账（改）.xlsx"
-    good.write_bytes(xlsx(HEADERS, *FARMSTAYS[:3]))
+    good.write_bytes(xlsx(HEADERS, (*FARMSTAYS[0][:-1], 18), *FARMSTAYS[1:3],
+                          ("NJL-007", "茶香农庄", "宁陕县茶香农庄", 33.3080, 108.3000, "", "", "宁陕县城关镇双河村", "",
+                           "乱排乱放", "提升改造", 10)))
     SiteImport(sup, "farmstay").check(str(good))
     sup.page.screenshot(path=str(out / "44-site-import-checked.png"), full_page=True)
     shot(sup, f"/console/registers/sites/{sites['NJL-001']}", "45-site")
