@@ -162,45 +162,73 @@ def _import_errors(exc: AppError) -> list[dict]:
     return out
 
 
-@page("/registers/kinds/<kind>/import", roles=("supervisor",), methods=("GET", "POST"))
-def site_import(kind):
-    """POST /registers/site-kinds/{kind}/import in two steps: 检查 (the dry run: every bad row shown), then 确认导入
-    of the very sheet checked (the import checks it again and writes all or nothing)."""
-    found = kinds.get_kind(kind)
-    result, problems_found, message, checked, filename = None, [], None, None, None
+def _sheet_of_form() -> tuple[bytes, str, bool]:
+    """The sheet of an import form: the file chosen (检查), or the checked sheet sent back (确认导入)."""
+    commit = request.form.get("mode") == "commit"
+    if commit:
+        try:
+            data = base64.b64decode(request.form.get("sheet", ""), validate=True)
+        except (ValueError, binascii.Error):
+            raise ValueError("文件内容有误，请重新选择。") from None
+        filename = request.form.get("filename") or "upload.xlsx"
+    else:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValueError("请选择要导入的 Excel 文件。")
+        data, filename = upload.read(), upload.filename
+    if not data or len(data) > IMPORT_MAX_BYTES:
+        raise ValueError("文件为空或超过 5 MB。")
+    return data, filename[:100], commit
+
+
+def _import_page(run, *, plan, done, back, **page):
+    """An import in two steps: 检查 (the service's dry run: every bad row shown, nothing written), then 确认导入 of the
+    very sheet checked (the service checks it again and writes all or nothing). `run(data, dry_run, filename)` is
+    the service call; `plan(result)` and `done(result)` say what it will do and what it did."""
+    shown = {"result": None, "problems": [], "message": None, "checked": None, "filename": None, "plan": None}
     status = 200
     if request.method == "POST":
-        commit = request.form.get("mode") == "commit"
         try:
-            if commit:
-                data = base64.b64decode(request.form.get("sheet", ""), validate=True)
-                filename = request.form.get("filename") or "upload.xlsx"
-            else:
-                upload = request.files.get("file")
-                if upload is None or not upload.filename:
-                    raise ValueError("请选择要导入的 Excel 文件。")
-                data, filename = upload.read(), upload.filename
-            if not data or len(data) > IMPORT_MAX_BYTES:
-                raise ValueError("文件为空或超过 5 MB。")
-        except (ValueError, binascii.Error) as exc:
-            message, status = str(exc) if isinstance(exc, ValueError) and not isinstance(exc, binascii.Error) \
-                else "文件内容有误，请重新选择。", 422
+            data, shown["filename"], commit = _sheet_of_form()
+            result = run(data, not commit, shown["filename"])
+        except ValueError as exc:
+            shown["message"], status = str(exc), 422
+        except AppError as exc:
+            if _refusal(exc):
+                raise
+            shown["problems"], shown["message"], status = _import_errors(exc), _zh(exc), exc.status
         else:
-            try:
-                result = site_sheets.import_sites(found, data, actor(), dry_run=not commit,
-                                                  source=filename[:100])
-            except AppError as exc:
-                if _refusal(exc):
-                    raise
-                problems_found, message, status = _import_errors(exc), _zh(exc), exc.status
-            else:
-                if commit:
-                    flash(f"已导入{found.name}台账：新增 {result['created']} 处，更新 {result['updated']} 处，"
-                          f"未变 {result['unchanged']} 处。")
-                    return redirect(url_for("console.site_register", kind=found.code))
-                checked = base64.b64encode(data).decode("ascii")
-    return render_template("console/registers/import.html", kind=found, result=result, problems=problems_found,
-                           message=message, checked=checked, filename=filename), status
+            if commit:
+                flash(done(result))
+                return redirect(back)
+            shown.update(result=result, plan=plan(result), checked=base64.b64encode(data).decode("ascii"))
+    return render_template("console/registers/import.html", back=back, **shown, **page), status
+
+
+@page("/registers/kinds/<kind>/import", roles=("supervisor",), methods=("GET", "POST"))
+def site_import(kind):
+    """POST /registers/site-kinds/{kind}/import, checked first."""
+    found = kinds.get_kind(kind)
+    return _import_page(
+        lambda data, dry_run, name: site_sheets.import_sites(found, data, actor(), dry_run=dry_run, source=name),
+        plan=lambda r: (r["created"], f"共 {r['rows']} 行：将新增 {r['created']} 处，更新 {r['updated']} 处，"
+                                      f"{r['unchanged']} 处不变。"),
+        done=lambda r: f"已导入{found.name}台账：新增 {r['created']} 处，更新 {r['updated']} 处，"
+                       f"未变 {r['unchanged']} 处。",
+        back=url_for("console.site_register", kind=found.code), title=f"导入{found.name}台账",
+        about="按编号新增或更新站点", template_url=url_for("console.site_template", kind=found.code),
+        back_text=f"返回{found.name}台账")
+
+
+@page("/registers/problems/import", roles=("supervisor",), methods=("GET", "POST"))
+def problem_import():
+    """POST /registers/problems/import (中央/省级反馈问题, 审计查出问题), checked first."""
+    return _import_page(
+        lambda data, dry_run, _name: problem_sheets.import_feedback(data, actor(), dry_run=dry_run),
+        plan=lambda r: (r["rows"], f"共 {r['rows']} 行：将登记 {r['rows']} 个问题，按责任清单分派。"),
+        done=lambda r: f"已登记 {len(r['case_ids'])} 个问题。",
+        back=url_for("console.problem_register"), title="导入反馈问题", about="每行登记一个问题（案件）",
+        template_url=url_for("console.problem_template"), back_text="返回问题台账")
 
 
 # A site -----------------------------------------------------------------------------------------------------------

@@ -203,3 +203,24 @@ def test_the_menu_shows_the_registers_to_readers_only(app, world, desk):
     home = _text(desk("inspector").client.get("/console/"))
     assert "问题台账" in home and "站点台账" in home and "专项整治" in home
     assert FARMSTAY["kind"] == "farmstay"
+
+
+def test_feedback_problems_are_imported_after_their_dry_run(app, world, desk):
+    problem_headers = ["问题来源", "反馈编号", "问题类别", "问题描述", "纬度", "经度", "坐标系", "地址"]
+    good = ("中央反馈问题", "中央督察反馈-7", "illegal_logging", "秦岭北麓违规砍伐林木", *NINGSHAN, "", "宁陕县城关镇")
+    bad = ("中央反馈问题", "中央督察反馈-8", "illegal_logging", "", *NINGSHAN, "", "")
+    sup = desk("county_sup")
+    path = "/console/registers/problems/import"
+    count = lambda: world.client.get("/api/v1/registers/problems", headers=world.h("county_sup")  # noqa: E731
+                                     ).get_json()["total"]
+    refused = sup.post(path, {"mode": "check", "file": (io.BytesIO(xlsx(problem_headers, good, bad, title="问题清单")),
+                                                        "反馈问题.xlsx")}, page=path)
+    assert refused.status_code == 422 and 'data-row="3"' in _text(refused) and count() == 0
+    checked = sup.post(path, {"mode": "check", "file": (io.BytesIO(xlsx(problem_headers, good, title="问题清单")),
+                                                        "反馈问题.xlsx")}, page=path)
+    assert checked.status_code == 200 and "将登记 1 个问题" in _text(checked) and count() == 0
+    sheet = re.search(r'name="sheet" value="([^"]+)"', _text(checked)).group(1)
+    done = sup.post(path, {"mode": "commit", "sheet": sheet, "filename": "反馈问题.xlsx"}, page=path)
+    assert done.status_code == 302 and count() == 1
+    assert "中央督察反馈-7" in _text(sup.client.get("/console/registers/problems"))
+    assert desk("officer").client.get(path).status_code == 403
