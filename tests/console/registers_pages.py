@@ -52,7 +52,3 @@ class CampaignSite:
         self.page.wait_for_load_state("load")
         self.official.browser.check_accessibility(self.page)
         return self
-
-    def message(self) -> str:
-        alert = self.page.locator("[role=alert], [role=status]")
-        return alert.first.inner_text() if alert.count() else ""
