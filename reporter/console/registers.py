@@ -330,10 +330,14 @@ def _progress_args() -> tuple[dict, dict]:
 
 @page("/registers/campaigns/<int:campaign_id>", roles=SITE_READER_ROLES)
 def campaign_detail(campaign_id):
+    return _render_campaign(campaign_id)
+
+
+def _render_campaign(campaign_id: int, *, status=200, message=None, failed=None, form=None, errors=None):
     """GET …/progress (as of a day, a county), …/overdue, and the campaign's sites with their step."""
     user = actor()
     campaign = campaigns.get_campaign(campaign_id)
-    args, errors = _progress_args()
+    args, arg_errors = _progress_args()
     as_of = args.get("as_of") or cst_date(utcnow())
     figures = campaigns.progress(campaign.id, as_of, actor=user, county=args.get("county"))
     overdue = list(db.session.execute(campaigns.overdue_query(campaign.id, user).limit(200)).scalars())
@@ -344,10 +348,30 @@ def campaign_detail(campaign_id):
                         for key, title in (("sites", "站点"), ("surveyed", "已排查"), ("accepted", "已验收"),
                                            ("closed", "已销号"), ("overdue", "超期"))]}
     return render_template("console/registers/campaign.html", campaign=campaigns.campaign_out(campaign),
-                           figures=figures, as_of=as_of, args=args, errors=errors, overdue=overdue, sites=listed,
+                           figures=figures, as_of=as_of, args=args, errors=arg_errors, overdue=overdue, sites=listed,
                            site_names=names, counties=counties(), kind=kinds.get_kind(campaign.kind),
                            steps=STEPS, step_names=STEP_NAMES, zones=ZONE_NAMES, chart=chart,
-                           next_steps=campaigns.next_steps, uses_chart=True)
+                           next_steps=campaigns.next_steps, uses_chart=True, message=message, failed=failed,
+                           form=form or {}, form_errors=errors or {}), status
+
+
+@page("/registers/campaigns/<int:campaign_id>/overdue/<int:overdue_id>/supervise", roles=("supervisor",),
+      methods=("POST",))
+def campaign_supervise(campaign_id, overdue_id):
+    """POST …/overdue/{id}/supervise: 督办 an overdue step (city or county level, by when)."""
+    form = request.form
+    try:
+        data = schemas.SuperviseIn().load({k: form.get(k) for k in ("level", "due") if form.get(k)})
+        campaigns.supervise_overdue(campaign_id, overdue_id, actor(), data)
+    except ma.ValidationError as exc:
+        return _render_campaign(campaign_id, status=422, failed=overdue_id, form=form, errors=exc.messages,
+                                message=labels.error_text("validation_failed", ""))
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return _render_campaign(campaign_id, status=exc.status, failed=overdue_id, form=form, message=_zh(exc))
+    flash("已督办。")
+    return redirect(url_for("console.campaign_detail", campaign_id=campaign_id))
 
 
 def _render_steps(campaign_id: int, site_id: int, *, status=200, message=None, form=None, errors=None):

@@ -224,3 +224,26 @@ def test_feedback_problems_are_imported_after_their_dry_run(app, world, desk):
     assert done.status_code == 302 and count() == 1
     assert "中央督察反馈-7" in _text(sup.client.get("/console/registers/problems"))
     assert desk("officer").client.get(path).status_code == 403
+
+
+def test_an_overdue_step_is_put_under_supervision_from_the_campaign_page(app, world, desk):
+    from reporter.registers import campaigns
+    from tests.conftest import app_ctx
+
+    site_id = _site(world)
+    campaign_id = _campaign(world)  # 排查 due 2022-06-30: the site is late
+    with app_ctx(app):
+        [overdue_id] = campaigns.sweep_overdue()
+    sup = desk("county_sup")
+    page = f"/console/registers/campaigns/{campaign_id}"
+    html = _text(sup.client.get(page))
+    assert f'data-overdue-id="{overdue_id}"' in html and f'data-site-id="{site_id}"' in html
+    post = f"{page}/overdue/{overdue_id}/supervise"
+    city = sup.post(post, {"level": "city", "due": "2099-01-31"}, page=page)
+    assert city.status_code == 403 and 'id="campaign-message"' in _text(city)  # city level is the city office's
+    assert sup.post(post, {"level": "county"}, page=page).status_code == 422  # no date
+    assert sup.post(post, {"level": "county", "due": "2099-01-31"}, page=page).status_code == 302
+    api = world.client.get(f"/api/v1/registers/campaigns/{campaign_id}/overdue", headers=world.h("county_sup"))
+    assert api.get_json()["items"][0]["supervision_level"] == "county"
+    assert "县级督办，2099-01-31 前" in _text(sup.client.get(page))
+    assert desk("inspector").post(post, {"level": "county", "due": "2099-01-31"}, page=page).status_code == 403
