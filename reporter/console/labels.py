@@ -1,4 +1,5 @@
 """zh-CN words for the codes the services speak (presentation only: no rule lives here)."""
+import re
 
 STATES = {"submitted": "待受理", "accepted": "已立案待派遣", "dispatched": "待签收", "in_progress": "处置中",
           "pending_verification": "待核查", "verified": "已核查待结案", "closed": "已结案", "rejected": "不予受理"}
@@ -119,3 +120,44 @@ ALL.update(audit_actions=AUDIT_ACTIONS, target_types=TARGET_TYPES, outbox_states
            outbox_kinds=OUTBOX_KINDS, calendar_sources=CALENDAR_SOURCES, unit_levels=UNIT_LEVELS)
 ADMIN_ERRORS = {"conflict": "与已有记录冲突（如用户名已被使用），请检查后重试。",
                 "not_failed": "只能重新发送发送失败的消息（该消息已发送或正在排队）。"}
+
+# Registers and campaigns (issue 20) -------------------------------------------------------------------------------
+SITE_EVENTS = {"register": "登记", "edit": "修改", "import": "导入", "state": "状态变更"}
+SITE_FIELDS = {"code": "编号", "name": "名称", "operator": "运营单位", "address": "地址", "attributes": "字段",
+               "geometry": "位置", "state": "状态", "county_adcode": "县区", "zone": "保护区", "grid_id": "网格"}
+RECURRENCE_STATES = {"pending": "待研判", "reopened": "重新办理", "new_case": "另行立案", "rejected": "不予受理"}
+UNIT_RELATIONS = {"lead": "牵头", "cooperating": "配合", "supervising": "监督", "government": "属地政府"}
+ALL.update(site_events=SITE_EVENTS, site_fields=SITE_FIELDS, recurrence_states=RECURRENCE_STATES,
+           unit_relations=UNIT_RELATIONS)
+ERRORS.update({
+    "open_cases": "该站点还有未办结的案件，办结后才能销号。",
+    "duplicate_code": "本类站点已有此编号。",
+})
+
+# A sheet's row problems (reporter/registers/site_sheets.py, kinds.read_cell, marshmallow) in officials' words.
+IMPORT_PROBLEMS = [
+    (r"^is required \(at most (\d+) characters\)$", r"必填，最多 \1 个字"),
+    (r"^at most (\d+) characters$", r"最多 \1 个字"),
+    (r"^repeats row (\d+)$", r"与第 \1 行编号重复"),
+    (r"^unknown state '(.*)'$", r"没有“\1”这个状态"),
+    (r"^a new site cannot start closed off$", "新登记的站点不能是销号状态"),
+    (r"^the site has open cases; it cannot be closed off$", "该站点还有未办结的案件，不能销号"),
+    (r"^not a whole number: '(.*)'$", r"“\1”不是整数"),
+    (r"^not a number: '(.*)'$", r"“\1”不是数字"),
+    (r"^not 是 or 否: '(.*)'$", r"“\1”应填“是”或“否”"),
+    (r"^not a date \(YYYY-MM-DD\): '(.*)'$", r"“\1”不是日期（年-月-日）"),
+    (r"^Must be one of: (.*)\.$", r"应为以下之一：\1"),
+    (r"^Missing data for required field\.$", "必填"),
+    (r"^the place is outside your county$", "位置不在您所在的县区"),
+    (r"^a site of another county has this code$", "其他县区的站点已使用此编号"),
+    (r"^unknown coordinate system '(.*)'$", r"没有“\1”这个坐标系（填 WGS-84 或 GCJ-02）"),
+    (r"^not GeoJSON$", "不是 GeoJSON"),
+]
+
+
+def import_problem(message: str) -> str:
+    """One problem of a sheet's row in Chinese (the service's words when no pattern knows it)."""
+    for pattern, words in IMPORT_PROBLEMS:
+        if re.match(pattern, message):
+            return re.sub(pattern, words, message)
+    return message

@@ -78,16 +78,17 @@ def home():
 
 # Case list and export ----------------------------------------------------------------------------------------------
 
-def _list_args() -> tuple[dict, dict]:
-    """GET /cases's query parameters from the page's query string (the same schema), and the errors."""
+def _list_args(schema=case_schemas.CaseListArgs) -> tuple[dict, dict]:
+    """GET /cases's (or another list's) query parameters from the page's query string (the same schema), and the
+    errors (then the schema's defaults)."""
     raw = {key: (values if key == "status" else values[-1])
            for key, values in request.args.to_dict(flat=False).items() if any(values)}
     raw.pop("coord_system", None)
     raw.pop("month", None)  # the map's patrol-coverage month, not a case filter
     try:
-        return case_schemas.CaseListArgs().load(raw), {}
+        return schema().load(raw), {}
     except ma.ValidationError as exc:
-        return case_schemas.CaseListArgs().load({}), exc.messages
+        return schema().load({}), exc.messages
 
 
 @page("/cases", title="案件列表", roles=CASE_READER_ROLES, order=20)

@@ -157,7 +157,7 @@ def record_step(campaign_id: int, site_id: int, step: str, actor: User, data: di
         campaign = get_campaign(campaign_id)
         site = get_site(site_id, actor)
         at = at or utcnow()
-        if db.session.execute(select(Site.id).where(Site.id == site.id, _in_area(campaign))).first() is None:
+        if not in_campaign(campaign, site):
             raise NotFound("The site is not in this campaign")
         rule = STEP_RULES[step]
         done = _steps_of(campaign.id, site.id)
@@ -170,10 +170,8 @@ def record_step(campaign_id: int, site_id: int, step: str, actor: User, data: di
         if step == "close" and "accept" not in done and not done["survey"].compliant:
             raise InvalidTransition("销号 needs 验收, or a 排查 that found nothing to rectify",
                                     errors={"json": {"step": ["needs accept first"]}})
-        if not rule.allowed(actor, site):
-            raise Forbidden(f"{STEP_NAMES[step]} is recorded by {rule.who}")
-        if step == "accept" and actor.unit_id is not None and actor.unit_id == done["rectify"].actor_unit_id:
-            raise Forbidden("验收 is by someone other than the unit that rectified")
+        if (refusal := _refused(actor, site, step, done)) is not None:
+            raise Forbidden(refusal)
         if step == "rectify" and (not data.get("measures") or not data.get("deadline")):
             raise ValidationFailed(errors={"json": {"measures": ["整改 needs measures and a deadline"]}})
         if step == "accept" and not data.get("photo_ids"):
@@ -204,6 +202,62 @@ def site_steps(campaign_id: int, site_id: int, actor: User) -> list[CampaignStep
     get_campaign(campaign_id)
     get_site(site_id, actor)
     return sorted(_steps_of(campaign_id, site_id).values(), key=lambda s: STEPS.index(s.step))
+
+
+def campaign_sites(campaign_id: int, actor: User, *, county: str | None = None) -> list[tuple[Site, dict]]:
+    """The campaign's sites the actor may read (its kind, counties and zones), each with its steps by name."""
+    campaign = get_campaign(campaign_id)
+    stmt = select(Site).where(_in_area(campaign), site_visibility(actor))
+    if county:
+        stmt = stmt.where(Site.county_adcode == county)
+    found = list(db.session.execute(stmt.order_by(Site.county_adcode, Site.code)).scalars())
+    steps: dict[int, dict] = defaultdict(dict)
+    for row in db.session.execute(select(CampaignStep).where(
+            CampaignStep.campaign_id == campaign.id, CampaignStep.site_id.in_([s.id for s in found]))).scalars():
+        steps[row.site_id][row.step] = row
+    return [(site, steps[site.id]) for site in found]
+
+
+def in_campaign(campaign: Campaign, site: Site) -> bool:
+    """Whether the site is of the campaign's kind and area."""
+    return db.session.execute(select(Site.id).where(Site.id == site.id, _in_area(campaign))).first() is not None
+
+
+def campaigns_of_site(site: Site) -> list[Campaign]:
+    """The campaigns whose kind and area take in the site, newest first."""
+    return [c for c in db.session.execute(campaigns_query().where(Campaign.kind == site.kind)).scalars()
+            if in_campaign(c, site)]
+
+
+def next_steps(steps: dict) -> list[str]:
+    """The steps that may be recorded next, in the table's order (who may is the table's other half)."""
+    open_steps = []
+    if "close" in steps:
+        return open_steps
+    for step in STEPS:
+        rule = STEP_RULES[step]
+        if step in steps or (rule.after and not any(s in steps for s in rule.after)):
+            continue
+        if step == "close" and "accept" not in steps and not steps["survey"].compliant:
+            continue
+        open_steps.append(step)
+    return open_steps
+
+
+def _refused(actor: User, site: Site, step: str, done: dict) -> str | None:
+    """Why this person may not record the step (the table's people; 验收 never by the rectifying unit), or None."""
+    rule = STEP_RULES[step]
+    if not rule.allowed(actor, site):
+        return f"{STEP_NAMES[step]} is recorded by {rule.who}"
+    if step == "accept" and actor.unit_id is not None and "rectify" in done \
+            and actor.unit_id == done["rectify"].actor_unit_id:
+        return "验收 is by someone other than the unit that rectified"
+    return None
+
+
+def may_record(actor: User, site: Site, step: str, done: dict) -> bool:
+    """Whether this person may record the step for the site, its steps so far being `done`."""
+    return _refused(actor, site, step, done) is None
 
 
 def can_see_step_photos(user: User, step_id: str) -> bool:
