@@ -14,7 +14,7 @@ from flask import render_template, request, send_file, url_for
 
 from reporter.cases.models import SOURCE_NAMES
 from reporter.common.timeutil import cst_date, utcnow
-from reporter.console.filters import yuan
+from reporter.console.filters import label, yuan
 from reporter.console.pages import actor, page
 from reporter.errors import ValidationFailed
 from reporter.geo.services import counties
@@ -31,6 +31,7 @@ TREND_MONTHS = 12
 CHART_UNITS = 30  # the on-time chart by unit shows the best ranked units at most (the table lists every unit)
 RANKINGS = ("ranking_counties", "ranking_units", "ranking_inspectors")
 DETAILS = ("counties", "units", "inspectors", "supervised_cases", "campaigns", "undercover")
+WORDS = {"level": "supervision_levels", "state": "states"}  # codes in the 督办 table, shown in words
 
 
 def last_month() -> str:
@@ -68,6 +69,8 @@ def cell(row: dict, field: str, fmt: str | None) -> str:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if field in WORDS:
+        return label(value, WORDS[field])
     if fmt == PERCENT:
         return f"{value:.1f}%"
     if fmt == YUAN:
@@ -174,7 +177,7 @@ def bulletin_month():
         "console/bulletin/monthly.html", report=report, args=args, errors=errors, query=query,
         fixed_county=fixed, counties=counties(), county_name=_county_name(report),
         rankings=[table_view(report, t) for t in RANKINGS], details=[table_view(report, t) for t in DETAILS],
-        progress=progress, steps=STEP_NAMES,
+        progress=progress, steps=STEP_NAMES, last_day=stats.month_of(report["month"]).following - timedelta(days=1),
         charts=charts(report, progress or [], url_for("console.bulletin_trend", **query))), 422 if errors else 200
 
 

@@ -68,6 +68,9 @@ def test_the_page_shows_the_apis_figures_for_the_same_person_month_and_county(ap
     assert ningshan["received"] == 4 and ningshan["closed"] == 2  # the October fixture's answers, seen on the page
     assert "2026年10月（宁陕县）" in doc.findtext(".//h1")
     assert doc.xpath('//a[contains(@href, "/console/cases/")]')  # a 督办 case links to its page
+    supervised = _table(doc, "supervised_cases")
+    assert [(r["level"], r["state"], r["overdue"]) for r in supervised] == [("市级督办", "待签收", "是")]
+    assert "2026-10-31 24:00" in doc.find_class("as-of")[0].text_content()
 
 
 def test_rankings_mark_ties_and_small_samples(app, world, desk, october):  # noqa: F811

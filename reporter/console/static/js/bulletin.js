@@ -9,6 +9,7 @@ const data = JSON.parse(document.getElementById("bulletin-data").textContent);
 const charts = [];
 
 function draw(el, option) {
+  for (const series of option.series) if (series.type === "bar") series.barMaxWidth = 56;
   const chart = echarts.init(el, null, { renderer: "canvas" });
   chart.setOption({ color: COLOURS, textStyle: FONT, animation: false, aria: { enabled: false },
     tooltip: { trigger: "axis", renderMode: "richText" }, grid: { containLabel: true, left: 8, right: 16, top: 36,
