@@ -40,8 +40,8 @@ function pie(el, rows) {
   draw(el, {
     tooltip: { trigger: "item", renderMode: "richText" },
     legend: { type: "scroll", bottom: 0 },
-    series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: rows,
-      label: { formatter: "{b}：{c}" } }],
+    series: [{ type: "pie", radius: ["28%", "52%"], center: ["50%", "45%"], data: rows,
+      label: { formatter: "{b}：{c}", overflow: "none" } }],
   });
 }
 
