@@ -31,6 +31,7 @@ TREND_MONTHS = 12
 CHART_UNITS = 30  # the on-time chart by unit shows the best ranked units at most (the table lists every unit)
 RANKINGS = ("ranking_counties", "ranking_units", "ranking_inspectors")
 DETAILS = ("counties", "units", "inspectors", "supervised_cases", "campaigns", "undercover")
+PICKER_ERRORS = {"month": "请选择 2020 年 1 月以后的月份（年-月）。", "county": "不是安康市的区县，请从列表中选择。"}
 WORDS = {"level": "supervision_levels", "state": "states"}  # codes in the 督办 table, shown in words
 
 
@@ -48,7 +49,8 @@ def _month_args(schema=stats_schemas.MonthlyArgs) -> tuple[dict, dict]:
     try:
         return schema().load(raw), {}
     except ma.ValidationError as exc:
-        return schema().load({"month": last_month()}), exc.messages
+        return schema().load({"month": last_month()}), {field: [PICKER_ERRORS.get(field, "无法识别的查询条件")]
+                                                        for field in exc.messages}
 
 
 def _download_args(schema=stats_schemas.MonthlyArgs, **fixed) -> dict:

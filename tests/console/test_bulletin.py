@@ -128,7 +128,8 @@ def test_a_wrong_month_or_county_is_said_next_to_the_picker(app, world, desk):
     sup = desk("city_sup")
     resp, doc = _page(sup, month="2026-13", county="999999")
     assert resp.status_code == 422
-    assert doc.get_element_by_id("err-month").text_content() and doc.get_element_by_id("err-county").text_content()
+    assert doc.get_element_by_id("err-month").text_content() == "请选择 2020 年 1 月以后的月份（年-月）。"
+    assert doc.get_element_by_id("err-county").text_content() == "不是安康市的区县，请从列表中选择。"
     assert doc.xpath('//input[@name="month"]/@value')  # the last month is shown instead
     assert sup.client.get("/console/bulletin/bulletin.xlsx?month=2026-13").status_code == 422
     assert sup.client.get("/console/bulletin/nonsense.csv?month=2026-10").status_code == 422

@@ -23,18 +23,20 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                  reason="screenshots are taken in the PostgreSQL pass")]
 
-HANBIN_CASES = [  # (opened, closed, description) in 汉滨区, handled by its forestry bureau
-    (cst(10, 9), cst(10, 16), "汉滨区牛蹄镇有人在公益林内开垦种植"),
-    (cst(10, 12), cst(10, 20), "汉滨区叶坪镇河道旁堆放建筑垃圾"),
-    (cst(10, 15), cst(10, 30), "汉滨区大河镇有人夜间盗伐松树"),
+HANBIN_CASES = [  # (opened, closed, source, category, description) in 汉滨区, handled by its forestry bureau
+    (cst(10, 9), cst(10, 16), "patrol", "wild_herbs", "汉滨区牛蹄镇有人成片挖采野生天麻"),
+    (cst(10, 12), cst(10, 20), "superior", "wildlife", "汉滨区叶坪镇有人设置铁丝套索捕猎野生动物"),
+    (cst(10, 15), cst(10, 30), "undercover", "illegal_logging", "汉滨区大河镇有人夜间盗伐松树"),
+    (cst(10, 18), cst(10, 28), "patrol", "forest_pest", "汉滨区茨沟镇松林成片枯黄，疑似松材线虫病"),
 ]
 SITES = [("NJL-001", "秦岭人家"), ("NJL-002", "山水农家"), ("NJL-003", "松林小院"), ("NJL-004", "长安河渔家"),
          ("NJL-005", "筒车湾农庄")]
 
 
 def _hanbin(world, build):  # noqa: F811
-    for opened, closed, text in HANBIN_CASES:
-        case_id = world.open(at=opened, where=HANBIN, description=text, address="汉滨区")
+    for opened, closed, source, category, text in HANBIN_CASES:
+        case_id = world.open(at=opened, where=HANBIN, source=source, category=category, description=text,
+                             address="汉滨区")
         build.run(case_id, [(opened, "city_sup", "accept", {}), (opened, "city_sup", "dispatch", {}),
                             (opened + timedelta(days=1), "other_officer", "sign", {}),
                             (closed - timedelta(days=2), "other_officer", "submit_result",
