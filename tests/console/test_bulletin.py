@@ -158,8 +158,6 @@ def test_downloads_hold_what_the_api_gives(app, world, desk, october):  # noqa: 
 
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
     assert "2026年10月" in text
-    pdf = sup.client.get("/console/bulletin/document.pdf?month=2026-10")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
 def test_the_trend_is_twelve_months_of_the_bulletin(app, world, desk, october):  # noqa: F811
