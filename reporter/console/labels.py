@@ -46,3 +46,19 @@ ALL = {"states": STATES, "actions": ACTIONS, "sources": SOURCES, "roles": ROLES,
 def error_text(error: str, message: str) -> str:
     """The officials' sentence for an error code (the service's own message when none is known)."""
     return ERRORS.get(error, message)
+
+
+# 责任清单 and 典型案例 (console part 2) ------------------------------------------------------------------------------
+ZONES = {"core": "核心保护区", "key": "重点保护区", "general": "一般保护区"}
+VERSION_STATUSES = {"draft": "草稿", "active": "生效中", "retired": "已停用"}
+RULE_FIELDS = {"category": "问题类别", "zone": "保护区", "county_adcode": "区县", "lead_kinds": "牵头单位类型",
+               "cooperating_kinds": "配合单位类型", "accept_days": "受理时限", "sign_days": "签收时限",
+               "handle_days": "办理时限", "verify_days": "核查时限", "note": "备注"}
+PUBLISH_FIELDS = {"title": "标题", "summary": "案情摘要", "photo_ids": "照片"}
+ERRORS.update({
+    "responsibility_gaps": "草稿存在未覆盖的类别和区县（缺口）；补齐规则，或勾选“存在缺口仍然生效”并填写理由。",
+    "case_not_closed": "只有已结案的案件可以作为典型案例发布。",
+    "already_published": "该案件已作为典型案例发布。",
+})
+ALL.update({"zones": ZONES, "version_statuses": VERSION_STATUSES, "rule_fields": RULE_FIELDS,
+            "publish_fields": PUBLISH_FIELDS})
