@@ -62,3 +62,18 @@ ERRORS.update({
 })
 ALL.update({"zones": ZONES, "version_statuses": VERSION_STATUSES, "rule_fields": RULE_FIELDS,
             "publish_fields": PUBLISH_FIELDS})
+# What the typical-case check found ("contains …" / "looks like it contains …" of reporter.stats.publicity)
+PERSONAL_DATA = {"a person's name": "人员姓名", "a user name": "用户名", "a WeChat openid": "微信标识",
+                 "the payee's name": "领奖人姓名", "the payee's ID number": "领奖人身份证号",
+                 "the payee's account": "领奖人账号", "a tracking code": "举报查询码", "a report id": "举报编号",
+                 "the exact time of a report": "举报的精确时间", "the reporter's name": "举报人姓名",
+                 "the reporter's phone": "举报人电话", "a mobile phone number": "手机号码",
+                 "an ID number": "身份证号码", "a telephone number": "电话号码"}
+
+
+def personal_finding(problem: str) -> str:
+    """One finding of the personal-data check in words for officials (the service's text when unknown)."""
+    for prefix, word in (("looks like it contains ", "疑似含有"), ("contains ", "含有")):
+        if problem.startswith(prefix) and problem[len(prefix):] in PERSONAL_DATA:
+            return word + PERSONAL_DATA[problem[len(prefix):]]
+    return problem

@@ -57,7 +57,8 @@ def typical_new(case_id):
         except AppError as exc:
             if exc.status in (403, 404):
                 raise
-            errors = (exc.errors or {}).get("json") or {}
+            errors = {name: [labels.personal_finding(p) for p in problems] if isinstance(problems, list) else problems
+                      for name, problems in ((exc.errors or {}).get("json") or {}).items()}
             message, status = labels.error_text(exc.error, exc.message), exc.status
     return render_template("console/typical/new.html", case=case, photos=_photos(case), form=form, errors=errors,
                            preview=preview, message=message), status
