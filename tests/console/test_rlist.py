@@ -143,7 +143,7 @@ def test_an_imported_workbook_with_a_bad_row_is_refused_row_by_row_then_accepted
     book = load_workbook(io.BytesIO(admin.client.get(f"/console/rlist/{draft_id}/export.xlsx").data))
     sheet = book["责任清单"]
     rows = sheet.max_row
-    sheet.cell(row=3, column=4, value="护林队")  # an unknown lead kind on the first rule (a title row, then the headers)
+    sheet.cell(row=3, column=4, value="护林队")  # an unknown lead kind: the first rule (after a title and the headers)
     buffer = io.BytesIO()
     book.save(buffer)
     before = app.test_client().get(f"{API}/{draft_id}", headers=world.h("admin")).get_json()
