@@ -59,6 +59,7 @@ def rlist_draft_new():
     try:
         draft = versions.create_draft(actor_id=actor().id, title=request.form.get("title", "").strip()[:200])
     except AppError as exc:
+        db.session.rollback()
         return _render_versions(exc.status, labels.error_text(exc.error, exc.message))
     flash(f"已新建草稿第{draft.number}版。")
     return redirect(url_for("console.rlist_version", version_id=draft.id))
@@ -125,8 +126,10 @@ def _rule_step(version_id: int, key: str, step):
     try:
         step()
     except PreconditionFailed:
+        db.session.rollback()
         return _render_version(versions.get_version(version_id), status=409, message=STALE)
     except AppError as exc:
+        db.session.rollback()  # a refused step may have moved the counter: the page shows what is stored
         if exc.status in (403, 404):
             raise
         version = versions.get_version(version_id)
@@ -172,8 +175,10 @@ def rlist_activate(version_id):
     try:
         version = versions.activate(version_id, expected=_expected(), actor_id=actor().id, force=force, reason=reason)
     except PreconditionFailed:
+        db.session.rollback()
         return _render_version(versions.get_version(version_id), status=409, message=STALE)
     except AppError as exc:
+        db.session.rollback()  # a refused step may have moved the counter: the page shows what is stored
         if exc.status in (403, 404):
             raise
         errors = (exc.errors or {}).get("json") or {}
@@ -188,6 +193,7 @@ def rlist_discard(version_id):
     try:
         versions.discard_draft(version_id, expected=_expected(), actor_id=actor().id)
     except PreconditionFailed:
+        db.session.rollback()
         return _render_version(versions.get_version(version_id), status=409, message=STALE)
     flash("草稿已删除。")
     return redirect(url_for("console.rlist_versions"))
@@ -215,8 +221,10 @@ def rlist_import(version_id):
         version = versions.replace_rules(version_id, rows, expected=expected, actor_id=actor().id,
                                          source=upload.filename)
     except PreconditionFailed:
+        db.session.rollback()
         return _render_version(versions.get_version(version_id), status=409, message=STALE)
     except AppError as exc:
+        db.session.rollback()  # a refused step may have moved the counter: the page shows what is stored
         if exc.status in (403, 404):
             raise
         return _render_version(versions.get_version(version_id), status=exc.status,

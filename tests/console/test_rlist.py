@@ -117,9 +117,11 @@ def test_gaps_are_shown_before_activation_which_needs_a_reason_to_force(app, wor
     refused = admin.post(f"/console/rlist/{draft_id}/activate", {"version": counter},
                          page=f"/console/rlist/{draft_id}")
     assert refused.status_code == 409 and "缺口" in _text(refused)
+    counter = _version_counter(_text(refused))  # as a user goes on from the refusal's page
     no_reason = admin.post(f"/console/rlist/{draft_id}/activate", {"version": counter, "force": "true"},
                            page=f"/console/rlist/{draft_id}")
     assert no_reason.status_code == 422 and 'id="err-reason"' in _text(no_reason)
+    counter = _version_counter(_text(no_reason))
     sup = desk("city_sup")
     assert sup.post(f"/console/rlist/{draft_id}/activate", {"version": counter, "force": "true", "reason": "x"},
                     page="/console/rlist").status_code == 403
