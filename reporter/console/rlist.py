@@ -269,3 +269,10 @@ def rlist_preview():
         errors.update({f"location.{k}": v for k, v in errors.pop("location").items()})
     return render_template("console/rlist/preview.html", query=query, result=result, errors=errors,
                            categories=all_categories()), 422 if errors else 200
+
+
+@page("/rlist/preview/counties.geojson", roles=READERS)
+def rlist_counties():
+    """The county outlines the preview's map is drawn on (the case map's are for case readers; an admin is not)."""
+    coord = "gcj02" if request.args.get("coord_system") == "gcj02" else "wgs84"
+    return geo.feature_collection(geo.counties(), coord, lambda c: {"adcode": c.adcode, "name": c.name})

@@ -53,7 +53,8 @@ class RlistDesk:
 
     def preview(self, category_name: str, lat: float, lng: float):
         self.official.visit("/console/rlist/preview")
-        self.page.locator("#pick-map").click()  # a point picked on the map fills the coordinates
+        self.page.locator("#pick-map .leaflet-overlay-pane path").first.wait_for()  # the outlines are drawn
+        self.page.locator("#pick-map").click(position={"x": 200, "y": 200})  # a point picked fills the fields
         assert self.page.get_by_label("纬度").input_value() != ""
         self.page.get_by_label("问题类别").select_option(label=category_name)
         self.page.get_by_label("纬度").fill(str(lat))
@@ -90,7 +91,7 @@ def test_a_draft_is_edited_validated_with_a_gap_activated_with_a_reason_and_rout
     assert api.get(f"{API}/{draft['id']}", headers=admin_api).get_json()["status"] == "active"
 
     shown = desk.preview("乱砍滥伐、毁林", *NINGSHAN)
-    assert f"第{draft['number']}版" in shown and f"办理 {winner['handle_days'] + 7} 个工作日" in shown
+    assert f"第{draft['number']}版" in shown and f"处置 {winner['handle_days'] + 7} 个工作日" in shown
     herbs = api.post("/api/v1/routing/preview", headers=admin_api, json={
         "category": "wild_herbs", "location": {"lat": NINGSHAN[0], "lng": NINGSHAN[1]}}).get_json()
     shown = desk.preview(herbs["category_name"], *NINGSHAN)

@@ -185,3 +185,6 @@ def test_the_preview_shows_what_the_api_answers_and_refuses_a_point_outside_anka
     outside = auditor.client.get("/console/rlist/preview", query_string={
         "category": "illegal_mining", "lat": 34.26, "lng": 108.94})  # 西安
     assert outside.status_code == 422 and "安康" in _text(outside)
+    # The preview's map is drawn for an admin too (not a case reader: the case map's outlines are refused).
+    outlines = desk("admin").client.get("/console/rlist/preview/counties.geojson")
+    assert outlines.status_code == 200 and len(outlines.get_json()["features"]) == 10
