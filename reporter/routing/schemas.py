@@ -100,6 +100,37 @@ class ValidationOut(ma.Schema):
     gaps = ma.fields.List(ma.fields.Nested(GapOut))
 
 
+class DiffArgs(StrictSchema):
+    against = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
+        "description": "the version to compare with (default: the active version)"})
+
+
+class RuleRowOut(ma.Schema):
+    category = ma.fields.String(required=True)
+    zone = ma.fields.String(allow_none=True)
+    county_adcode = ma.fields.String(allow_none=True)
+    lead_kinds = ma.fields.List(ma.fields.String())
+    cooperating_kinds = ma.fields.List(ma.fields.String())
+    accept_days = ma.fields.Integer()
+    sign_days = ma.fields.Integer()
+    handle_days = ma.fields.Integer()
+    verify_days = ma.fields.Integer()
+    note = ma.fields.String()
+
+
+class ChangedRuleOut(RuleRowOut):
+    changes = ma.fields.Dict(metadata={"description": "field → {before, after}"})
+
+
+class DiffOut(ma.Schema):
+    """Rules matched by scope (category, county, zone): added, removed, and changed field by field."""
+
+    base = ma.fields.Dict(allow_none=True, metadata={"description": "{id, number} of the version compared with"})
+    added = ma.fields.List(ma.fields.Nested(RuleRowOut))
+    removed = ma.fields.List(ma.fields.Nested(RuleRowOut))
+    changed = ma.fields.List(ma.fields.Nested(ChangedRuleOut))
+
+
 class ImportFileIn(ma.Schema):
     file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
