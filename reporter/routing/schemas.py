@@ -42,9 +42,9 @@ class RuleIn(StrictSchema):
     note = ma.fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class RuleOut(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    position = ma.fields.Integer()
+class RuleRowOut(ma.Schema):
+    """A rule's fields (as `versions.rule_rows` gives them)."""
+
     category = ma.fields.String(required=True)
     zone = ma.fields.String(allow_none=True)
     county_adcode = ma.fields.String(allow_none=True)
@@ -55,6 +55,11 @@ class RuleOut(ma.Schema):
     handle_days = ma.fields.Integer()
     verify_days = ma.fields.Integer()
     note = ma.fields.String()
+
+
+class RuleOut(RuleRowOut):
+    id = ma.fields.Integer(required=True)
+    position = ma.fields.Integer()
 
 
 class VersionOut(ma.Schema):
@@ -103,19 +108,6 @@ class ValidationOut(ma.Schema):
 class DiffArgs(StrictSchema):
     against = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
         "description": "the version to compare with (default: the active version)"})
-
-
-class RuleRowOut(ma.Schema):
-    category = ma.fields.String(required=True)
-    zone = ma.fields.String(allow_none=True)
-    county_adcode = ma.fields.String(allow_none=True)
-    lead_kinds = ma.fields.List(ma.fields.String())
-    cooperating_kinds = ma.fields.List(ma.fields.String())
-    accept_days = ma.fields.Integer()
-    sign_days = ma.fields.Integer()
-    handle_days = ma.fields.Integer()
-    verify_days = ma.fields.Integer()
-    note = ma.fields.String()
 
 
 class ChangedRuleOut(RuleRowOut):
