@@ -12,6 +12,7 @@ from reporter.console import labels
 from reporter.console.pages import actor, page
 from reporter.errors import AppError
 from reporter.extensions import db
+from reporter.routing.services import all_categories
 from reporter.stats import publicity
 from reporter.stats import schemas as stats_schemas
 from reporter.stats.models import PublishedCase
@@ -29,7 +30,7 @@ def typical_list():
     closed = [c for c in db.session.execute(cases.list_cases(actor(), args).limit(CLOSED_SHOWN)).scalars()
               if c.id not in taken]
     return render_template("console/typical/list.html", published=[publicity.public_view(p) for p in published],
-                           closed=closed)
+                           closed=closed, category_names={c.code: c.name for c in all_categories()})
 
 
 def _photos(case) -> list[dict]:

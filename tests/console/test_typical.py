@@ -39,7 +39,8 @@ def test_findings_are_shown_inline_then_the_preview_is_what_the_public_gets(app,
     sup = desk("county_sup")
     form_page = f"/console/typical/new/{case_id}"
     listed = _text(sup.client.get("/console/typical"))
-    assert f'data-case-id="{case_id}"' in listed
+    row = listed[listed.index(f'data-case-id="{case_id}"'):]
+    assert row[:row.index("</tr>")].count("乱砍滥伐、毁林") == 1  # the category in words
     assert f'value="{photo}"' in _text(sup.client.get(form_page))
     officer = _officer_name(app, world)
     bad = sup.post(form_page, {"op": "check", "title": "宁陕县城关镇盗伐林木案",
