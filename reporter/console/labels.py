@@ -161,3 +161,34 @@ def import_problem(message: str) -> str:
         if re.match(pattern, message):
             return re.sub(pattern, words, message)
     return message
+
+
+# 责任清单 and 典型案例 (console part 2) ------------------------------------------------------------------------------
+ZONES = {"core": "核心保护区", "key": "重点保护区", "general": "一般保护区"}
+VERSION_STATUSES = {"draft": "草稿", "active": "生效中", "retired": "已停用"}
+RULE_FIELDS = {"category": "问题类别", "zone": "保护区", "county_adcode": "区县", "lead_kinds": "牵头单位类型",
+               "cooperating_kinds": "配合单位类型", "accept_days": "受理时限", "sign_days": "签收时限",
+               "handle_days": "办理时限", "verify_days": "核查时限", "note": "备注"}
+PUBLISH_FIELDS = {"title": "标题", "summary": "案情摘要", "photo_ids": "照片"}
+ERRORS.update({
+    "responsibility_gaps": "草稿存在未覆盖的类别和区县（缺口）；补齐规则，或勾选“存在缺口仍然生效”并填写理由。",
+    "case_not_closed": "只有已结案的案件可以作为典型案例发布。",
+    "already_published": "该案件已作为典型案例发布。",
+})
+ALL.update({"zones": ZONES, "version_statuses": VERSION_STATUSES, "rule_fields": RULE_FIELDS,
+            "publish_fields": PUBLISH_FIELDS})
+# What the typical-case check found ("contains …" / "looks like it contains …" of reporter.stats.publicity)
+PERSONAL_DATA = {"a person's name": "人员姓名", "a user name": "用户名", "a WeChat openid": "微信标识",
+                 "the payee's name": "领奖人姓名", "the payee's ID number": "领奖人身份证号",
+                 "the payee's account": "领奖人账号", "a tracking code": "举报查询码", "a report id": "举报编号",
+                 "the exact time of a report": "举报的精确时间", "the reporter's name": "举报人姓名",
+                 "the reporter's phone": "举报人电话", "a mobile phone number": "手机号码",
+                 "an ID number": "身份证号码", "a telephone number": "电话号码"}
+
+
+def personal_finding(problem: str) -> str:
+    """One finding of the personal-data check in words for officials (the service's text when unknown)."""
+    for prefix, word in (("looks like it contains ", "疑似含有"), ("contains ", "含有")):
+        if problem.startswith(prefix) and problem[len(prefix):] in PERSONAL_DATA:
+            return word + PERSONAL_DATA[problem[len(prefix):]]
+    return problem

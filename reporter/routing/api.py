@@ -148,6 +148,18 @@ class Gaps(MethodView):
         return versions.gap_report(versions.get_version(version_id))
 
 
+@list_blp.route("/versions/<int:version_id>/diff")
+class Diff(MethodView):
+    @roles_required(*READERS)
+    @list_blp.arguments(schemas.DiffArgs, location="query")
+    @list_blp.response(200, schemas.DiffOut)
+    def get(self, args, version_id):
+        """What a version changes against another (default: the active version): rules added, removed, changed."""
+        version = versions.get_version(version_id)
+        base = versions.get_version(args["against"]) if args["against"] else versions.active_version()
+        return versions.diff(version, base)
+
+
 @list_blp.route("/versions/<int:version_id>/activate")
 class Activate(MethodView):
     @roles_required("admin")

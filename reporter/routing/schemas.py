@@ -42,9 +42,9 @@ class RuleIn(StrictSchema):
     note = ma.fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class RuleOut(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    position = ma.fields.Integer()
+class RuleRowOut(ma.Schema):
+    """A rule's fields (as `versions.rule_rows` gives them)."""
+
     category = ma.fields.String(required=True)
     zone = ma.fields.String(allow_none=True)
     county_adcode = ma.fields.String(allow_none=True)
@@ -55,6 +55,11 @@ class RuleOut(ma.Schema):
     handle_days = ma.fields.Integer()
     verify_days = ma.fields.Integer()
     note = ma.fields.String()
+
+
+class RuleOut(RuleRowOut):
+    id = ma.fields.Integer(required=True)
+    position = ma.fields.Integer()
 
 
 class VersionOut(ma.Schema):
@@ -98,6 +103,24 @@ class ValidationOut(ma.Schema):
     valid = ma.fields.Boolean(required=True)
     errors = ma.fields.Dict(metadata={"description": "field errors by rule id"})
     gaps = ma.fields.List(ma.fields.Nested(GapOut))
+
+
+class DiffArgs(StrictSchema):
+    against = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1), metadata={
+        "description": "the version to compare with (default: the active version)"})
+
+
+class ChangedRuleOut(RuleRowOut):
+    changes = ma.fields.Dict(metadata={"description": "field → {before, after}"})
+
+
+class DiffOut(ma.Schema):
+    """Rules matched by scope (category, county, zone): added, removed, and changed field by field."""
+
+    base = ma.fields.Dict(allow_none=True, metadata={"description": "{id, number} of the version compared with"})
+    added = ma.fields.List(ma.fields.Nested(RuleRowOut))
+    removed = ma.fields.List(ma.fields.Nested(RuleRowOut))
+    changed = ma.fields.List(ma.fields.Nested(ChangedRuleOut))
 
 
 class ImportFileIn(ma.Schema):

@@ -154,6 +154,24 @@ def validation_report(version: ResponsibilityVersion) -> dict:
             "gaps": gap_report(version)}
 
 
+def diff(version: ResponsibilityVersion, base: ResponsibilityVersion | None) -> dict:
+    """What `version` changes against `base` (normally the active version), rules matched by their scope (category,
+    county, zone): rules added, rules removed, and rules changed with each changed field's before and after."""
+    def by_scope(v):
+        return {(r["category"], r["county_adcode"], r["zone"]): r for r in (rule_rows(v) if v else [])}
+
+    new, old = by_scope(version), by_scope(base)
+    changed = []
+    for scope in [s for s in new if s in old]:
+        fields = {name: {"before": old[scope][name], "after": new[scope][name]} for name in RULE_FIELDS
+                  if old[scope][name] != new[scope][name]}
+        if fields:
+            changed.append({**new[scope], "changes": fields})
+    return {"base": {"id": base.id, "number": base.number} if base else None,
+            "added": [new[s] for s in new if s not in old], "removed": [old[s] for s in old if s not in new],
+            "changed": changed}
+
+
 # --- changing versions ------------------------------------------------------------------------------------------
 
 def create_draft(*, actor_id: int | None, title: str = "") -> ResponsibilityVersion:

@@ -129,21 +129,30 @@ def _sanitised(case: Case, title: str, summary: str) -> dict:
             "supervised": case.supervision_level is not None}
 
 
+def _checked_copy(actor: User, case_id: int, *, title: str, summary: str, photo_ids: list[str]) -> PublishedCase:
+    """The typical case `publish` would store, every check passed (scope, closed, not yet published, nothing
+    personal, the case's own photos); not added to the session."""
+    case = db.session.get(Case, case_id)
+    if case is None or not supervises(actor, case):
+        raise NotFound("No such case")
+    if case.state != "closed":
+        raise Conflict("Only a closed case can be published", error="case_not_closed")
+    if db.session.execute(select(PublishedCase.id).where(PublishedCase.case_id == case_id)).first():
+        raise Conflict("This case is already published", error="already_published")
+    _check_text(case_id, {"title": title, "summary": summary})
+    return PublishedCase(case_id=case_id, title=title, summary=summary, payload=_sanitised(case, title, summary),
+                         photo_ids=_pickable_photos(case_id, photo_ids), published_by=actor.id, published_at=utcnow())
+
+
+def preview(actor: User, case_id: int, *, title: str, summary: str, photo_ids: list[str]) -> dict:
+    """What the public would see if the case were published now (the same checks as `publish`; nothing stored)."""
+    return public_view(_checked_copy(actor, case_id, title=title, summary=summary, photo_ids=photo_ids))
+
+
 def publish(actor: User, case_id: int, *, title: str, summary: str, photo_ids: list[str]) -> PublishedCase:
     """Publish a closed case of the supervisor's area as a typical case (a sanitised copy); committed and audited."""
     try:
-        case = db.session.get(Case, case_id)
-        if case is None or not supervises(actor, case):
-            raise NotFound("No such case")
-        if case.state != "closed":
-            raise Conflict("Only a closed case can be published", error="case_not_closed")
-        if db.session.execute(select(PublishedCase.id).where(PublishedCase.case_id == case_id)).first():
-            raise Conflict("This case is already published", error="already_published")
-        _check_text(case_id, {"title": title, "summary": summary})
-        published = PublishedCase(case_id=case_id, title=title, summary=summary,
-                                  payload=_sanitised(case, title, summary),
-                                  photo_ids=_pickable_photos(case_id, photo_ids), published_by=actor.id,
-                                  published_at=utcnow())
+        published = _checked_copy(actor, case_id, title=title, summary=summary, photo_ids=photo_ids)
         db.session.add(published)
         db.session.flush()
         record(actor.id, "stats.case_published", "case", case_id, details={"published_id": published.id})

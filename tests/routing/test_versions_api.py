@@ -103,3 +103,24 @@ def test_a_draft_can_be_discarded(client, users):
     assert client.delete(f"{BASE}/{version['id']}", headers={**admin, "If-Match": tag}).status_code == 204
     assert_error(client.get(f"{BASE}/{version['id']}", headers=admin), 404)
     assert draft(client, admin)[0]["number"] == 2
+
+
+def test_the_diff_names_rules_added_removed_and_changed_against_the_active_version(client, users):
+    admin = users.headers(users.make("admin"))
+    version, tag = draft(client, admin)
+    assert client.get(f"{BASE}/{version['id']}/diff", headers=admin).get_json()["added"] == []
+    herbs = [r for r in version["rules"] if r["category"] == "wild_herbs"]
+    logging_rule = next(r for r in version["rules"] if r["category"] == "illegal_logging")
+    row = {k: logging_rule[k] for k in ("category", "zone", "county_adcode", "lead_kinds", "cooperating_kinds",
+                                        "accept_days", "sign_days", "verify_days", "note")}
+    resp = client.put(f"{BASE}/{version['id']}/rules/{logging_rule['id']}", json={**row, "handle_days": 44},
+                      headers={**admin, "If-Match": tag})
+    assert resp.status_code == 200
+    resp = client.delete(f"{BASE}/{version['id']}/rules/{herbs[0]['id']}",
+                         headers={**admin, "If-Match": resp.headers["ETag"]})
+    assert resp.status_code == 204
+    diff = client.get(f"{BASE}/{version['id']}/diff", headers=admin).get_json()
+    assert diff["base"]["number"] == version["number"] - 1 and diff["added"] == []
+    assert [(r["category"], r["zone"]) for r in diff["removed"]] == [(herbs[0]["category"], herbs[0]["zone"])]
+    assert diff["changed"][0]["changes"] == {"handle_days": {"before": logging_rule["handle_days"], "after": 44}}
+    assert client.get(f"{BASE}/{version['id']}/diff", headers=users.headers(users.make("officer"))).status_code == 403
