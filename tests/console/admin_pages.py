@@ -2,15 +2,9 @@
 from tests.console.browser import Official
 
 
-def sign_in(official: Official, username: str, password: str, *, lands: str = "**/console/**") -> Official:
+def sign_in(official: Official, username: str, password: str, *, lands: str | None = None) -> Official:
     """Sign in where the first page of the menu is not 我的待办 (an admin lands on 账号管理)."""
-    official.visit("/console/login")
-    official.page.get_by_label("用户名").fill(username)
-    official.page.get_by_label("密码").fill(password)
-    official.page.get_by_role("button", name="登录").click()
-    official.page.wait_for_url(lands)
-    official.browser.check_accessibility(official.page)
-    return official
+    return official.sign_in(username, password, lands=lands)
 
 
 def submit(official: Official, button: str, *, within=None) -> None:

@@ -96,7 +96,7 @@ async function coverageMap(el) {
 
 async function pointMap(el) {
   const { map, crs } = makeMap(el);
-  if (!el.dataset.tileUrl) await drawOutlines(map, crs, el, null);
+  // The point and the picker first, synchronously: a click must not wait for the outlines to arrive.
   if (el.dataset.lat) {
     const point = [Number(el.dataset.lat), Number(el.dataset.lng)];
     L.circleMarker(point, { radius: 8 }).addTo(map);
@@ -115,6 +115,7 @@ async function pointMap(el) {
       else marker = L.circleMarker(event.latlng, { radius: 8 }).addTo(map);
     });
   }
+  if (!el.dataset.tileUrl) await drawOutlines(map, crs, el, null);
 }
 
 for (const el of document.querySelectorAll(".map")) {
