@@ -42,6 +42,7 @@ from reporter.reports.models import ReportFeedback
 from reporter.rewards.models import LedgerEntry, Reward
 from reporter.rewards.money import yuan
 from reporter.stats import replay as replay_module
+from reporter.stats import stored
 from reporter.stats.ranking import rank
 from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
 
@@ -374,13 +375,22 @@ def register_section(name: str, rows: Callable[[Month, str | None], list[dict]])
     SECTIONS[name] = rows
 
 
-def bulletin(label: str, *, county: str | None = None) -> dict:
-    """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's)."""
+def bulletin(label: str, *, county: str | None = None, fresh: bool = False) -> dict:
+    """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's): a finished month's figures
+    stored once computed (`fresh`: computed now all the same, nothing stored), the other features' sections as of
+    the month's end from those features."""
+    month = month_of(label)
     with no_gc_pauses():
-        return _bulletin(month_of(label), county)
+        if fresh:
+            figures = figures_of(month, county)
+        else:
+            figures = stored.stored_or_computed(month, county, lambda: figures_of(month, county),
+                                                lambda kept: kept["min_sample"] == min_sample())
+        return {**figures, **{name: rows(month, county) for name, rows in SECTIONS.items()}}
 
 
-def _bulletin(month: Month, county: str | None) -> dict:
+def figures_of(month: Month, county: str | None) -> dict:
+    """The bulletin's own figures computed now, from the events (what the stored ones must equal)."""
     month_facts = case_facts(month, county)
     facts = month_facts.cases
     county_rows, unit_rows = area_tables(month, month_facts)
@@ -398,7 +408,6 @@ def _bulletin(month: Month, county: str | None) -> dict:
             "units": rank(unit_rows, "on_time_pct", sample="closed", minimum=smallest, key=("unit_id", "name")),
             "inspectors": rank(inspectors, "valid_days", key=("inspector_id", "name")),
         },
-        **{name: rows(month, county) for name, rows in SECTIONS.items()},
     }
 
 
