@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -129,9 +130,8 @@ def _rated_or_rewarded(month: Month):
     return rated.union(rewarded)
 
 
-def _idle_open(month: Month, county: str | None, moved: list[int]) -> MonthFacts:
-    """Cases open now without any event since the month began (`moved` lists those with one): open all month,
-    exactly as they are now.
+def _idle_open(month: Month, county: str | None) -> MonthFacts:
+    """Cases open now without any event since the month began: open all month, exactly as they are now.
 
     Only an action changes a case's state, unit, deadlines or flags, and every action appends an event; with none
     since the month began, the case's columns are what they were at its start and at its end. Those that need a row
@@ -139,7 +139,9 @@ def _idle_open(month: Month, county: str | None, moved: list[int]) -> MonthFacts
     so they are counted in the database.
     """
     unit = func.coalesce(Case.current_unit_id, Case.routed_unit_id)
-    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start, ~_among(Case.id, moved)]
+    # an anti-join (one index probe per open case), not `NOT IN` a list of every case that moved this month
+    moved = exists().where(CaseEvent.case_id == Case.id, CaseEvent.at >= month.start)
+    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start, ~moved]
     if county:
         scope.append(Case.county_adcode == county)
     observed = select(Observation.case_id).where(Observation.problem.is_(True), Observation.case_id.is_not(None),
@@ -178,7 +180,7 @@ def case_facts(month: Month, county: str | None = None) -> MonthFacts:
 
 def _case_facts(month: Month, county: str | None) -> MonthFacts:
     moved = _core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct()).scalars().all()
-    facts = _idle_open(month, county, moved)
+    facts = _idle_open(month, county)
     touched = sorted(set(moved).union(db.session.execute(_rated_or_rewarded(month)).scalars()))
     scope = [_among(Case.id, touched), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
