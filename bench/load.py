@@ -501,8 +501,8 @@ def probes(base: str, wechat, jpegs, env: dict, threads: int, seconds: float) ->
     for name, make, setup in plan:
         if name == "POST /cases/{id}/actions accept":  # the cases the residents' reports opened, still submitted
             lister = make()[0]
-            signed_in(lister)
             lister.stats = Stats(10 ** 9, time.monotonic() + 3600)
+            signed_in(lister)
             for page in range(1, 6):
                 resp = lister.call("GET /cases", "GET", "/api/v1/cases",
                                    params={"status": "submitted", "page_size": 100, "page": page})
