@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cases import OFFICER_UNIT, database, make_app, prepare  # noqa: E402
+from verdict import Verdict  # noqa: E402
 
 from reporter.accounts.models import User  # noqa: E402
 from reporter.accounts.services import open_session  # noqa: E402
@@ -25,13 +26,13 @@ from reporter.extensions import db  # noqa: E402
 TARGET = 1.5
 
 
-def main() -> int:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=30)
     opts = parser.parse_args()
-    missed = False
+    verdict = Verdict("console")
     with database(opts.sqlite) as url, tempfile.TemporaryDirectory() as tmp:
         app = make_app(url, tmp)
         officer_id, unit_id, headers = prepare(app, opts.cases)
@@ -69,16 +70,14 @@ def main() -> int:
                         fn()
                         bucket.append(time.perf_counter() - began)
                 api_ms, console_ms = (1000 * statistics.median(t) for t in times)
-                ratio = console_ms / api_ms
-                missed |= ratio > TARGET
                 print(f"{name:<26} page {page:>3} of {body['total']:,}: API {api_ms:7.1f} ms | console page "
-                      f"{console_ms:7.1f} ms | ratio {ratio:.2f} (target <= {TARGET})"
-                      f"{'  MISSED' if ratio > TARGET else ''}", flush=True)
+                      f"{console_ms:7.1f} ms", flush=True)
+                verdict.at_most(f"console page / API, {name}, page {page}", console_ms / api_ms, TARGET)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-    return 1 if missed else 0
+    verdict.exit()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

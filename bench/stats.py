@@ -1,10 +1,14 @@
-"""Monthly bulletin benchmark: the bulletin for October 2026 over 200,000 generated cases (with their events) and
-2,000 inspectors' patrols, against one SQL aggregate counting the month's cases per county and state, same run.
+"""Monthly bulletin benchmark: `GET /api/v1/stats/monthly` end to end (a signed-in city supervisor, serialisation
+included), warm, for the month not yet over (computed live) and for the month before it (a finished month: stored
+once computed), over 200,000 generated cases (with their events) and 2,000 inspectors' patrols, against one SQL
+aggregate counting the month's cases per county and state, measured in the same run, interleaved. Median of
+`--repeat` (at least 7) requests after one untimed warm-up. Exits 1 when a ratio misses its target (<= 20x).
 
 Uses a fresh PostgreSQL database created next to BENCH_DATABASE_URL (default
 postgresql+psycopg://postgres@127.0.0.1/test) and dropped at the end. Rows are bulk-loaded with COPY, not timed.
+The data ends today: the current month (CST) is the live one, MONTH (the month before) the finished one.
 
-    .venv/bin/python bench/stats.py [--cases 200000] [--inspectors 2000] [--repeat 3]
+    .venv/bin/python bench/stats.py [--cases 200000] [--inspectors 2000] [--repeat 9] [--profile FILE]
 """
 import argparse
 import json
@@ -23,16 +27,24 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 
 from bench.cases import database, make_app  # noqa: E402
-from reporter.accounts.models import User, UserRole  # noqa: E402
+from bench.verdict import Verdict  # noqa: E402
+from reporter.accounts.models import AuthSession, User, UserRole  # noqa: E402
+from reporter.accounts.tokens import issue_tokens  # noqa: E402
 from reporter.common.timeutil import CST  # noqa: E402
 from reporter.extensions import db  # noqa: E402
 from reporter.geo.models import County, Grid  # noqa: E402
 from reporter.org.models import Unit  # noqa: E402
 from reporter.reference import load_all  # noqa: E402
 from reporter.routing.models import Category  # noqa: E402
-from reporter.stats.bulletin import area_tables, bulletin, case_counts_baseline, case_facts, inspector_table, month_of  # noqa: E402,E501
+from reporter.stats.bulletin import bulletin, case_counts_baseline, month_of  # noqa: E402
+from reporter.stats.schemas import BulletinOut  # noqa: E402
 
-MONTH = "2026-10"
+NOW = datetime.now(CST)
+CURRENT = f"{NOW.year:04d}-{NOW.month:02d}"  # not over yet: computed live
+_last = NOW.date().replace(day=1) - timedelta(days=1)
+MONTH = f"{_last.year:04d}-{_last.month:02d}"  # finished: stored once computed
+START = datetime.combine(month_of(CURRENT).first - timedelta(days=395), datetime.min.time(), CST).astimezone(UTC)
+TARGET = 20  # the endpoint, at most this many times the aggregate
 PATH = [("open", None, "submitted"), ("accept", "submitted", "accepted"), ("dispatch", "accepted", "dispatched"),
         ("sign", "dispatched", "in_progress"), ("submit_result", "in_progress", "pending_verification"),
         ("verify", "pending_verification", "verified"), ("close", "verified", "closed")]
@@ -49,14 +61,14 @@ DAYS = {"accept": 2, "sign": 1, "handle": 15, "verify": 5}
 
 
 def generate_cases(n: int, units: list[int], categories: list[str], counties: list[str]):
-    """Cases opened from November 2025 to November 2026 and their events along the workflow, by COPY rows."""
+    """Cases opened over the 13 months up to now and their events along the workflow, by COPY rows."""
     rng = random.Random(20261001)
     lengths = [k for k, weight in FINAL for _ in range(weight)]
-    start = datetime(2025, 11, 1, tzinfo=UTC)
+    start, span = START, int((NOW - START).total_seconds())
     routing = json.dumps({"deadline_days": DAYS})
     for case_id in range(1, n + 1):
         unit = rng.choice(units)
-        created = start + timedelta(seconds=rng.randrange(0, 390 * 86400))
+        created = start + timedelta(seconds=rng.randrange(0, span))
         length = rng.choice(lengths)
         at, events = created, []
         for seq, (action, from_state, to_state) in enumerate(PATH[:length], start=1):
@@ -78,12 +90,15 @@ def generate_cases(n: int, units: list[int], categories: list[str], counties: li
 
 
 def generate_patrols(inspectors: list[int], grids: list[int]):
-    """About ten finished patrols per inspector in the month, with their effort summaries."""
+    """About ten finished patrols per inspector in the finished month and in the current one (up to today), with their
+    effort summaries."""
     rng = random.Random(20261002)
+    days = [d for label in (MONTH, CURRENT) for d in _days(month_of(label)) if d <= NOW.date()]
     for inspector in inspectors:
         grid = rng.choice(grids)
-        for day in rng.sample(range(1, 32), 10):
-            started = datetime(2026, 10, day, 8, tzinfo=CST) + timedelta(minutes=rng.randrange(0, 120))
+        for day in rng.sample(days, min(20, len(days))):
+            started = datetime.combine(day, datetime.min.time(), CST) + timedelta(hours=8,
+                                                                                   minutes=rng.randrange(0, 120))
             duration = rng.randrange(1800, 5 * 3600)
             distance = rng.uniform(1000, 9000)
             yield [str(uuid.uuid4()), inspector, grid, started, started + timedelta(seconds=duration), started.date(),
@@ -91,6 +106,10 @@ def generate_patrols(inspectors: list[int], grids: list[int]):
                    rng.uniform(5, 40), 400, json.dumps([f"c{rng.randrange(400)}" for _ in range(20)]),
                    distance > 3000 and duration > 3600, "[]",
                    json.dumps([{"code": "jump"}] if rng.random() < 0.05 else []), "{}", 1, started]
+
+
+def _days(month) -> list:
+    return [month.first + timedelta(days=i) for i in range((month.following - month.first).days)]
 
 
 def copy_rows(cur, table: str, columns: list[str], rows) -> int:
@@ -102,8 +121,9 @@ def copy_rows(cur, table: str, columns: list[str], rows) -> int:
     return count
 
 
-def prepare(app, n_cases: int, n_inspectors: int) -> None:
-    """Schema, reference data, the inspectors, the cases with their events and the patrols (COPY)."""
+def prepare(app, n_cases: int, n_inspectors: int) -> dict:
+    """Schema, reference data, the inspectors, the cases with their events and the patrols (COPY). Returns the
+    headers of a signed-in city supervisor (the city Qinling office)."""
     with app.app_context():
         upgrade(revision="heads")
         load_all()
@@ -113,7 +133,15 @@ def prepare(app, n_cases: int, n_inspectors: int) -> None:
         grids = list(db.session.execute(select(Grid.id)).scalars())
         people = [User(username=f"inspector{i}", display_name=f"网格员{i}", role_rows=[UserRole(role="inspector")])
                   for i in range(n_inspectors)]
-        db.session.add_all(people)
+        office = db.session.execute(select(Unit).where(Unit.code == "city.qinling_office")).scalar_one()
+        supervisor = User(username="bench-supervisor", display_name="市秦岭办", unit_id=office.id,
+                          role_rows=[UserRole(role="supervisor")])
+        db.session.add_all([*people, supervisor])
+        db.session.flush()
+        session = AuthSession(user_id=supervisor.id, method="password")
+        db.session.add(session)
+        db.session.flush()
+        headers = {"Authorization": f"Bearer {issue_tokens(supervisor, session, fresh=False)['access_token']}"}
         db.session.commit()
         inspectors = [p.id for p in people]
         began = time.perf_counter()
@@ -134,6 +162,7 @@ def prepare(app, n_cases: int, n_inspectors: int) -> None:
         print(f"loaded {n_cases:,} cases, {events:,} events, {patrols:,} patrols of {n_inspectors:,} inspectors in "
               f"{time.perf_counter() - began:.1f} s (not timed)", flush=True)
         db.session.remove()
+    return headers
 
 
 def timed(app, fn, repeat: int) -> tuple[float, object]:
@@ -147,32 +176,77 @@ def timed(app, fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def interleaved(fns: dict, repeat: int) -> dict[str, float]:
+    """Each function once untimed (warm-up), then `repeat` rounds of all of them in turn: the median per name."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            began = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - began)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--inspectors", type=int, default=2_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=9, help="timed requests per figure (at least 7)")
+    parser.add_argument("--profile", help="also write a cProfile of one live request to this file")
     opts = parser.parse_args()
+    repeat = max(7, opts.repeat)
+    verdict = Verdict("stats")
     with database(False) as url, tempfile.TemporaryDirectory() as tmp:
         app = make_app(url, tmp)
-        prepare(app, opts.cases, opts.inspectors)
-        baseline, counts = timed(app, lambda: case_counts_baseline(MONTH), max(10, opts.repeat * 5))
-        full, report = timed(app, lambda: bulletin(MONTH), opts.repeat)
-        month = month_of(MONTH)
-        cases_only, _ = timed(app, lambda: area_tables(month, case_facts(month)), opts.repeat)
-        patrols_only, _ = timed(app, lambda: inspector_table(month, {}), opts.repeat)
-        received = sum(row["received"] for row in report["counties"])
-        assert received == sum(n for _, _, n in counts), "the bulletin and the aggregate disagree on cases received"
-        print(f"month {MONTH}: {received:,} cases received, {sum(r['closed'] for r in report['counties']):,} closed, "
-              f"{len(report['units'])} units, {len(report['inspectors']):,} inspectors")
-        print(f"SQL aggregate (cases per county and state): median {baseline * 1000:8.1f} ms")
-        print(f"monthly bulletin (every table, rankings):   median {full * 1000:8.1f} ms")
-        print(f"  of which: case tables {cases_only * 1000:.1f} ms ({cases_only / baseline:.1f}x the aggregate), "
-              f"inspector table (patrols.monthly_figures) {patrols_only * 1000:.1f} ms")
-        print(f"ratio bulletin / aggregate: {full / baseline:.1f}x (target <= 20x)")
+        app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(hours=2)  # loading and timing take longer than 15 min
+        headers = prepare(app, opts.cases, opts.inspectors)
+        client = app.test_client()
+
+        def endpoint(label: str):
+            def get():
+                resp = client.get("/api/v1/stats/monthly", query_string={"month": label}, headers=headers)
+                assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+                return resp.get_json()
+            return get
+
+        def aggregate(label: str):
+            def run():
+                with app.app_context():
+                    rows = case_counts_baseline(label)
+                    db.session.remove()
+                return rows
+            return run
+
+        for label in (CURRENT, MONTH):  # the endpoint and the aggregate agree on the cases received
+            report, counts = endpoint(label)(), aggregate(label)()
+            received = sum(row["received"] for row in report["counties"])
+            assert received == sum(n for _, _, n in counts), f"{label}: the bulletin and the aggregate disagree"
+            print(f"month {label}: {received:,} cases received, {sum(r['closed'] for r in report['counties']):,} "
+                  f"closed, {len(report['units'])} units, {len(report['inspectors']):,} inspectors")
+        with app.app_context():  # the stored past month is what a fresh computation gives
+            stored = endpoint(MONTH)()
+            fresh = json.loads(app.json.dumps(BulletinOut().dump(bulletin(MONTH, fresh=True))))
+            assert stored == fresh, "the stored past month differs from a fresh computation"
+            db.session.remove()
+        if opts.profile:
+            import cProfile
+            cProfile.runctx("get()", {"get": endpoint(CURRENT)}, {}, opts.profile)
+        medians = interleaved({"live": endpoint(CURRENT), "live aggregate": aggregate(CURRENT),
+                               "past": endpoint(MONTH), "past aggregate": aggregate(MONTH)}, repeat)
+        for label, key in ((CURRENT, "live"), (MONTH, "past")):
+            print(f"{label} ({'current, computed live' if key == 'live' else 'finished, stored'}): "
+                  f"GET /api/v1/stats/monthly median {medians[key] * 1000:8.1f} ms | SQL aggregate median "
+                  f"{medians[key + ' aggregate'] * 1000:6.1f} ms (median of {repeat})")
+        verdict.at_most(f"current month {CURRENT} (live) / one aggregate", medians["live"] / medians["live aggregate"],
+                        TARGET)
+        verdict.at_most(f"past month {MONTH} (stored) / one aggregate", medians["past"] / medians["past aggregate"],
+                        TARGET)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    verdict.exit()
 
 
 if __name__ == "__main__":

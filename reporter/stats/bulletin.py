@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -42,6 +43,7 @@ from reporter.reports.models import ReportFeedback
 from reporter.rewards.models import LedgerEntry, Reward
 from reporter.rewards.money import yuan
 from reporter.stats import replay as replay_module
+from reporter.stats import stored
 from reporter.stats.ranking import rank
 from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
 
@@ -128,9 +130,8 @@ def _rated_or_rewarded(month: Month):
     return rated.union(rewarded)
 
 
-def _idle_open(month: Month, county: str | None, moved: list[int]) -> MonthFacts:
-    """Cases open now without any event since the month began (`moved` lists those with one): open all month,
-    exactly as they are now.
+def _idle_open(month: Month, county: str | None) -> MonthFacts:
+    """Cases open now without any event since the month began: open all month, exactly as they are now.
 
     Only an action changes a case's state, unit, deadlines or flags, and every action appends an event; with none
     since the month began, the case's columns are what they were at its start and at its end. Those that need a row
@@ -138,7 +139,9 @@ def _idle_open(month: Month, county: str | None, moved: list[int]) -> MonthFacts
     so they are counted in the database.
     """
     unit = func.coalesce(Case.current_unit_id, Case.routed_unit_id)
-    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start, ~_among(Case.id, moved)]
+    # an anti-join (one index probe per open case), not `NOT IN` a list of every case that moved this month
+    moved = exists().where(CaseEvent.case_id == Case.id, CaseEvent.at >= month.start)
+    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start, ~moved]
     if county:
         scope.append(Case.county_adcode == county)
     observed = select(Observation.case_id).where(Observation.problem.is_(True), Observation.case_id.is_not(None),
@@ -177,7 +180,7 @@ def case_facts(month: Month, county: str | None = None) -> MonthFacts:
 
 def _case_facts(month: Month, county: str | None) -> MonthFacts:
     moved = _core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct()).scalars().all()
-    facts = _idle_open(month, county, moved)
+    facts = _idle_open(month, county)
     touched = sorted(set(moved).union(db.session.execute(_rated_or_rewarded(month)).scalars()))
     scope = [_among(Case.id, touched), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
@@ -374,13 +377,22 @@ def register_section(name: str, rows: Callable[[Month, str | None], list[dict]])
     SECTIONS[name] = rows
 
 
-def bulletin(label: str, *, county: str | None = None) -> dict:
-    """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's)."""
+def bulletin(label: str, *, county: str | None = None, fresh: bool = False) -> dict:
+    """The monthly bulletin and ranking for `YYYY-MM` (one county's, or the whole city's): a finished month's figures
+    stored once computed (`fresh`: computed now all the same, nothing stored), the other features' sections as of
+    the month's end from those features."""
+    month = month_of(label)
     with no_gc_pauses():
-        return _bulletin(month_of(label), county)
+        if fresh:
+            figures = figures_of(month, county)
+        else:
+            figures = stored.stored_or_computed(month, county, lambda: figures_of(month, county),
+                                                lambda kept: kept["min_sample"] == min_sample())
+        return {**figures, **{name: rows(month, county) for name, rows in SECTIONS.items()}}
 
 
-def _bulletin(month: Month, county: str | None) -> dict:
+def figures_of(month: Month, county: str | None) -> dict:
+    """The bulletin's own figures computed now, from the events (what the stored ones must equal)."""
     month_facts = case_facts(month, county)
     facts = month_facts.cases
     county_rows, unit_rows = area_tables(month, month_facts)
@@ -398,7 +410,6 @@ def _bulletin(month: Month, county: str | None) -> dict:
             "units": rank(unit_rows, "on_time_pct", sample="closed", minimum=smallest, key=("unit_id", "name")),
             "inspectors": rank(inspectors, "valid_days", key=("inspector_id", "name")),
         },
-        **{name: rows(month, county) for name, rows in SECTIONS.items()},
     }
 
 

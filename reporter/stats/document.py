@@ -4,10 +4,11 @@ Layout after GB/T 9704-2012: A4, margins 37 mm top, 35 mm bottom, 28 mm left, 26
 body's mark in red, the document number and a red line; the title in 小标宋 22 pt; the body in 仿宋 16 pt, 22 lines
 of 28 characters; 一、 headings in 黑体, 二级 in 楷体; page numbers "— n —" at the outer corner.
 
-Everything written comes from the month's figures (`bulletin()`), the finished months' on-time counts
-(`MonthFigures`, for the change from last month and the twelve-month trend) and the typical cases published in the
-month and not withdrawn by its end: a past month's document says the same whenever it is made, the date of making
-aside. `compose` builds the content once as blocks; `docx_bytes` and `pdf_bytes` only lay them out.
+Everything written comes from the month's figures (`bulletin()`), the finished months' on-time counts (their
+bulletins, stored once computed: `reporter.stats.stored`; for the change from last month and the twelve-month trend)
+and the typical cases published in the month and not withdrawn by its end: a past month's document says the same
+whenever it is made, the date of making aside. `compose` builds the content once as blocks; `docx_bytes` and
+`pdf_bytes` only lay them out.
 """
 import base64
 import functools
@@ -18,13 +19,12 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from reporter.common.timeutil import CST, utcnow
 from reporter.extensions import db
 from reporter.geo.models import County
-from reporter.stats.bulletin import Month, area_tables, bulletin, case_facts, month_of
-from reporter.stats.models import MonthFigures, PublishedCase
+from reporter.stats.bulletin import Month, bulletin, month_of
+from reporter.stats.models import PublishedCase
 
 SOURCE_NAMES = {"citizen_report": "群众举报", "patrol": "网格巡查", "video": "视频监管", "undercover": "暗访检查",
                 "superior": "上级交办", "provincial_inspection": "省级督察"}
@@ -128,21 +128,9 @@ def _previous(month: Month, n: int) -> list[Month]:
 
 
 def finished_month_counties(month: Month) -> dict[str, list[int]]:
-    """adcode → [closed, closed_on_time] of a finished month: stored once computed (a finished month's figures are
-    as of its end and never change); a month not yet over is computed and not stored."""
-    stored = db.session.get(MonthFigures, month.label)
-    if stored is not None:
-        return stored.counties
-    county_rows, _ = area_tables(month, case_facts(month))
-    counties = {row["adcode"]: [row["closed"], row["closed_on_time"]] for row in county_rows}
-    if month.end <= utcnow():
-        try:
-            with db.session.begin_nested():
-                db.session.add(MonthFigures(month=month.label, counties=counties))
-            db.session.commit()
-        except IntegrityError:  # made by a concurrent request meanwhile: the same figures
-            db.session.rollback()
-    return counties
+    """adcode → [closed, closed_on_time] of a finished month: from its stored bulletin (computed and stored on the
+    first read; `reporter.stats.stored`)."""
+    return {row["adcode"]: [row["closed"], row["closed_on_time"]] for row in bulletin(month.label)["counties"]}
 
 
 def on_time_history(month: Month, report: dict) -> list[tuple[str, int, int]]:

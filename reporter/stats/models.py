@@ -30,13 +30,16 @@ class PublishedCase(db.Model):
 Index("ix_reward_ledger_kind_at", LedgerEntry.__table__.c.kind, LedgerEntry.__table__.c.at)
 
 
-class MonthFigures(db.Model):
-    """A finished month's closed and on-time counts per county, kept once computed: the document's twelve-month
-    trend and change from last month read them instead of replaying eleven months again. A finished month's
-    figures never change (every figure is as of its end), so the row is written once and never updated."""
+class MonthResult(db.Model):
+    """A finished month's bulletin figures for one scope (the city, or one county), stored once computed and served
+    from here: every figure is as of the month's end, so only a row written later with a date inside the month
+    (a late patrol point, an offline patrol or observation) or a new working-day calendar can still change them,
+    and each such write drops the month's rows (`reporter.stats.stored`). The document's twelve-month trend reads
+    the city's rows too."""
 
-    __tablename__ = "stats_month_figures"
+    __tablename__ = "stats_month_results"
 
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
-    counties: Mapped[dict] = mapped_column(JSON)  # adcode → [closed, closed_on_time]
+    scope: Mapped[str] = mapped_column(String(12), primary_key=True)  # a county's adcode, or "city"
+    figures: Mapped[dict] = mapped_column(JSON)  # the bulletin without the other features' sections
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
