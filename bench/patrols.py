@@ -81,6 +81,7 @@ def make_app(tmp: str, url: str):
         # one pooled connection: the API and the COPY baseline run on the very same PostgreSQL connection
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0},
         "RATELIMIT_PATROL_POINTS": "10000/minute",
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=4),  # --scale fills the store for many minutes between uploads
     })
     with app.app_context():
         upgrade(revision="heads")
@@ -236,7 +237,7 @@ def run(tmp: str, url: str, rounds: int, verdict: Verdict) -> None:
 # ---- --scale: 1 million points against 10 million ----
 
 POINTS_PER_PATROL = len(generate(0.0, 0.0, 0.0, phases=DAY))
-INSPECTORS = 200
+INSPECTORS = 100
 
 _PATROLS = """
     INSERT INTO patrols (id, inspector_id, grid_id, started_at, ended_at, day, finished, finished_at, point_count,
@@ -307,7 +308,7 @@ def at_scale(tmp: str, url: str, small: int, large: int, verdict: Verdict) -> No
         db.session.commit()
         db.session.remove()
     # this month: a patrol a day for each of the first days, for many inspectors: what the month's figures read
-    current = 2 * INSPECTORS
+    current = INSPECTORS  # 576,000 points
     add_patrols(app, "c", 0, current, grid_id, centre, month0, -(today.day - 1), max(today.day - 1, 1))
     history, results = 0, {}
     for size in (small, large):
