@@ -1,13 +1,20 @@
-"""Patrol sync benchmark on PostgreSQL: a day-long track (a fix every 5 s, 17,280 points) uploaded in batches of 500
-through the whole Flask stack (auth, rate limiter, validation of every point, the patrol row lock, insert-or-absorb,
-commit), against COPY of the same rows on the same connection in the same run; then the finish computation against
-a bare haversine loop over the same points.
+"""Patrol sync benchmark on PostgreSQL, a check: a day's track (8 hours, a fix every 5 s: 5,760 points) uploaded in
+batches of 500 through the whole Flask stack (auth, rate limiter, validation of every point, the patrol row lock,
+insert-or-absorb, commit), against one binary COPY of the same rows on the same connection in the same run (target:
+the API at least 0.25 of COPY's rate); then the finish computation against a bare haversine loop (reported).
+
+--scale: the points at city scale. The store is filled with a year of history (patrols of 5,760 points spread over
+the twelve months before this one, in their monthly partitions) to 1 million points, then to 10 million; at each size
+the same day's track is uploaded through the API and the current month's figures are read (the monthly figures of
+every inspector, and one patrol's track from the store). Target: each stays within 1.5x of its time at 1 million.
 
 Creates a fresh PostgreSQL database for the run and drops it afterwards. The server is taken from BENCH_DATABASE_URL
-or TEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1/postgres).
+or TEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1/postgres). Exits 1 when a target is missed.
 
     .venv/bin/python bench/patrols.py [ROUNDS]
+    .venv/bin/python bench/patrols.py --scale [--small 1000000] [--large 10000000]
 """
+import argparse
 import json
 import math
 import os
@@ -16,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,23 +32,28 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.verdict import Verdict  # noqa: E402
 from reporter import create_app  # noqa: E402
 from reporter.accounts.models import AuthSession, User, UserRole  # noqa: E402
 from reporter.accounts.tokens import issue_tokens  # noqa: E402
 from reporter.common.timeutil import CST, utcnow  # noqa: E402
 from reporter.extensions import db  # noqa: E402
 from reporter.geo.services import assign_inspector, grid_polygon, locate  # noqa: E402
+from reporter.patrols import partitions  # noqa: E402
 from reporter.patrols.effort import Fix, GridCells, compute  # noqa: E402
 from reporter.patrols.models import Patrol  # noqa: E402
-from reporter.patrols.services import patrol_effort  # noqa: E402
+from reporter.patrols.points import _COPY_TYPES  # noqa: E402
+from reporter.patrols.services import monthly_figures, patrol_effort  # noqa: E402
 from reporter.reference import load_all  # noqa: E402
 from tests.patrols.tracks import Phase, generate  # noqa: E402
 
 NINGSHAN = (33.3125, 108.3140)  # 宁陕县城, WGS-84
-DAY = [Phase("walk", 55), Phase("pause", 5, 0.0)] * 24  # 24 hours: 17,280 fixes at one every 5 s
+DAY = [Phase("walk", 55), Phase("pause", 5, 0.0)] * 8  # 8 hours: 5,760 fixes at one every 5 s
 BATCH = 500
 COLUMNS = ("patrol_id", "t", "lat", "lng", "accuracy_m", "altitude_m", "speed_mps", "heading", "provider", "mock",
            "late")
+BASELINE_COPY = f"COPY patrol_points ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+BASELINE_TYPES = (_COPY_TYPES[0], *_COPY_TYPES[2:], _COPY_TYPES[1])  # the API's types in COLUMNS' order
 
 
 def wire(fix: dict) -> dict:
@@ -69,6 +81,7 @@ def make_app(tmp: str, url: str):
         # one pooled connection: the API and the COPY baseline run on the very same PostgreSQL connection
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0},
         "RATELIMIT_PATROL_POINTS": "10000/minute",
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=4),  # --scale fills the store for many minutes between uploads
     })
     with app.app_context():
         upgrade(revision="heads")
@@ -104,8 +117,8 @@ def upload_through_api(client, headers, grid_id: int, t0: float, bodies: list[by
 
 
 def copy_plain(app, grid_id: int, inspector_id: int, t0: float, fixes: list[dict], batch: int | None = None) -> float:
-    """COPY the same rows (already converted, as the fastest client would) into a patrol of their own: in one COPY,
-    or in one COPY and commit per batch."""
+    """Binary COPY of the same rows (already converted, as the fastest client would) into a patrol of their own: in
+    one COPY, or in one COPY and commit per batch."""
     with app.app_context():
         started = datetime.fromtimestamp(t0, CST)
         patrol_id = str(uuid.uuid4())
@@ -121,7 +134,8 @@ def copy_plain(app, grid_id: int, inspector_id: int, t0: float, fixes: list[dict
             size = batch or len(rows)
             start = time.perf_counter()
             for first in range(0, len(rows), size):
-                with raw.cursor() as cur, cur.copy(f"COPY patrol_points ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                with raw.cursor() as cur, cur.copy(BASELINE_COPY) as copy:
+                    copy.set_types(BASELINE_TYPES)
                     for row in rows[first:first + size]:
                         copy.write_row(row)
                 raw.commit()
@@ -148,24 +162,40 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def main(rounds: int) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=5)
+    parser.add_argument("--scale", action="store_true", help="1 million points against 10 million")
+    parser.add_argument("--small", type=int, default=1_000_000)
+    parser.add_argument("--large", type=int, default=10_000_000)
+    args = parser.parse_args()
+    verdict = Verdict("patrols")
     admin, name, url = scratch_database()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            run(tmp, url, rounds)
+            if args.scale:
+                at_scale(tmp, url, args.small, args.large, verdict)
+            else:
+                run(tmp, url, args.rounds, verdict)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+    verdict.exit()
 
 
-def run(tmp: str, url: str, rounds: int) -> None:
-    app, headers, grid_id, inspector_id, centre = make_app(tmp, url)
-    client = app.test_client()
+def day_track(centre: tuple[float, float]) -> tuple[float, list[dict], list[bytes]]:
     t0 = utcnow().timestamp() - 2 * 86400
     fixes = generate(*centre, t0, phases=DAY)
     bodies = [json.dumps({"points": [wire(f) for f in fixes[i:i + BATCH]]}).encode()
               for i in range(0, len(fixes), BATCH)]
+    return t0, fixes, bodies
+
+
+def run(tmp: str, url: str, rounds: int, verdict: Verdict) -> None:
+    app, headers, grid_id, inspector_id, centre = make_app(tmp, url)
+    client = app.test_client()
+    t0, fixes, bodies = day_track(centre)
     print(f"{len(fixes)} points in {len(bodies)} batches of {BATCH}; PostgreSQL; {rounds} rounds, interleaved")
     api_times, copy_times, batched_times, patrol_ids = [], [], [], []
     for _ in range(rounds):
@@ -176,10 +206,10 @@ def run(tmp: str, url: str, rounds: int) -> None:
         batched_times.append(copy_plain(app, grid_id, inspector_id, t0, fixes, BATCH))
     api, plain, batched = (statistics.median(x) for x in (api_times, copy_times, batched_times))
     print(f"full stack (HTTP, auth, validation, lock, insert-or-absorb, commit): {len(fixes) / api:10,.0f} points/s")
-    print(f"plain COPY of the same rows, same connection:                       {len(fixes) / plain:10,.0f} points/s")
-    print(f"ratio full stack / COPY: {plain / api:.2f} (target ≥ 0.25)")
-    print(f"(for context: COPY + commit per batch of {BATCH}: {len(fixes) / batched:,.0f} points/s; "
+    print(f"one binary COPY of the same rows, same connection:                  {len(fixes) / plain:10,.0f} points/s")
+    print(f"(for context: binary COPY + commit per batch of {BATCH}: {len(fixes) / batched:,.0f} points/s; "
           f"ratio {batched / api:.2f})")
+    verdict.at_least("ingest through the API / one COPY", plain / api, 0.25)
 
     ended = datetime.fromtimestamp(fixes[-1]["t"] + 5, CST).isoformat()
     finish_s = timed(lambda: client.post(f"/api/v1/patrols/{patrol_ids[0]}/finish", headers=headers,
@@ -200,9 +230,106 @@ def run(tmp: str, url: str, rounds: int) -> None:
     print(f"  load from PostgreSQL + computation:                    {load_and_compute_s * 1000:8.1f} ms")
     print(f"  bare haversine loop over the same points:               {bare_s * 1000:8.1f} ms")
     print(f"  ratio computation / bare haversine: {effort_s / bare_s:.1f}×; "
-          f"finish / bare haversine: {finish_s / bare_s:.1f}×")
+          f"finish / bare haversine: {finish_s / bare_s:.1f}× (reported)")
     print(f"  summary: {summary[0] / 1000:.2f} km, {summary[1] / 3600:.2f} h in the grid, {summary[2]}% cells")
 
 
+# ---- --scale: 1 million points against 10 million ----
+
+POINTS_PER_PATROL = len(generate(0.0, 0.0, 0.0, phases=DAY))
+INSPECTORS = 100
+
+_PATROLS = """
+    INSERT INTO patrols (id, inspector_id, grid_id, started_at, ended_at, day, finished, finished_at, point_count,
+                         late_points, computed_at, distance_m, duration_s, moving_s, counted_s, in_grid_distance_m,
+                         in_grid_s, coverage_pct, cell_count, visited_cells, counts_as_patrol_day, reasons, flags,
+                         explanation, version, created_at)
+    SELECT :prefix || lpad(n::text, 8, '0'), 1000 + n % :inspectors, :grid, s, s + interval '8 hours',
+           (s AT TIME ZONE 'Asia/Shanghai')::date, true, s + interval '8 hours', :points, 0, now(), 12000.0, 28800.0,
+           21000.0, 28000.0, 9000.0, 18000.0, 20.0, 150, '["1:2", "3:4"]', true, '[]', '[]', '{}', 1, now()
+    FROM generate_series(:first, :last - 1) AS n,
+         LATERAL (SELECT (:month0)::timestamptz - (:back_from + n % :days) * interval '1 day' AS s) AS start
+"""
+_POINTS = """
+    INSERT INTO patrol_points (patrol_id, t, lat, lng, accuracy_m, altitude_m, speed_mps, heading, provider, mock, late)
+    SELECT p.id, p.started_at + i * interval '5 seconds', :lat + 0.004 * sin(i / 300.0), :lng + 0.004 * cos(i / 300.0),
+           8.0, 1250.0, 1.2, 90.0, 'gps', false, false
+    FROM patrols p, generate_series(0, :points - 1) AS i
+    WHERE p.id >= :low AND p.id < :high
+"""
+
+
+def add_patrols(app, prefix: str, first: int, last: int, grid_id: int, centre, month0: datetime, back_from: int,
+                days: int) -> None:
+    """Patrols number first..last-1 (ids prefix + number), a day's points each, started 08:00 CST `back_from` to
+    `back_from + days - 1` days before month0 (the current month: back_from negative), in commits of 100 patrols."""
+    with app.app_context():
+        for low in range(first, last, 100):
+            high = min(low + 100, last)
+            db.session.execute(text(_PATROLS), {
+                "prefix": prefix, "inspectors": INSPECTORS, "grid": grid_id, "points": POINTS_PER_PATROL,
+                "first": low, "last": high, "month0": month0, "back_from": back_from, "days": days})
+            db.session.execute(text(_POINTS), {"lat": centre[0], "lng": centre[1], "points": POINTS_PER_PATROL,
+                                               "low": f"{prefix}{low:08d}", "high": f"{prefix}{high:08d}"})
+            db.session.commit()
+        db.session.execute(text("ANALYZE patrols"))
+        db.session.execute(text("ANALYZE patrol_points"))
+        db.session.commit()
+        db.session.remove()
+
+
+def measure(app, client, headers, grid_id: int, t0: float, bodies: list[bytes], month: str, patrol_id: str,
+            rounds: int = 3) -> tuple[float, float, float]:
+    """Seconds (medians): a day's track through the API; every inspector's figures of the month; one patrol's track
+    loaded from the store and computed."""
+    ingest = statistics.median(upload_through_api(client, headers, grid_id, t0, bodies)[0] for _ in range(rounds))
+    with app.app_context():
+        monthly_figures(month)  # warm
+        figures = statistics.median(timed(monthly_figures, month) for _ in range(5))
+        patrol = db.session.get(Patrol, patrol_id)
+        track = statistics.median(timed(patrol_effort, patrol) for _ in range(5))
+        db.session.remove()
+    return ingest, figures, track
+
+
+def at_scale(tmp: str, url: str, small: int, large: int, verdict: Verdict) -> None:
+    app, headers, grid_id, _, centre = make_app(tmp, url)
+    client = app.test_client()
+    t0, fixes, bodies = day_track(centre)
+    today = datetime.fromtimestamp(t0, CST)
+    month0 = today.replace(day=1, hour=8, minute=0, second=0, microsecond=0)
+    month = month0.strftime("%Y-%m")
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO users (id, username, display_name, is_active, created_at) "
+            "SELECT 1000 + n, 'bench-' || n, '网格员' || n, true, now() FROM generate_series(0, :k - 1) AS n"),
+            {"k": INSPECTORS})
+        partitions.ensure_months(db.session.connection(), (month0 - timedelta(days=400)).date(), month0.date())
+        db.session.commit()
+        db.session.remove()
+    # this month: a patrol a day for each of the first days, for many inspectors: what the month's figures read
+    current = INSPECTORS  # 576,000 points
+    add_patrols(app, "c", 0, current, grid_id, centre, month0, -(today.day - 1), max(today.day - 1, 1))
+    history, results = 0, {}
+    for size in (small, large):
+        wanted = max(size // POINTS_PER_PATROL - current - history, 0)
+        started = time.perf_counter()
+        add_patrols(app, "h", history, history + wanted, grid_id, centre, month0, 1, 365)
+        history += wanted
+        with app.app_context():
+            stored = db.session.execute(text("SELECT count(*) FROM patrol_points")).scalar()
+            db.session.remove()
+        print(f"store filled to {stored:,} points ({wanted} patrols added in {time.perf_counter() - started:.0f} s)")
+        results[size] = measure(app, client, headers, grid_id, t0, bodies, month, "c00000000")
+        ingest, figures, track = results[size]
+        print(f"  at {size:,}: ingest {len(fixes) / ingest:,.0f} points/s through the API; month figures "
+              f"({INSPECTORS} inspectors) {figures * 1000:.1f} ms; one patrol's track loaded and computed "
+              f"{track * 1000:.1f} ms")
+    (i1, f1, p1), (i2, f2, p2) = results[small], results[large]
+    verdict.at_most(f"ingest time at {large:,} / at {small:,}", i2 / i1, 1.5)
+    verdict.at_most(f"month figures at {large:,} / at {small:,}", f2 / f1, 1.5)
+    verdict.at_most(f"a patrol's track at {large:,} / at {small:,}", p2 / p1, 1.5)
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main()

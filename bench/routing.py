@@ -1,6 +1,9 @@
-"""Routing speed: route() over random points inside Ankang against a bare shapely point-in-polygon over the same
-county polygons, measured in the same run (CPU time of this process, so other load on the machine does not skew
-the ratio). Target: routing costs at most 3× the bare look-up.
+"""Routing speed, a check: route() over random points inside Ankang against the best simple look-up of the same
+three layers route() reads (county, protection zone, grid): an STRtree of prepared polygons per layer, the first
+polygon in priority order that contains the point winning (zones strictest first, grids by id), as the app's index
+orders them. Both sides must agree on the county, zone and grid of every point. Measured in the same run in CPU
+time of this process (other load on the machine does not skew the ratio). Target: route() at most 2× the look-up;
+exits 1 on a miss or a disagreement.
 
 Run: .venv/bin/python bench/routing.py [N]   (N defaults to 100,000; uses a throw-away SQLite database)
 """
@@ -15,12 +18,42 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import shapely  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from shapely import STRtree  # noqa: E402
 from shapely.geometry import Point, shape  # noqa: E402
+
+from bench.verdict import Verdict  # noqa: E402
 
 
 def rss_kib() -> int:
     with open("/proc/self/status") as fh:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+
+class Baseline:
+    """One layer as the plain way would look it up: prepared polygons in an STRtree, the first containing one wins."""
+
+    def __init__(self, rows: list[tuple[dict, object]]):
+        self.keys = [key for _, key in rows]
+        self.geometries = [shape(geometry) for geometry, _ in rows]
+        shapely.prepare(self.geometries)
+        self.tree = STRtree(self.geometries)
+
+    def find(self, point: Point):
+        hits = [int(i) for i in self.tree.query(point) if self.geometries[i].contains(point)]
+        return self.keys[min(hits)] if hits else None
+
+
+def baseline_layers():
+    """County, zone and grid layers, each in the priority order the app's index uses (reporter.geo.services)."""
+    from reporter.extensions import db
+    from reporter.geo.models import ZONE_LEVELS, County, Grid, ProtectionZone
+
+    strictness = {level: order for order, level in enumerate(ZONE_LEVELS)}
+    counties = db.session.query(County).order_by(County.adcode).all()
+    zones = sorted(db.session.query(ProtectionZone), key=lambda z: (strictness[z.level], z.id))
+    grids = db.session.query(Grid).order_by(Grid.id).all()
+    return (Baseline([(c.geometry, c.adcode) for c in counties]), Baseline([(z.geometry, z.level) for z in zones]),
+            Baseline([(g.geometry, g.id) for g in grids]))
 
 
 def main(n: int) -> None:
@@ -61,24 +94,29 @@ def main(n: int) -> None:
         build_s = time.process_time() - started
         index_kib = rss_kib() - before
 
+        county_layer, zone_layer, grid_layer = baseline_layers()
         started = time.process_time()
+        bare = []
         for lat, lng in points:
             p = Point(lng, lat)
-            for polygon in counties:
-                if polygon.contains(p):
-                    break
+            bare.append((county_layer.find(p), zone_layer.find(p), grid_layer.find(p)))
         bare_s = time.process_time() - started
 
         started = time.process_time()
-        for (lat, lng), category in zip(points, picks, strict=True):
-            route(category, lat, lng, at=at)
+        routed = [route(category, lat, lng, at=at) for (lat, lng), category in zip(points, picks, strict=True)]
         route_s = time.process_time() - started
+        disagree = sum(1 for r, b in zip(routed, bare, strict=True)
+                       if (r.place.county_adcode, r.place.zone, r.place.grid_id) != b)
 
-    print(f"points: {n} inside Ankang, {len(categories)} categories, {len(counties)} county polygons")
-    print(f"bare shapely point-in-polygon: {n / bare_s:,.0f} look-ups/s ({bare_s / n * 1e6:.1f} µs each)")
-    print(f"route():                        {n / route_s:,.0f} routes/s ({route_s / n * 1e6:.1f} µs each)")
-    print(f"ratio route / bare: {route_s / bare_s:.2f}× (target ≤ 3×)")
+    print(f"points: {n} inside Ankang, {len(categories)} categories; layers: {len(county_layer.keys)} counties, "
+          f"{len(zone_layer.keys)} zones, {len(grid_layer.keys)} grids")
+    print(f"prepared STRtree look-up, 3 layers: {n / bare_s:,.0f} look-ups/s ({bare_s / n * 1e6:.1f} µs each)")
+    print(f"route():                            {n / route_s:,.0f} routes/s ({route_s / n * 1e6:.1f} µs each)")
     print(f"index + rules: built in {build_s:.2f} s, resident memory +{index_kib / 1024:.1f} MiB")
+    verdict = Verdict("routing")
+    verdict.exactly("points where route() and the look-up disagree", disagree, 0)
+    verdict.at_most("route() / prepared STRtree look-up of the same 3 layers", route_s / bare_s, 2)
+    verdict.exit()
 
 
 if __name__ == "__main__":

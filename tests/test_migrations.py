@@ -5,12 +5,14 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from reporter.extensions import db
+from reporter.patrols.partitions import include_name
 
 
 def test_models_and_migrations_agree(app):
     with app.app_context():
         with db.engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                         "include_name": include_name})
             diff = compare_metadata(ctx, db.metadata)
     assert diff == [], f"models differ from migrations: {diff}"
 

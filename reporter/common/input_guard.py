@@ -11,6 +11,7 @@ as marshmallow names its own (`errors.json.contact.name`, `errors.query.q`, `err
 import json
 import math
 import re
+from itertools import accumulate
 
 from flask import Flask, request
 
@@ -105,13 +106,46 @@ def _too_deep() -> ValidationFailed:
     return ValidationFailed(errors={"json": {"_schema": [DEPTH_MESSAGE]}})
 
 
+# The shortcut for plain bodies (_plainly_fine) reads ASCII text through two translation tables (C speed, no
+# regular expression over the whole body). _PLAIN_TABLE: every digit becomes 9, E becomes e, signs go, and what the
+# walk would refuse in a text (a C0 control but tab and line breaks, DEL) or cannot judge from the raw text (an
+# escape) becomes NUL. _SHAPE_TABLE keeps only brackets, braces and quotes.
+_PLAIN_TABLE = {**{ord(d): "9" for d in "0123456789"}, ord("E"): "e", ord("+"): None, ord("-"): None,
+                ord("\\"): "\0", **{ord(c): "\0" for c in map(chr, range(0x80)) if _TEXT.match(c)}}
+_SHAPE_TABLE = {code: None for code in range(0x80) if chr(code) not in '[]{}"'}
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _plainly_fine(text: str) -> bool:
+    """True when the raw body can hold nothing the walk refuses, told from its text alone (a batch of 500 patrol
+    points in a fraction of the walk's time); False sends it down the walk. Only ASCII text without escapes is
+    judged: then every string and name is a piece of the raw text, so a text with no forbidden character has none
+    in any of them. A run of 16 digits (a whole number past 2**53 - 1 needs 16; a finite double never needs more
+    than 15 and a 2-digit exponent), a 3-digit exponent, NaN or Infinity anywhere goes to the walk, and so does
+    nesting deeper than allowed, counted with the strings cut out (a string holding a bracket goes to the walk)."""
+    if not text.isascii():
+        return False
+    plain = text.translate(_PLAIN_TABLE)
+    if "\0" in plain or "9" * 16 in plain or "e999" in plain or "NaN" in plain or "Infinity" in plain:
+        return False
+    shape = text.translate(_SHAPE_TABLE).replace('""', "")
+    if '"' in shape:
+        return False
+    return max(accumulate(map(_STEP.__getitem__, shape)), default=0) <= MAX_JSON_DEPTH
+
+
 def _check_json(errors: _Errors) -> None:
     data = request.get_data(cache=True)
     if not data:
         return
     try:
-        body = json.loads(data.decode("utf-8"), parse_int=_parse_int, parse_float=_parse_float,
-                          parse_constant=_parse_constant)
+        text = data.decode("utf-8")
+    except ValueError:  # not UTF-8: the argument parser answers 400
+        return
+    if _plainly_fine(text):
+        return
+    try:
+        body = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
     except RecursionError:
         raise _too_deep() from None
     except ValueError:  # not JSON at all (UnicodeDecodeError is one too): the argument parser answers 400

@@ -2,8 +2,10 @@
 import shapely
 from psycopg.errors import UniqueViolation
 from shapely.geometry import LineString
+from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from reporter.common.timeutil import utcnow
 from reporter.extensions import db
 from reporter.geo.coords import from_wgs84
 from reporter.patrols.effort import LocalProjection
@@ -15,7 +17,10 @@ class AlreadyStored(Exception):
     """The bulk path met points stored before (the transaction must be rolled back)."""
 
 
-_COPY = f"COPY patrol_points (patrol_id, late, {', '.join(COLUMNS)}) FROM STDIN"
+# Binary COPY: no text formatting and parsing of every value on either side (the types name the columns' order)
+_COPY = f"COPY patrol_points (patrol_id, late, {', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_COPY_TYPES = ("varchar", "bool", "timestamptz", "float8", "float8", "float8", "float8", "float8", "float8",
+               "varchar", "bool")
 _ABSORB = """
     INSERT INTO patrol_points (patrol_id, late, t, lat, lng, accuracy_m, altitude_m, speed_mps, heading, provider, mock)
     SELECT %b, %b, u.* FROM unnest(%b::timestamptz[], %b::float8[], %b::float8[], %b::float8[], %b::float8[],
@@ -29,9 +34,9 @@ def insert(patrol_id: str, rows: list[dict], *, late: bool, bulk: bool = True) -
     """Insert the rows (distinct times) that are not stored yet; return how many were new.
 
     INSERT … ON CONFLICT DO NOTHING on both databases: the primary key (patrol_id, t) absorbs repeats exactly, also
-    between concurrent requests. On PostgreSQL a batch first tries the bulk path, COPY (the usual case: points never
-    sent before); if any point is stored already, AlreadyStored is raised: the transaction is void and the caller
-    runs the batch again with bulk=False.
+    between concurrent requests. On PostgreSQL a batch first tries the bulk path, a binary COPY in the request's
+    transaction (the usual case: points never sent before); if any point is stored already, AlreadyStored is raised:
+    the transaction is void and the caller runs the batch again with bulk=False.
     """
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
@@ -42,6 +47,7 @@ def insert(patrol_id: str, rows: list[dict], *, late: bool, bulk: bool = True) -
         if bulk:
             try:
                 with cursor.copy(_COPY) as copy:
+                    copy.set_types(_COPY_TYPES)
                     for row in rows:
                         copy.write_row((patrol_id, late, *(row[name] for name in COLUMNS)))
             except UniqueViolation as exc:
@@ -60,6 +66,15 @@ def simplified(positions: list[tuple[float, float]], tolerance_m: float) -> list
     line = shapely.simplify(LineString(list(zip(xs, ys, strict=True))), tolerance_m)
     lats, lngs = projection.inverse(*zip(*line.coords, strict=True))
     return list(zip(lats.tolist(), lngs.tolist(), strict=True))
+
+
+def keep_simplified(patrol: Patrol, tolerance_m: float) -> None:
+    """Store the patrol's track simplified and mark its raw points erased (the caller then removes them)."""
+    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
+                              .order_by(TrackPoint.t)).all()
+    kept = simplified([(lat, lng) for lat, lng in rows], tolerance_m)
+    patrol.simplified_track = [[round(lat, 7), round(lng, 7)] for lat, lng in kept]
+    patrol.points_erased_at = utcnow()
 
 
 def feature(patrol: Patrol, positions: list[tuple[float, float]], coord_system: str,

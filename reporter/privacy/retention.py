@@ -18,7 +18,7 @@ from reporter.idempotency.services import purge as purge_idempotency_keys
 from reporter.media.services import purge_orphans
 from reporter.notify.models import OutboxMessage
 from reporter.patrols.models import Patrol, TrackPoint
-from reporter.patrols.points import simplified
+from reporter.patrols.points import keep_simplified
 from reporter.privacy.models import SweepRun
 from reporter.reports.models import Report
 from reporter.rewards.models import Reward
@@ -79,11 +79,7 @@ def erase_payees(now) -> int:
 def _simplify_patrols(found: list[str]) -> None:
     tolerance = float(setting("PRIVACY_TRACK_SIMPLIFY_M"))
     for patrol in db.session.execute(select(Patrol).where(Patrol.id.in_(found)).with_for_update()).scalars():
-        rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
-                                  .order_by(TrackPoint.t)).all()
-        kept = simplified([(lat, lng) for lat, lng in rows], tolerance)
-        patrol.simplified_track = [[round(lat, 7), round(lng, 7)] for lat, lng in kept]
-        patrol.points_erased_at = utcnow()
+        keep_simplified(patrol, tolerance)
         db.session.execute(delete(TrackPoint).where(TrackPoint.patrol_id == patrol.id)
                            .execution_options(synchronize_session=False))
 
