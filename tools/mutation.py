@@ -49,7 +49,7 @@ MODULES = {
     "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_edges.py"], True),
     "replay": ("reporter/stats/replay.py", ["tests/stats"], False),
     "routing": ("reporter/routing/services.py", ["tests/routing"], False),
-    "evidence": ("reporter/reports/evidence.py", ["tests/reports"], False),
+    "evidence": ("reporter/reports/evidence.py", ["tests/reports/test_evidence_edges.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
