@@ -2,7 +2,7 @@
 accuracy cut, the 5 m step, the frozen-receiver run, the mostly-outside share, and every PATROL_* setting read."""
 import pytest
 
-from reporter.patrols.effort import Fix, Rule, compute, duration_text, km_text
+from reporter.patrols.effort import Effort, Fix, LocalProjection, Rule, compute, duration_text, km_text
 from tests.patrols.test_effort import GRID, LAT0, LNG0, north
 
 SETTINGS = {"PATROL_MAX_ACCURACY_M": "max_accuracy_m", "PATROL_MIN_STEP_M": "min_step_m",
@@ -108,3 +108,22 @@ def test_texts_round_down():
     assert km_text(2999.9) == "2.99 km" and km_text(3000) == "3.00 km" and km_text(0) == "0.00 km"
     assert duration_text(59.9) == "0 min" and duration_text(3599) == "59 min" and duration_text(3600) == "1 h 00 min"
     assert duration_text(3900) == "1 h 05 min"
+
+
+def test_the_local_projection_round_trips_in_metres():
+    """inverse(forward(p)) is p, and a metre north or east is a metre (the grid's cells and cut segments)."""
+    projection = LocalProjection(LAT0, LNG0)
+    lat, lng = projection.inverse(*projection.forward(north(250), LNG0 + 0.003))
+    assert (float(lat), float(lng)) == pytest.approx((north(250), LNG0 + 0.003), abs=1e-12)
+    x, y = projection.forward(north(100), LNG0)
+    assert (float(x), float(y)) == pytest.approx((0.0, 100.0), abs=0.05)
+    assert projection.forward(LAT0, LNG0) == (0.0, 0.0)
+
+
+def test_an_empty_effort_is_all_zero():
+    """The summary of a patrol before anything is counted: nothing counted, nothing flagged."""
+    effort = Effort()
+    assert (effort.distance_m, effort.duration_s, effort.moving_s, effort.counted_s, effort.in_grid_distance_m,
+            effort.in_grid_s, effort.coverage_pct, effort.cell_count) == (0, 0, 0, 0, 0, 0, 0, 0)
+    assert not effort.counts_as_patrol_day and effort.visited_cells == effort.reasons == effort.flags == []
+    assert effort.explanation == {}
