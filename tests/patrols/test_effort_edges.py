@@ -127,3 +127,29 @@ def test_an_empty_effort_is_all_zero():
             effort.in_grid_s, effort.coverage_pct, effort.cell_count) == (0, 0, 0, 0, 0, 0, 0, 0)
     assert not effort.counts_as_patrol_day and effort.visited_cells == effort.reasons == effort.flags == []
     assert effort.explanation == {}
+
+
+@pytest.mark.parametrize("step", [1, -1])
+def test_a_move_straight_north_or_south_across_the_grid_edge_counts_its_inside_part(step):
+    """A segment along a meridian is a line, not a point: half of a move across the southern edge is inside."""
+    edge = GRID.bounds[1]  # the southern edge's latitude
+    metres = 400.0
+    half = metres / 2 * (north(1) - LAT0)  # degrees of latitude
+    ends = [Fix(0, edge + step * half, LNG0, 5.0), Fix(300, edge - step * half, LNG0, 5.0)]
+    effort = compute(ends, 0, 300, GRID)
+    assert effort.distance_m == pytest.approx(metres, rel=1e-3)
+    assert effort.in_grid_distance_m == pytest.approx(metres / 2, rel=1e-2)
+    assert effort.in_grid_s == pytest.approx(150, rel=1e-2)
+
+
+def test_unknown_accuracy_allows_no_slack_in_the_speed_rule():
+    # 84.5 m in 10 s: 30.4 km/h; any allowance for the fixes' accuracy would bring it under 30 km/h
+    effort = compute(two(84.5, 10), 0, 10, GRID)
+    assert excluded(effort, "fast") == 1
+    assert compute(two(84.5, 10, 1.0), 0, 10, GRID).explanation["excluded"]["fast"]["intervals"] == 0
+
+
+def test_the_top_speed_is_flagged_to_a_tenth_of_a_km_h():
+    effort = compute(two(45.37 / 3.6 * 60, 60), 0, 60, GRID)
+    [flag] = [f for f in effort.flags if f["code"] == "impossible_speed"]
+    assert flag["top_speed_kmh"] == pytest.approx(45.4, abs=1e-9)
