@@ -3,7 +3,7 @@ accuracy cut, the 5 m step, the frozen-receiver run, the mostly-outside share, a
 import pytest
 
 from reporter.patrols.effort import Effort, Fix, LocalProjection, Rule, compute, duration_text, km_text
-from tests.patrols.test_effort import GRID, LAT0, LNG0, north
+from tests.patrols.test_effort import GRID, LAT0, LNG0, M_PER_DEG_LAT, north
 
 SETTINGS = {"PATROL_MAX_ACCURACY_M": "max_accuracy_m", "PATROL_MIN_STEP_M": "min_step_m",
             "PATROL_MAX_SPEED_KMH": "max_speed_kmh", "PATROL_MOVING_MIN_MPS": "moving_min_mps",
@@ -153,3 +153,13 @@ def test_the_top_speed_is_flagged_to_a_tenth_of_a_km_h():
     effort = compute(two(45.37 / 3.6 * 60, 60), 0, 60, GRID)
     [flag] = [f for f in effort.flags if f["code"] == "impossible_speed"]
     assert flag["top_speed_kmh"] == pytest.approx(45.4, abs=1e-9)
+
+
+def test_a_move_along_a_parallel_visits_every_cell_it_crosses():
+    """A segment due east is a line, not a point: 1 km across 200 m cells touches at least five of them."""
+    start = LNG0 - 0.02
+    effort = compute([Fix(0, LAT0, start, 5.0), Fix(240, LAT0, start + 1000 / (M_PER_DEG_LAT * 0.8358), 5.0)],
+                     0, 240, GRID)
+    assert effort.distance_m == pytest.approx(1000, rel=2e-3)
+    assert len(effort.visited_cells) >= 5
+    assert len({key.split(":")[1] for key in effort.visited_cells}) <= 2  # one row (two on a row's edge)
