@@ -75,3 +75,20 @@ def test_a_case_is_overdue_when_its_deadline_falls_before_the_next_month(app, de
     assert [f.overdue for f in facts] == [False, True]
     assert facts[0].received and not facts[0].accepted and facts[0].state == "submitted" and facts[0].unit_id == 7
     assert facts[0].is_open and facts[0].active
+
+
+@pytest.mark.parametrize("decided, overdue", [(None, True), ("reject", False), ("new_case", False)])
+def test_a_pending_recurrence_is_overdue_past_its_due_date_until_decided(app, decided, overdue):
+    """A closed case's clock runs while a recurrence waits: past the due date the case recorded, it is overdue at the
+    month's end; a decision that leaves it closed stops the clock."""
+    opened = date(2026, 9, 1)
+    events = [("close", True, date(2026, 10, 5), "verified", "closed", None),
+              ("recurrence", True, date(2026, 10, 6), "closed", "closed", {"due": "2026-10-12"})]
+    if decided:
+        events.append(("decide_recurrence", True, date(2026, 10, 9), "closed", "closed", {"decision": decided}))
+    with app_ctx(app):
+        facts = replay(CASE, events, opened_on=opened, following=date(2026, 11, 1),
+                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+    assert facts.overdue is overdue and facts.state == "closed" and facts.recurrences_raised == 1
+    assert facts.closed and (facts.recurrences_rejected, facts.recurrences_new_case) == (
+        (decided == "reject") * 1, (decided == "new_case") * 1)
