@@ -47,9 +47,10 @@ MODULES = {
                                               "tests/cases/test_workflow_api.py", "tests/cases/test_deadlines.py"],
                 False),
     "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_edges.py"], True),
-    "replay": ("reporter/stats/replay.py", ["tests/stats"], False),
+    "replay": ("reporter/stats/replay.py", ["tests/stats/test_replay_edges.py", "tests/stats/test_bulletin.py"],
+               False),
     "routing": ("reporter/routing/services.py", ["tests/routing"], False),
-    "evidence": ("reporter/reports/evidence.py", ["tests/reports"], False),
+    "evidence": ("reporter/reports/evidence.py", ["tests/reports/test_evidence_edges.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their

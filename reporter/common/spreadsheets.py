@@ -13,6 +13,7 @@ cells keep their number formats. `notes_sheet` adds the sheet of definitions.
 """
 import csv
 import io
+import itertools
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reporter.common.timeutil import CST, utcnow
 from reporter.errors import ValidationFailed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,7 +78,9 @@ def cell_str(value) -> str:
 def read_sheet(data: bytes, headers: list[str], *, required: tuple[str, ...] = (), sheet: str | None = None,
                max_rows: int = 5000) -> list[tuple[int, dict[str, str]]]:
     """The rows of a workbook as (row number, {header: text}), columns found by their header in any order; blank rows
-    skipped. 422 when it is not a workbook, a required header is missing or it holds more than max_rows rows."""
+    skipped. The headers are in row 1, or in row 2 under the title row every export has (`print_ready`), so an
+    exported workbook or a template reads back. 422 when it is not a workbook, a required header is missing or it
+    holds more than max_rows rows."""
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
@@ -85,13 +89,21 @@ def read_sheet(data: bytes, headers: list[str], *, required: tuple[str, ...] = (
         page = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
         lines = page.iter_rows(values_only=True)
         found = [cell_str(v) for v in next(lines, ())]
+        first = 1
+        if not _holds(found, headers, required):
+            below = [cell_str(v) for v in next(lines, ())]
+            if _holds(below, headers, required):
+                found, first = below, 2
+            else:
+                lines = itertools.chain([below], lines)
         missing = [h for h in required if h not in found]
         if missing:
-            raise ValidationFailed("The first row must hold the headers " + "、".join(required),
+            raise ValidationFailed("The first row (or the second, under a title) must hold the headers "
+                                   + "、".join(required),
                                    errors={"file": {"1": {h: ["missing header"] for h in missing}}})
         where = {h: found.index(h) for h in headers if h in found}
         rows = []
-        for number, values in enumerate(lines, start=2):
+        for number, values in enumerate(lines, start=first + 1):
             texts = {h: cell_str(values[i]) if i < len(values) else "" for h, i in where.items()}
             if not any(texts.values()):
                 continue
@@ -102,6 +114,11 @@ def read_sheet(data: bytes, headers: list[str], *, required: tuple[str, ...] = (
         return rows
     finally:
         book.close()
+
+
+def _holds(row: list[str], headers: list[str], required: tuple[str, ...]) -> bool:
+    """Whether a row is the header row: it names every required header (with none required: one of the headers)."""
+    return all(h in row for h in required) if required else any(h in row for h in headers)
 
 
 def reject_rows(problems: dict[int, dict[str, str]], headers: list[str]) -> None:
@@ -116,21 +133,18 @@ def reject_rows(problems: dict[int, dict[str, str]], headers: list[str]) -> None
                                             for row, fields in sorted(problems.items())}})
 
 
-def workbook(title: str, headers: list[str], rows, *, widths=(), notes=()) -> bytes:
-    """A workbook of one table (Chinese headers, frozen header row) and, when given, a 说明 sheet of notes."""
+def workbook(title: str, headers: list[str], rows, *, heading: str | None = None, notes=()) -> bytes:
+    """A print-ready workbook of one table (`print_ready`: the heading as its title row, Chinese headers below it)
+    and, when given, a 注释 sheet of (name, meaning) notes (`notes_sheet`). The sheet is named after `title`."""
     book = Workbook()
     page = book.active
     page.title = title[:31]
     append_row(page, headers)
     for row in rows:
         append_row(page, row)
-    for index, width in enumerate(widths, start=1):
-        page.column_dimensions[get_column_letter(index)].width = width
-    page.freeze_panes = "A2"
+    print_ready(page, heading or title)
     if notes:
-        about = book.create_sheet("说明")
-        for note in notes:
-            append_row(about, note)
+        notes_sheet(book, f"{heading or title} 说明", notes)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -183,6 +197,12 @@ def print_ready(sheet: Worksheet, title: str) -> None:
     sheet.print_options.gridLines = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def as_of() -> str:
+    """（截至2026年11月30日）: the day (China time) a register's export shows, for its title row."""
+    today = utcnow().astimezone(CST).date()
+    return f"（截至{today.year}年{today.month}月{today.day}日）"
 
 
 def notes_sheet(book, title: str, definitions: Iterable[tuple[str, str]]) -> Worksheet:

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from reporter.accounts.models import User
 from reporter.cases import services as cases
 from reporter.cases.models import FEEDBACK_SOURCES, SOURCE_NAMES, STAFF_SOURCES
-from reporter.common.spreadsheets import read_sheet, reject_rows, workbook
+from reporter.common.spreadsheets import as_of, read_sheet, reject_rows, workbook
 from reporter.extensions import db
 from reporter.geo.coords import GCJ02, WGS84, to_wgs84
 from reporter.geo.services import locate
-from reporter.registers.problems import COLUMNS, existing_refs, in_actor_county
+from reporter.registers.problems import COLUMNS, PROGRESS, existing_refs, in_actor_county
+from reporter.registers.rechecks import RESULT_NAMES
 from reporter.routing.models import Category
 
 SHEET = "问题台账"
@@ -21,6 +22,21 @@ REQUIRED = ("问题来源", "问题类别", "问题描述", "纬度", "经度")
 COORD_NAMES = {"": WGS84, "wgs84": WGS84, "wgs-84": WGS84, "gps": WGS84, "gcj02": GCJ02, "gcj-02": GCJ02,
                "火星坐标": GCJ02}
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+COLUMN_NOTES = [
+    ("序号", "本表中的顺序"),
+    ("问题来源", "、".join(SOURCE_NAMES.values())),
+    ("反馈编号", "中央、省级反馈问题和审计查出问题的编号（其他来源为空）"),
+    ("所在县区、保护区", "由问题位置推算"),
+    ("牵头单位、配合单位", "按责任清单交办的单位"),
+    ("整改时限", "当前办理环节的办理期限"),
+    ("整改进展", "、".join(dict.fromkeys(PROGRESS.values()))),
+    ("是否销号", "问题已办结（已销号）为“是”"),
+    ("销号时间", "办结日期（中国时间）"),
+    ("回头看", "、".join(RESULT_NAMES.values()) + "；未安排回头看为空"),
+    ("案件编号", "系统中的案件编号，可据此查询办理过程"),
+]
 
 
 def _cell(row: dict, key: str):
@@ -34,14 +50,14 @@ def export_xlsx(rows: list[dict], year: int | None) -> bytes:
     """The register (or the year register 《突出问题{year}年台账》) as officials keep it."""
     title = f"突出问题{year}年台账" if year else SHEET
     return workbook(title, [h for h, _k in COLUMNS], ([_cell(row, k) for _h, k in COLUMNS] for row in rows),
-                    widths=(6, 14, 18, 50, 10, 12, 24, 40, 40, 12, 16, 8, 12, 22, 16))
+                    heading=title + as_of(), notes=COLUMN_NOTES)
 
 
 def template_xlsx() -> bytes:
     """An empty feedback-item sheet with its headers and the values each column takes."""
     categories = db.session.execute(select(Category.name).where(Category.is_active.is_(True))
                                     .order_by(Category.code)).scalars()
-    return workbook(IMPORT_SHEET, IMPORT_HEADERS, [], widths=(16, 20, 30, 60, 12, 12, 10, 30), notes=[
+    return workbook(IMPORT_SHEET, IMPORT_HEADERS, [], heading=f"{IMPORT_SHEET}（导入模板）", notes=[
         ("问题来源取值", "、".join(SOURCE_NAMES[s] for s in STAFF_SOURCES)),
         ("反馈编号", "中央、省级反馈问题和审计查出问题必填，同一来源内不重复"),
         ("问题类别取值", "、".join(categories)),

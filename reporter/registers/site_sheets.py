@@ -10,7 +10,7 @@ from sqlalchemy import JSON, select, text
 
 from reporter.accounts.models import User
 from reporter.common.bulk import no_gc_pauses
-from reporter.common.spreadsheets import read_sheet, reject_rows, workbook
+from reporter.common.spreadsheets import as_of, read_sheet, reject_rows, workbook
 from reporter.common.timeutil import utcnow
 from reporter.errors import AppError
 from reporter.extensions import db
@@ -49,11 +49,17 @@ def export_xlsx(kind: SiteKind, sites: list[Site]) -> bytes:
                 counties.get(site.county_adcode), ZONE_NAMES.get(site.zone, "秦岭范围外")]
 
     return workbook(kind.name, headers(kind) + DERIVED, (row(s) for s in sites),
-                    widths=(16, 24, 28, 11, 11, 8, 20, 24, 10, *(14 for _ in kind.fields), 10, 12))
+                    heading=f"{kind.name}登记台账{as_of()}",
+                    notes=[*column_notes(kind), *((name, "由位置推算，仅供查看；导入时不读取") for name in DERIVED)])
 
 
 def template_xlsx(kind: SiteKind) -> bytes:
     """An empty sheet of the kind with the values each column takes."""
+    return workbook(kind.name, headers(kind), [], heading=f"{kind.name}登记表（导入模板）", notes=column_notes(kind))
+
+
+def column_notes(kind: SiteKind) -> list[tuple[str, str]]:
+    """The values each column of the kind's sheet takes (the notes sheet of its template and export)."""
     notes = [("必填列", f"{CODE}、{NAME}；位置：{LAT}+{LNG}，或{AREA}（Polygon）"),
              (CRS, "WGS-84（默认，GPS）或 GCJ-02（网页地图）"),
              (STATE, "、".join(s["name"] for s in kind.states) + f"（空：新站点为“{kind.states[0]['name']}”）"),
@@ -64,7 +70,7 @@ def template_xlsx(kind: SiteKind) -> bytes:
         if spec["type"] == "choices":
             values = "可多选，用“、”分隔：" + values
         notes.append((spec["label"], values + ("（必填）" if spec.get("required") else "")))
-    return workbook(kind.name, headers(kind), [], notes=notes)
+    return notes
 
 
 @dataclass

@@ -14,6 +14,7 @@ import base64
 import functools
 import html
 import io
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -349,9 +350,23 @@ def _pyplot():
     return pyplot
 
 
+CHART_DPI = 120
+# The plot area of every chart, as fractions of the figure (fixed, instead of measuring every label with
+# tight_layout, which draws the figure a second time).
+CHART_MARGINS = {"left": 0.09, "right": 0.98, "top": 0.95}
+
+
 def _png(figure) -> bytes:
+    """The figure drawn once, as an opaque RGB PNG (no alpha channel: the PDF then carries one image, not an image
+    and its mask, and WeasyPrint re-encodes it once)."""
+    from PIL import Image
+
+    figure.set_dpi(CHART_DPI)
+    figure.canvas.draw()
+    width, height = figure.canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), figure.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=120, metadata={"Software": None})
+    image.convert("RGB").save(out, format="PNG", dpi=(CHART_DPI, CHART_DPI))
     figure.clf()
     return out.getvalue()
 
@@ -371,7 +386,7 @@ def county_chart(counties: list[dict]) -> bytes:
     axes.set_ylim(0, 110)
     axes.set_ylabel("按期结案率（%）")
     axes.tick_params(axis="x", labelsize=8, labelrotation=30)
-    figure.tight_layout()
+    figure.subplots_adjust(bottom=0.22, **CHART_MARGINS)
     try:
         return _png(figure)
     finally:
@@ -395,7 +410,7 @@ def trend_chart(history: list[tuple[str, int, int]]) -> bytes:
     axes.set_ylabel("按期结案率（%）")
     axes.tick_params(axis="x", labelsize=8)
     axes.grid(axis="y", alpha=0.3)
-    figure.tight_layout()
+    figure.subplots_adjust(bottom=0.1, **CHART_MARGINS)
     try:
         return _png(figure)
     finally:
@@ -649,7 +664,7 @@ def html_text(doc: Document) -> str:
     parts += ["<p>&#160;</p>", f'<p class="signature">{esc(doc.issuer)}</p>',
               f'<p class="signature">{esc(chinese_date(doc.made_on))}</p>']
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(doc.title)}</title>'
-            f'<style>{_css()}</style></head><body>{"".join(parts)}</body></html>')
+            f'</head><body>{"".join(parts)}</body></html>')
 
 
 def _weasyprint():
@@ -666,11 +681,31 @@ def _weasyprint():
     return weasyprint
 
 
+_LAYOUT = threading.local()
+
+
+def _layout_setup(css: str):
+    """(font configuration, parsed style sheet, URL fetcher) for this thread, made once per style sheet: the Pango
+    font map keeps the fonts it has opened (the Noto CJK collections and their coverage) from one document to the
+    next instead of opening them again for each. Per thread, as a Pango font map is not safe to share."""
+    cached = getattr(_LAYOUT, "setup", None)
+    if cached is None or cached[0] != css:
+        weasyprint = _weasyprint()
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        fetcher = weasyprint.urls.URLFetcher(allowed_protocols=("data",), allow_redirects=False)  # charts only: no
+        cached = (css, fonts, weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher), fetcher)  # file,
+        _LAYOUT.setup = cached  # no network, whatever the text says
+    return cached[1:]
+
+
 def pdf_bytes(doc: Document) -> bytes:
     """The document as PDF (WeasyPrint, Pango): every face used is embedded, Noto CJK where a named font is absent."""
     weasyprint = _weasyprint()
-    fetcher = weasyprint.urls.URLFetcher(allowed_protocols=("data",), allow_redirects=False)  # charts only: no file,
-    return weasyprint.HTML(string=html_text(doc), url_fetcher=fetcher).write_pdf()  # no network, whatever text says
+    fonts, sheet, fetcher = _layout_setup(_css())
+    return weasyprint.HTML(string=html_text(doc), url_fetcher=fetcher).write_pdf(stylesheets=[sheet],
+                                                                                 font_config=fonts)
 
 
 # ---- the whole --------------------------------------------------------------------------------------------------

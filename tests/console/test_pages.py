@@ -5,6 +5,7 @@ import io
 from openpyxl import load_workbook
 
 from tests.console.conftest import PASSWORD, Desk, csrf_of, drive
+from tests.support.workbooks import assert_print_ready, today_words
 
 
 def test_sign_in_sets_a_hardened_cookie_and_the_page_a_strict_csp(app, world, desk):
@@ -117,7 +118,8 @@ def test_submit_result_uploads_the_browser_photo_and_export_has_the_filtered_cas
     drive(world, "submitted")
     sup = desk("city_sup")
     book = load_workbook(io.BytesIO(sup.client.get("/console/cases/export.xlsx?status=pending_verification").data))
-    rows = list(book.active.values)  # the problem register's columns
+    assert_print_ready(book.active, f"问题台账（截至{today_words()}）")
+    rows = list(book.active.values)[1:]  # the problem register's columns, under the title row
     assert rows[0][:4] == ("序号", "问题来源", "反馈编号", "问题描述") and len(rows) == 2
     assert rows[1][-1] == world.case(case_id).number and rows[1][11] == "否"  # not closed off yet
 

@@ -2,8 +2,8 @@
 accuracy cut, the 5 m step, the frozen-receiver run, the mostly-outside share, and every PATROL_* setting read."""
 import pytest
 
-from reporter.patrols.effort import Fix, Rule, compute, duration_text, km_text
-from tests.patrols.test_effort import GRID, LAT0, LNG0, north
+from reporter.patrols.effort import Effort, Fix, LocalProjection, Rule, compute, duration_text, km_text
+from tests.patrols.test_effort import GRID, LAT0, LNG0, M_PER_DEG_LAT, north
 
 SETTINGS = {"PATROL_MAX_ACCURACY_M": "max_accuracy_m", "PATROL_MIN_STEP_M": "min_step_m",
             "PATROL_MAX_SPEED_KMH": "max_speed_kmh", "PATROL_MOVING_MIN_MPS": "moving_min_mps",
@@ -108,3 +108,58 @@ def test_texts_round_down():
     assert km_text(2999.9) == "2.99 km" and km_text(3000) == "3.00 km" and km_text(0) == "0.00 km"
     assert duration_text(59.9) == "0 min" and duration_text(3599) == "59 min" and duration_text(3600) == "1 h 00 min"
     assert duration_text(3900) == "1 h 05 min"
+
+
+def test_the_local_projection_round_trips_in_metres():
+    """inverse(forward(p)) is p, and a metre north or east is a metre (the grid's cells and cut segments)."""
+    projection = LocalProjection(LAT0, LNG0)
+    lat, lng = projection.inverse(*projection.forward(north(250), LNG0 + 0.003))
+    assert (float(lat), float(lng)) == pytest.approx((north(250), LNG0 + 0.003), abs=1e-12)
+    x, y = projection.forward(north(100), LNG0)
+    assert (float(x), float(y)) == pytest.approx((0.0, 100.0), abs=0.05)
+    assert projection.forward(LAT0, LNG0) == (0.0, 0.0)
+
+
+def test_an_empty_effort_is_all_zero():
+    """The summary of a patrol before anything is counted: nothing counted, nothing flagged."""
+    effort = Effort()
+    assert (effort.distance_m, effort.duration_s, effort.moving_s, effort.counted_s, effort.in_grid_distance_m,
+            effort.in_grid_s, effort.coverage_pct, effort.cell_count) == (0, 0, 0, 0, 0, 0, 0, 0)
+    assert not effort.counts_as_patrol_day and effort.visited_cells == effort.reasons == effort.flags == []
+    assert effort.explanation == {}
+
+
+@pytest.mark.parametrize("step", [1, -1])
+def test_a_move_straight_north_or_south_across_the_grid_edge_counts_its_inside_part(step):
+    """A segment along a meridian is a line, not a point: half of a move across the southern edge is inside."""
+    edge = GRID.bounds[1]  # the southern edge's latitude
+    metres = 400.0
+    half = metres / 2 * (north(1) - LAT0)  # degrees of latitude
+    ends = [Fix(0, edge + step * half, LNG0, 5.0), Fix(300, edge - step * half, LNG0, 5.0)]
+    effort = compute(ends, 0, 300, GRID)
+    assert effort.distance_m == pytest.approx(metres, rel=1e-3)
+    assert effort.in_grid_distance_m == pytest.approx(metres / 2, rel=1e-2)
+    assert effort.in_grid_s == pytest.approx(150, rel=1e-2)
+
+
+def test_unknown_accuracy_allows_no_slack_in_the_speed_rule():
+    # 84.5 m in 10 s: 30.4 km/h; any allowance for the fixes' accuracy would bring it under 30 km/h
+    effort = compute(two(84.5, 10), 0, 10, GRID)
+    assert excluded(effort, "fast") == 1
+    assert compute(two(84.5, 10, 1.0), 0, 10, GRID).explanation["excluded"]["fast"]["intervals"] == 0
+
+
+def test_the_top_speed_is_flagged_to_a_tenth_of_a_km_h():
+    effort = compute(two(45.37 / 3.6 * 60, 60), 0, 60, GRID)
+    [flag] = [f for f in effort.flags if f["code"] == "impossible_speed"]
+    assert flag["top_speed_kmh"] == pytest.approx(45.4, abs=1e-9)
+
+
+def test_a_move_along_a_parallel_visits_every_cell_it_crosses():
+    """A segment due east is a line, not a point: 1 km across 200 m cells touches at least five of them."""
+    start = LNG0 - 0.02
+    effort = compute([Fix(0, LAT0, start, 5.0), Fix(240, LAT0, start + 1000 / (M_PER_DEG_LAT * 0.8358), 5.0)],
+                     0, 240, GRID)
+    assert effort.distance_m == pytest.approx(1000, rel=2e-3)
+    assert len(effort.visited_cells) >= 5
+    assert len({key.split(":")[1] for key in effort.visited_cells}) <= 2  # one row (two on a row's edge)

@@ -13,6 +13,7 @@ from reporter.cases.models import Case
 from reporter.geo.models import ZONE_NAMES
 from tests.cases.conftest import HANBIN, NINGSHAN, STAFF_ENTRY
 from tests.conftest import app_ctx
+from tests.support.workbooks import assert_print_ready, notes_of, today_words
 
 HEADERS = ["问题来源", "反馈编号", "问题类别", "问题描述", "纬度", "经度", "坐标系", "地址"]
 
@@ -166,7 +167,9 @@ def test_the_register_and_the_year_register_in_the_callers_scope(world):
     book = load_workbook(io.BytesIO(export.data))
     page = book.active
     assert page.title == "突出问题2022年台账"
-    lines = list(page.iter_rows(values_only=True))
+    assert_print_ready(page, f"突出问题2022年台账（截至{today_words()}）")
+    assert "是否销号" in notes_of(book) and "中央反馈问题" in notes_of(book)["问题来源"]
+    lines = list(page.iter_rows(min_row=2, values_only=True))
     assert list(lines[0][:13]) == ["序号", "问题来源", "反馈编号", "问题描述", "所在县区", "保护区", "牵头单位",
                                    "配合单位", "整改措施", "整改时限", "整改进展", "是否销号", "销号时间"]
     assert len(lines) == 5
@@ -178,6 +181,30 @@ def test_the_template_names_the_values_each_column_takes(world):
     resp = world.client.get("/api/v1/registers/problems/template", headers=world.h("city_sup"))
     assert resp.status_code == 200
     book = load_workbook(io.BytesIO(resp.data))
-    assert [c.value for c in book["问题清单"][1]] == HEADERS
-    notes = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
+    assert_print_ready(book["问题清单"], "问题清单（导入模板）")
+    assert [c.value for c in book["问题清单"][2]] == HEADERS
+    notes = notes_of(book)
     assert "中央反馈问题" in notes["问题来源取值"]
+    assert_print_ready(book["注释"], "问题清单（导入模板） 说明")
+
+
+def test_the_template_filled_in_imports_under_its_title_row(world):
+    """Officials fill the downloaded template below its title and header rows: it imports, errors by sheet row."""
+    book = load_workbook(io.BytesIO(world.client.get("/api/v1/registers/problems/template",
+                                                     headers=world.h("city_sup")).data))
+    page = book["问题清单"]
+    for row in GOOD:
+        page.append(list(row))
+    page.append(["审计查出问题", "", "illegal_mining", "没有编号", HANBIN[0], HANBIN[1], "", None])  # row 5
+    out = io.BytesIO()
+    book.save(out)
+    bad = upload(world, out.getvalue(), dry_run=True)
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]["file"]) == {"5"}
+    page.delete_rows(5)
+    out = io.BytesIO()
+    book.save(out)
+    done = upload(world, out.getvalue())
+    assert done.status_code == 200, done.get_json()
+    assert case_count(world) == 2
+

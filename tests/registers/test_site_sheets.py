@@ -1,11 +1,15 @@
 """A kind's register in Excel: template, import (dry run with every row's errors by row and column, all or nothing,
 upsert by code) and export, which import reads back."""
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from reporter.registers.models import Site, SiteEvent
 from tests.cases.conftest import HANBIN, NINGSHAN
 from tests.conftest import app_ctx
 from tests.registers.helpers import post_file, read_xlsx, xlsx
+from tests.support.workbooks import assert_print_ready, notes_of, today_words
 
 COMMON = ["编号", "名称", "运营单位", "纬度", "经度", "坐标系", "范围(GeoJSON)", "地址", "状态"]
 POND = COMMON + ["等别", "在线监测接入部省平台", "闭库计划年份"]
@@ -20,8 +24,10 @@ def _count(world, model) -> int:
 def test_the_template_lists_the_kinds_columns_and_values(world):
     resp = world.client.get("/api/v1/registers/site-kinds/tailings_pond/template", headers=world.h("county_sup"))
     assert resp.status_code == 200
-    assert list(read_xlsx(resp.data)[0]) == POND
-    notes = dict(read_xlsx(resp.data, "说明"))
+    assert list(read_xlsx(resp.data)[1]) == POND
+    book = load_workbook(io.BytesIO(resp.data))
+    assert_print_ready(book["尾矿库"], "尾矿库登记表（导入模板）")
+    notes = notes_of(book)
     assert notes["状态"].startswith("运行、待闭库、闭库中、闭库销号")
     assert notes["在线监测接入部省平台"] == "是 / 否（必填）"
 
@@ -82,9 +88,18 @@ def test_the_export_is_what_import_reads_back(world):
     assert post_file(world.client, IMPORT, world.h("city_sup"), sheet).get_json()["created"] == 1
     export = world.client.get("/api/v1/registers/site-kinds/tailings_pond/export", headers=world.h("city_sup"))
     assert export.status_code == 200
+    book = load_workbook(io.BytesIO(export.data))
+    assert_print_ready(book["尾矿库"], f"尾矿库登记台账（截至{today_words()}）")
+    assert notes_of(book)["所在县区"].startswith("由位置推算") and "等别" in notes_of(book)
     rows = read_xlsx(export.data)
-    assert list(rows[0]) == POND + ["所在县区", "保护区"]
-    assert rows[1][:3] == ("WKK-01", "林相金矿尾矿库", "旬阳市鑫龙矿业公司")
-    assert rows[1][8:12] == ("运行", "三等", "是", None) and rows[1][12] == "宁陕县"
+    assert list(rows[1]) == POND + ["所在县区", "保护区"]
+    assert rows[2][:3] == ("WKK-01", "林相金矿尾矿库", "旬阳市鑫龙矿业公司")
+    assert rows[2][8:12] == ("运行", "三等", "是", None) and rows[2][12] == "宁陕县"
     back = post_file(world.client, IMPORT, world.h("city_sup"), export.data)
     assert back.get_json() == {"dry_run": False, "rows": 1, "created": 0, "updated": 0, "unchanged": 1}
+    book["尾矿库"]["J3"] = "八等"  # 等别 of the site, in sheet row 3 under the title and header rows
+    out = io.BytesIO()
+    book.save(out)
+    wrong = post_file(world.client, IMPORT, world.h("city_sup"), out.getvalue())
+    assert wrong.status_code == 422 and set(wrong.get_json()["errors"]["file"]) == {"3"}
+

@@ -8,6 +8,7 @@ from reporter.stats.bulletin import bulletin
 from tests.cases.conftest import RESULT_FALSE
 from tests.conftest import app_ctx
 from tests.stats.conftest import cst
+from tests.support.workbooks import assert_print_ready, notes_of
 
 NINGSHAN_COUNTY = "610923"
 EXPECTED = {  # 宁陕 in October 2026: cases A–E of the `october` fixture
@@ -182,35 +183,26 @@ def test_recurrences_per_county_and_unit_in_a_hand_built_month(app, world, build
     assert [r["state"] for r in found[decided["reject"]]] == ["rejected"]
 
 
-def _print_ready(sheet, title: str) -> None:
-    """What printing a sheet relies on: the title row, the header frozen and repeated, landscape A4 one page wide."""
-    assert sheet["A1"].value == title and sheet["A1"].font.bold
-    assert sheet.freeze_panes == "A3" and sheet.print_title_rows == "$1:$2"
-    setup = sheet.page_setup
-    assert setup.orientation == "landscape" and int(setup.paperSize) == int(sheet.PAPERSIZE_A4)
-    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0) and sheet.sheet_properties.pageSetUpPr.fitToPage
-
-
 def test_every_workbook_prints_on_pages_one_wide_with_titles_widths_and_notes(app, client, users, october):
     sup = users.headers(users.make("supervisor", unit_code="city.qinling_office"))
     book = load_workbook(io.BytesIO(client.get("/api/v1/stats/monthly.xlsx?month=2026-10", headers=sup).data))
     for sheet in book.worksheets:
-        _print_ready(sheet, sheet["A1"].value)
+        assert_print_ready(sheet, sheet["A1"].value)
         assert "2026-10" in sheet["A1"].value or sheet.title == "注释"
     units = book["单位"]
-    _print_ready(units, "单位 2026-10（全市）")
+    assert_print_ready(units, "单位 2026-10（全市）")
     headers = {cell.value: cell.column_letter for cell in units[2]}
     name = headers["单位"]
     longest = max(len(c.value) for c in units[name][2:] if c.value)
     assert units.column_dimensions[name].width >= 2 * longest  # Chinese characters count two
     assert units.column_dimensions[headers["批准奖励金额（元）"]].width >= 18
     assert units[f"{headers['按期结案率']}3"].number_format == "0.0%"  # formats kept under the title row
-    notes = {row[0]: row[1] for row in book["注释"].iter_rows(min_row=3, values_only=True)}
+    notes = notes_of(book)
     assert "按期结案率" in notes and "并列" in notes["排名"]
     admin = users.headers(users.make("admin"))
     versions = client.get("/api/v1/responsibility/versions", headers=admin).get_json()
     version = (versions.get("items") if isinstance(versions, dict) else versions)[0]
     rules = load_workbook(io.BytesIO(client.get(f"/api/v1/responsibility/versions/{version['id']}/export",
                                                 headers=admin).data))["责任清单"]
-    _print_ready(rules, rules["A1"].value)
+    assert_print_ready(rules, rules["A1"].value)
     assert rules["A1"].value.startswith("秦岭生态环境问题责任清单")

@@ -5,6 +5,7 @@ import io
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import docx
 import pytest
@@ -13,7 +14,7 @@ from PIL import ImageFile
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from reporter.stats.document import make, pct
+from reporter.stats.document import make, pct, render
 from reporter.stats.models import PublishedCase
 from tests.conftest import app_ctx
 from tests.stats.conftest import cst
@@ -229,3 +230,31 @@ def test_typed_text_is_text_in_the_pdf_never_markup_or_a_fetch(app, client, user
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
     assert re.sub(r"\s+", "", markup) in text
     assert len({image.name for page in reader.pages for image in page.images}) == 2
+
+
+def test_pdfs_made_one_after_another_and_in_other_threads_are_alike(app, month):
+    """The font configuration and style sheet are kept per thread and reused: the second PDF of a thread, one made in
+    another thread and one made after the font setting changed all embed their fonts and say the same; the charts are
+    opaque pictures (one image each, no alpha mask)."""
+    def pdf(**config) -> PdfReader:
+        with app_ctx(app):
+            app.config.update(config)
+            try:
+                return PdfReader(io.BytesIO(render(make("2026-10", number=3), "pdf")))
+            finally:
+                app.config.pop("BULLETIN_FONT_BODY", None)
+
+    def text(reader: PdfReader) -> str:
+        return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+
+    first, second = pdf(), pdf()
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(pdf).result()
+    changed = pdf(BULLETIN_FONT_BODY="宋体")
+    assert text(first) == text(second) == text(other) == text(changed)
+    assert _embedded_fonts(first) == _embedded_fonts(second) == _embedded_fonts(other)
+    assert all(_embedded_fonts(changed).values())
+    for reader in (first, other):
+        pictures = [x.get_object() for page in reader.pages for x in page["/Resources"].get("/XObject", {}).values()]
+        assert len(pictures) >= 2
+        assert all("/SMask" not in p and p["/ColorSpace"] == "/DeviceRGB" for p in pictures)

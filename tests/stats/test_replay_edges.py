@@ -1,0 +1,94 @@
+"""The bulletin's replay at its edges, from the rule: the month's working-day calendar answers exactly as the
+workdays feature does (inside its span, at and beyond both ends, for zero or negative counts), an instant's CST day
+turns at 16:00 UTC, a routing snapshot's deadline days override the defaults stage by stage, and a case is overdue
+when its stage's deadline falls before the first day of the next month."""
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from reporter.cases.effects import DEFAULT_DEADLINE_DAYS
+from reporter.stats.replay import Calendar, _deadline_days, cst_day, replay
+from reporter.workdays.services import add_working_days, working_days_between
+from tests.conftest import app_ctx
+
+FIRST, LAST = date(2026, 9, 28), date(2026, 10, 31)  # across the National Day holidays and their make-up days
+DAYS = [FIRST + timedelta(days=i) for i in range(-6, (LAST - FIRST).days + 8)]
+
+
+def test_the_calendar_adds_working_days_as_the_workdays_feature_does(app):
+    with app_ctx(app):
+        calendar = Calendar(FIRST, LAST)
+        for start in DAYS:
+            for n in (-1, 0, 1, 2, 5, 15, 40):
+                assert calendar.add(start, n) == add_working_days(start, n), (start, n)
+                assert calendar.add(start, n) == add_working_days(start, n), (start, n)  # asked again: kept
+
+
+def test_the_calendar_counts_working_days_as_the_workdays_feature_does(app):
+    with app_ctx(app):
+        calendar = Calendar(FIRST, LAST)
+        for start in DAYS[::3]:
+            for end in DAYS:
+                assert calendar.between(start, end) == working_days_between(start, end), (start, end)
+        assert calendar.between(LAST, LAST) == 0 and calendar.between(LAST, FIRST) == 0
+
+
+def test_the_calendar_holds_only_working_days(app):
+    with app_ctx(app):
+        calendar = Calendar(FIRST, LAST)
+        assert date(2026, 10, 1) not in calendar.days and date(2026, 9, 28) in calendar.days
+        assert calendar.days == sorted(calendar.days) and calendar.days[-1] <= LAST and calendar.days[0] >= FIRST
+
+
+@pytest.mark.parametrize("at, day", [
+    (datetime(2026, 10, 31, 15, 59, 59, tzinfo=UTC), date(2026, 10, 31)),
+    (datetime(2026, 10, 31, 16, 0, tzinfo=UTC), date(2026, 11, 1)),
+    (datetime(2026, 10, 31, 16, 0), date(2026, 11, 1)),  # naive: UTC
+    (datetime(2026, 10, 31, 15, 59), date(2026, 10, 31)),
+    (datetime(2026, 11, 1, 0, 0, tzinfo=timezone(timedelta(hours=8))), date(2026, 11, 1)),
+    (datetime(2026, 10, 31, 23, 59, tzinfo=timezone(timedelta(hours=8))), date(2026, 10, 31)),
+])
+def test_a_cst_day_turns_at_16_utc(at, day):
+    assert cst_day(at) == day
+
+
+def test_deadline_days_override_the_defaults_stage_by_stage():
+    assert _deadline_days(None) == DEFAULT_DEADLINE_DAYS and _deadline_days("") == DEFAULT_DEADLINE_DAYS
+    assert _deadline_days('{"handle": 10, "sign": "3"}') == {**DEFAULT_DEADLINE_DAYS, "handle": 10, "sign": 3}
+    assert _deadline_days('{"handle": 0, "verify": null}') == DEFAULT_DEADLINE_DAYS  # empty values keep the default
+    assert DEFAULT_DEADLINE_DAYS == {"accept": 2, "sign": 1, "handle": 15, "verify": 5, "recurrence": 5}
+
+
+CASE = {"id": 1, "county": "610923", "source": "citizen_report", "category": "c", "routed_unit_id": 7,
+        "deadline_days": None}
+
+
+@pytest.mark.parametrize("deadline_days, accept_days", [(None, 2), ('{"accept": 4}', 4)])
+def test_a_case_is_overdue_when_its_deadline_falls_before_the_next_month(app, deadline_days, accept_days):
+    opened = date(2026, 10, 20)  # a Tuesday
+    events = [("open", True, opened, None, "submitted", None)]
+    with app_ctx(app):
+        calendar = Calendar(date(2026, 10, 1), date(2026, 11, 30))
+        due = add_working_days(opened, accept_days)
+        facts = [replay({**CASE, "deadline_days": deadline_days}, events, opened_on=opened, following=following,
+                        calendar=calendar) for following in (due, due + timedelta(days=1))]
+    assert [f.overdue for f in facts] == [False, True]
+    assert facts[0].received and not facts[0].accepted and facts[0].state == "submitted" and facts[0].unit_id == 7
+    assert facts[0].is_open and facts[0].active
+
+
+@pytest.mark.parametrize("decided, overdue", [(None, True), ("reject", False), ("new_case", False)])
+def test_a_pending_recurrence_is_overdue_past_its_due_date_until_decided(app, decided, overdue):
+    """A closed case's clock runs while a recurrence waits: past the due date the case recorded, it is overdue at the
+    month's end; a decision that leaves it closed stops the clock."""
+    opened = date(2026, 9, 1)
+    events = [("close", True, date(2026, 10, 5), "verified", "closed", None),
+              ("recurrence", True, date(2026, 10, 6), "closed", "closed", {"due": "2026-10-12"})]
+    if decided:
+        events.append(("decide_recurrence", True, date(2026, 10, 9), "closed", "closed", {"decision": decided}))
+    with app_ctx(app):
+        facts = replay(CASE, events, opened_on=opened, following=date(2026, 11, 1),
+                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+    assert facts.overdue is overdue and facts.state == "closed" and facts.recurrences_raised == 1
+    assert facts.closed and (facts.recurrences_rejected, facts.recurrences_new_case) == (
+        (decided == "reject") * 1, (decided == "new_case") * 1)
