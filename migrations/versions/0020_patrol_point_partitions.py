@@ -1,7 +1,7 @@
 """patrol points in monthly partitions on PostgreSQL (range on the point time); SQLite keeps one table
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-30 00:45:00
 """
 from datetime import date
@@ -13,7 +13,7 @@ from reporter.common.timeutil import cst_date, utcnow
 from reporter.patrols import partitions
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

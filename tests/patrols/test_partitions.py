@@ -144,7 +144,7 @@ def test_migration_0020_converts_the_table_with_its_data_and_back(app_config, tm
     with private_database(tmp_path) as url:
         other = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
         with other.app_context():
-            upgrade(revision="0018")
+            upgrade(revision="0019")
             with db.engine.begin() as conn:
                 conn.execute(text("INSERT INTO users (id, username, display_name, is_active, created_at) "
                                   "VALUES (1, 'insp', 'insp', true, CURRENT_TIMESTAMP)"))
@@ -165,7 +165,7 @@ def test_migration_0020_converts_the_table_with_its_data_and_back(app_config, tm
                 assert partitions.is_partitioned(conn)
                 assert _where(conn, "p1") == {"patrol_points_y2025m01": 1, "patrol_points_y2025m02": 1}
                 assert partitions.partition_name(cst_date(utcnow()).replace(day=1)) in partitions.partitions(conn)
-            downgrade(revision="0018")
+            downgrade(revision="0019")
             with db.engine.connect() as conn:
                 assert not partitions.is_partitioned(conn)
                 assert conn.execute(text("SELECT count(*) FROM patrol_points")).scalar() == 2
