@@ -103,10 +103,12 @@ class Tally:
         self.references: set[str] = set()
         self.statuses: Counter[int] = Counter()
         self.requests = 0
+        self.contended = 0  # pay POSTs sent after a GET that still saw the reward unpaid: the real fights
 
-    def add(self, reward_id: int, get_status: int, pay: requests.Response | None) -> None:
+    def add(self, reward_id: int, get_status: int, pay: requests.Response | None, unpaid: bool = False) -> None:
         with self.lock:
             self.requests += 1 if pay is None else 2
+            self.contended += unpaid
             self.statuses[get_status] += get_status != 200
             if pay is None:
                 return
@@ -134,7 +136,7 @@ def race(base: str, headers: list[dict], ids: list[int], tally: Tally, client_se
                 reference = f"BANK-{reward_id}-{n}-{uuid.uuid4().hex[:8]}"
                 paid = http.post(f"{base}/api/v1/rewards/{reward_id}/pay", json={"payment_reference": reference},
                                  headers={"If-Match": got.headers["ETag"]}, timeout=60)
-                tally.add(reward_id, 200, paid)
+                tally.add(reward_id, 200, paid, unpaid=got.json()["state"] != "paid")
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(len(headers))]
     for thread in threads:
@@ -204,6 +206,7 @@ def main() -> None:
     print(f"{opts.clients} clients ({FINANCE} finance staff) on gunicorn with {opts.workers} workers, {opts.rounds} "
           f"rounds of {opts.rewards} rewards: {tally.requests} requests (GET + POST pay) in {seconds:.2f} s")
     print(f"answers: {dict(sorted(tally.statuses.items()))} (GETs counted only when not 200)")
+    print(f"pay POSTs sent on an unpaid read: {tally.contended} ({tally.contended - answers_2xx} lost the race)")
     print(f"2xx pay answers {answers_2xx} for {total} rewards; rewards paid {db['paid_rewards']}, "
           f"ledger payments {db['ledger_rows']}")
     print(f"fen: paid rewards' amounts {db['paid_rewards_fen']}, ledger paid {db['ledger_fen']}, "
