@@ -13,7 +13,7 @@ references the winners were answered with against the ones stored. Each reward h
 double payment changes every sum. Exits 1 on any double (bench/verdict.py); throughput is printed, not judged
 (the machine is shared).
 
-    .venv/bin/python bench/rewards.py [--rewards 25] [--rounds 6] [--clients 16] [--workers 4]
+    .venv/bin/python bench/rewards.py [--rewards 10] [--rounds 15] [--clients 16] [--workers 4]
 """
 import argparse
 import random
@@ -171,8 +171,8 @@ def stored(url: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rewards", type=int, default=25, help="rewards raced over per round")
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rewards", type=int, default=10, help="rewards raced over per round")
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     opts = parser.parse_args()
