@@ -2,6 +2,7 @@
 import reporter.console.admin  # noqa: F401  (part 2: administration)
 import reporter.console.audit  # noqa: F401  (part 2: the audit log and a case's history)
 import reporter.console.bulletin  # noqa: F401  (part 2: the monthly bulletin)
+import reporter.console.rechecks  # noqa: F401  (part 2: 回头看)
 import reporter.console.registers  # noqa: F401  (part 2: registers and campaigns)
 import reporter.console.rewards  # noqa: F401  (part 2: the reward desk)
 import reporter.console.rlist  # noqa: F401  (part 2: the responsibility list)

@@ -287,7 +287,7 @@ def reward_integrity():
                            flags=labels.REWARD_FLAGS, refused=services.with_claim_refusals())
 
 
-@page("/rewards/id-number", title="身份证号登记", roles=STAFF_ROLES, fresh=True, methods=("GET", "POST"), order=59)
+@page("/rewards/id-number", title="身份证号登记", roles=STAFF_ROLES, fresh=True, methods=("GET", "POST"), order=199)
 @_in_words
 def staff_id_number():
     """Staff register their own ID number (an admin also another's, by username): no reward is paid to it."""

@@ -41,11 +41,11 @@ def _tomorrow():
 
 # (title, the register query counted for the user, the console page listing it — if the console has one)
 REGISTER_WORK = {
-    "supervisor": [("回头看待复核", lambda user: rechecks.pending_query(user), "console.rechecks"),
+    "supervisor": [("回头看待复核", lambda user: rechecks.pending_query(user), "console.recheck_list"),
                    ("回头看已到期", lambda user: rechecks.pending_query(user, due_before=_tomorrow()),
-                    "console.rechecks"),
-                   ("专项整治超期", campaigns.open_overdue_query, "console.campaigns")],
-    "inspector": [("回头看待复核", rechecks.tasks_query, "console.rechecks")],
+                    "console.recheck_list"),
+                   ("专项整治超期", campaigns.open_overdue_query, "console.campaign_list")],
+    "inspector": [("回头看待复核", rechecks.tasks_query, "console.recheck_list")],
 }
 
 

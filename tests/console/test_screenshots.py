@@ -76,6 +76,11 @@ def test_screenshots(app, client, users, wechat, world, staff, _chromium):
     sup.page.locator(".revealed").scroll_into_view_if_needed()
     sup.page.screenshot(path=str(out / "13-identity-reveal.png"), full_page=False)
     shot(sup, "/console/map#coverage-map", "14-map-coverage")
+    made = world.client.post("/api/v1/registers/rechecks", headers=world.h("county_sup"), json={
+        "title": "2026年第四季度已结案问题回头看", "due_on": (utcnow() + timedelta(days=20)).date().isoformat()})
+    assert made.status_code == 201, made.get_json()
+    shot(sup, "/console/registers/rechecks", "15-rechecks")
+    shot(sup, f"/console/registers/rechecks/{made.get_json()['id']}", "16-recheck-batch")
     tablet = _chromium.official(width=820, height=1180).sign_in(staff["county_sup"], PASSWORD)
     shot(tablet, "/console/cases", "12-case-list-tablet", full_page=False)
     _chromium.end_test()
