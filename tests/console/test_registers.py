@@ -10,6 +10,7 @@ from PIL import Image
 from tests.cases.conftest import NINGSHAN
 from tests.console.conftest import drive
 from tests.registers.helpers import FARMSTAY, register, xlsx
+from tests.support.workbooks import assert_print_ready
 
 HEADERS = ["编号", "名称", "运营单位", "纬度", "经度", "坐标系", "范围(GeoJSON)", "地址", "状态",
            "存在问题", "处置方式", "床位数"]
@@ -140,7 +141,9 @@ def test_templates_and_exports_download_for_readers(app, world, desk):
     officer = desk("inspector")
     template = officer.client.get("/console/registers/kinds/farmstay/template.xlsx")
     assert template.status_code == 200
-    assert list(load_workbook(io.BytesIO(template.data)).active.iter_rows(values_only=True))[0][:2] == ("编号", "名称")
+    sheet = load_workbook(io.BytesIO(template.data)).active
+    assert_print_ready(sheet, "农家乐、民宿登记表（导入模板）")  # the title row, then the header row
+    assert list(sheet.iter_rows(min_row=2, max_row=2, values_only=True))[0][:2] == ("编号", "名称")
     export = desk("county_sup").client.get("/console/registers/kinds/farmstay/export.xlsx")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert any("NJL-001" in row for row in rows)
