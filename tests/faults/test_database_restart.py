@@ -84,8 +84,8 @@ def test_database_stopped_hung_and_restarted_under_load(tmp_path):
                 _wait_for(lambda: len(load.answers) >= 10, 20)
                 assert {a[2] for a in load.answers} == {200}
 
-                stopped = time.monotonic()
-                stop()
+                stop()  # pg_ctl -w: returns once the server has shut down; answers to requests started during
+                stopped = time.monotonic()  # the shutdown may still be 200, so only those started after it count
                 _wait_for(lambda: len([a for a in load.since(stopped) if a[1] == "/api/v1/me"]) >= 6, 30)
                 down = load.since(stopped)
 
