@@ -79,15 +79,18 @@ def process(data: bytes, max_pixels: int, budget_mib: float = DECODE_BUDGET_MIB)
         if im.format in ("JPEG", "MPO"):
             im.draft("RGB", _fit(im.size, int(DISPLAY_SIDE * DRAFT_SLACK)))
         _check_decode_cost(im, budget_mib)
-        _check_complete(data, im)
         if ImageFile.LOAD_TRUNCATED_IMAGES:  # a global of Pillow's: lenient loading would store a partial picture
             raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
-        try:
-            im.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ImageCorrupt() from exc
+        picture = _strict_jpeg(data, im)
+        if picture is None:
+            _check_complete(data, im)
+            try:
+                im.load()
+            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                raise ImageCorrupt() from exc
+            picture = im
         facts = _facts(im)
-        display = _rgb(ImageOps.exif_transpose(_shrink(im, DISPLAY_SIDE)))
+        display = _rgb(ImageOps.exif_transpose(_shrink(picture, DISPLAY_SIDE)))
     thumbnail = _shrink(display, THUMBNAIL_SIDE)
     display_bytes = _jpeg(display)
     return ProcessedImage(
@@ -137,6 +140,33 @@ def _check_decode_cost(im: Image.Image, budget_mib: float) -> None:
         most = int(budget_mib * 1024 * 1024 / DECODE_BYTES_PER_PIXEL[(kind, alpha)])
         raise ImageTooLarge(f"A {kind} image{' with transparency' if alpha else ''} of {im.width}×{im.height} "
                             f"pixels is too large to process; at most {most} pixels are accepted in this format")
+
+
+# Pillow modes of a JPEG decoded by libjpeg-turbo in strict mode, and the colour space asked of it: 4 bytes a pixel
+# (RGBX) is Pillow's own layout for RGB, so the decoded buffer becomes the picture without a copy.
+_STRICT_MODES = {"RGB": ("RGBX", "RGBX"), "L": ("GRAY", "L")}
+
+
+def _strict_jpeg(data: bytes, im: Image.Image) -> Image.Image | None:
+    """A JPEG's pixels decoded once, at the draft size, by libjpeg-turbo in strict mode (simplejpeg): the decode
+    that makes the picture is also the completeness check (an end marker before the picture is complete, or corrupt
+    data, raises instead of being filled with grey; 422). Pillow's header facts (EXIF, XMP, ICC profile) are carried
+    over so orientation and colour are applied as for Pillow's own decode. None for what this does not cover (CMYK,
+    other formats, a scale libjpeg-turbo would choose differently): the caller decodes with Pillow after
+    `_check_complete`."""
+    if im.format not in ("JPEG", "MPO") or im.mode not in _STRICT_MODES:
+        return None
+    colorspace, mode = _STRICT_MODES[im.mode]
+    try:
+        pixels = simplejpeg.decode_jpeg(data, colorspace=colorspace, min_width=im.width, min_height=im.height,
+                                        strict=True)
+    except ValueError as exc:
+        raise ImageCorrupt() from exc
+    if pixels.shape[:2] != (im.height, im.width):  # not the draft's scale: never seen, but never a wrong size
+        return None
+    picture = Image.frombuffer(mode, im.size, pixels, "raw", mode, 0, 1)
+    picture.info = dict(im.info)
+    return picture
 
 
 def _check_complete(data: bytes, im: Image.Image) -> None:
