@@ -222,7 +222,9 @@ def _rgb(im: Image.Image) -> Image.Image:
     Grey of more than 8 bits is scaled to 8 bits, never clipped: I;16 in every byte order as 0–65535, I as 0–65535
     when a value exceeds 255 (else 0–255), F as 0.0–1.0 when no value exceeds 1.0 (else 0–255). Transparency (an
     alpha channel or a transparent colour) is flattened on white; an embedded colour profile is converted to sRGB;
-    1, L, P, CMYK, YCbCr, LAB and HSV go through Pillow's own conversions.
+    1, L, P, CMYK, YCbCr, LAB and HSV go through Pillow's own conversions. RGBX (a JPEG decoded by `_strict_jpeg`)
+    is RGB in Pillow's own layout, kept as it is: the JPEG encoder, resizing and the hashes read it as RGB, so a
+    conversion would only copy every pixel once more.
     """
     icc = im.info.get("icc_profile")
     if im.mode in _WIDE_GREY:
@@ -233,7 +235,7 @@ def _rgb(im: Image.Image) -> Image.Image:
         rgba = im.convert("RGBA")
         im = Image.new("RGB", rgba.size, "white")
         im.paste(rgba, mask=rgba.getchannel("A"))
-    elif im.mode != "RGB":
+    elif im.mode not in ("RGB", "RGBX"):
         im = im.convert("RGB")
     if icc:
         try:
