@@ -1,11 +1,13 @@
 """Photos cannot take a worker's memory: every format is costed from its header before decoding, a JPEG whose data
 ends early is refused rather than stored grey, and a worker decodes a bounded number of photos at once."""
+import io
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import Image, ImageChops, ImageFile, ImageOps, ImageStat
 from sqlalchemy import func, select
 
 from reporter.media import pipeline
@@ -13,7 +15,7 @@ from reporter.media.models import Upload
 from tests.api.test_frame import assert_error
 from tests.conftest import app_ctx
 from tests.media.conftest import post_photo, stored_files
-from tests.media.images import encode, jpeg, picture
+from tests.media.images import encode, exif, jpeg, picture
 from tests.media.test_pipeline import MAX, refused
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,3 +117,44 @@ def test_the_worst_accepted_file_of_each_format_peaks_under_200_mib():
              if line.startswith("worst ")}
     assert set(peaks) == {"JPEG", "PNG", "WEBP"}, done.stdout
     assert all(peak < 200 for peak in peaks.values()), peaks
+
+
+def textured(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
+    """Noise over the red-cornered picture: scan data as large as a photo's, orientation still visible."""
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    return Image.blend(picture(size), noise, 0.3).convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_large_jpeg_decoded_at_reduced_scale_is_refused_when_it_ends_early_or_is_damaged(mode):
+    """A JPEG over the display size is decoded once, at the draft scale: that one decode refuses what ends before
+    its picture does, what stops mid-file and what has damaged data, which Pillow's own decoder fills with grey."""
+    data = encode(textured((4000, 3000), mode), "JPEG", quality=85)
+    cut = len(data) * 2 // 3
+    ended = data[:cut] + b"\xff\xd9"
+    damaged = bytearray(data)
+    damaged[cut:cut + 400] = random.Random(23).randbytes(400).replace(b"\xff", b"\x00")
+    for bad in (ended, data[:cut], bytes(damaged)):
+        refused(bad, 422, "image_corrupt")
+    for lenient in (ended, bytes(damaged)):  # what the strict decode adds: Pillow itself accepts these
+        with Image.open(io.BytesIO(lenient)) as im:
+            im.draft(mode, (2000, 1500))
+            im.load()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_large_jpeg_is_stored_as_its_draft_decode_upright_in_rgb(mode):
+    data = encode(textured((4000, 3000), mode), "JPEG", quality=90, exif=exif(orientation=6))
+    result = pipeline.process(data, MAX)
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft(mode, (2000, 1500))
+        upright = ImageOps.exif_transpose(im).convert("RGB")
+    expected = Image.open(io.BytesIO(encode(upright, "JPEG", quality=pipeline.JPEG_QUALITY)))  # as it is stored
+    with Image.open(io.BytesIO(result.display)) as stored:
+        assert stored.mode == "RGB" and stored.size == expected.size == (1500, 2000)
+        assert (result.width, result.height) == (1500, 2000)
+        mean_difference = ImageStat.Stat(ImageChops.difference(stored, expected)).mean
+        assert max(mean_difference) < 1, mean_difference  # the same pixels
+        luma = stored.convert("L")  # the red (dark in grey) top-left corner, turned to the top right
+        corner, other = (ImageStat.Stat(luma.crop(box)).mean[0] for box in ((1300, 0, 1500, 200), (0, 0, 200, 200)))
+        assert corner < other - 20, (corner, other)
