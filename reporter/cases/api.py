@@ -1,5 +1,6 @@
 """Case endpoints of API.md "Officials" and the inspectors' verification tasks: parse, call a service, dump."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -9,6 +10,7 @@ from reporter.cases import schemas, services
 from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.concurrency import IF_MATCH, etag_of, expected_version
 from reporter.common.pagination import paginate
+from reporter.common.schemas import lean_dumper
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.geo.schemas import CoordSystemArgs
 from reporter.media.services import register_visibility
@@ -17,6 +19,7 @@ blp = Blueprint("cases", __name__, url_prefix="/cases", description="Cases (æ¡ˆä
 tasks_blp = Blueprint("tasks", __name__, url_prefix="/tasks", description="Inspectors' on-site verification tasks")
 blueprints = [blp, tasks_blp]
 register_visibility("case", services.can_see_case)  # who may see a case's photos: whoever may read the case
+_dump_case_page = lean_dumper(schemas.CasePage)
 
 def detail_body(case, coord_system: str, user) -> dict:
     """A case as this reader sees it in GET /cases/{id} (the console's case page shows the same)."""
@@ -38,10 +41,10 @@ class Cases(MethodView):
     @blp.response(200, schemas.CasePage)
     def get(self, args):
         """Cases in the caller's scope, filtered, sorted (newest, age, deadline) and paginated."""
-        page = paginate(services.list_cases(actor(), args), args["page"], args["page_size"])
+        page = paginate(services.list_cases(actor(), args), args["page"], args["page_size"], one_trip=True)
         today = cst_date(utcnow())
         page["items"] = [schemas.case_item(case, args["coord_system"], today) for case in page["items"]]
-        return page
+        return current_app.json.response(_dump_case_page(page))  # CasePage's output, dumped lean
 
     @roles_required("supervisor")
     @blp.arguments(schemas.StaffCaseIn)

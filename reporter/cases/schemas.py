@@ -176,9 +176,13 @@ CasePage = page_schema(CaseItemOut, "CasePage")
 TaskPage = page_schema(TaskOut, "TaskPage")
 
 
+_COLUMN_KEYS = tuple(column.key for column in Case.__table__.columns)
+
+
 def case_item(case: Case, coord_system: str, today: date) -> dict:
     """The list view of a case as a dict the schemas dump."""
-    data = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
+    loaded = case.__dict__  # the row's loaded values; anything not loaded goes through the attribute
+    data = {key: loaded[key] if key in loaded else getattr(case, key) for key in _COLUMN_KEYS}
     data.update(number=case.number, overdue=case.due_on is not None and case.due_on < today,
                 location=location_out(case.lat, case.lng, coord_system),
                 etag=etag_of("case", case.id, case.version))

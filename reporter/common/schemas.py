@@ -62,3 +62,47 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
         "page": ma.fields.Integer(required=True),
         "page_size": ma.fields.Integer(required=True),
     }, name=name)
+
+
+def lean_dumper(schema: ma.Schema):
+    """`schema.dump` for dicts, compiled once: each field's own `_serialize` in the schema's order, without the
+    per-value machinery of `Schema.dump` (accessors, hooks, error collection) that makes a page of 20 items cost
+    more than its query. Same output: missing keys are left out (or given the field's `dump_default`), nested
+    schemas and lists of them are compiled alike. Only for plain output schemas: no hooks, no dotted attributes."""
+    if isinstance(schema, type):
+        schema = schema()
+    if any(schema._hooks.values()):
+        raise TypeError(f"{type(schema).__name__} has hooks; dump it with marshmallow")
+    steps = []
+    for name, field in schema.dump_fields.items():
+        attr = field.attribute or name
+        if "." in attr:
+            raise TypeError(f"{type(schema).__name__}.{name}: dotted attributes are not supported")
+        key = field.data_key if field.data_key is not None else name
+        steps.append((key, name, attr if field._CHECK_ATTRIBUTE else None, _converter(field), field.dump_default))
+
+    def dump(obj: dict) -> dict:
+        out = {}
+        for key, name, attr, convert, default in steps:
+            value = None if attr is None else obj.get(attr, ma.missing)
+            if value is ma.missing:
+                if default is ma.missing:
+                    continue
+                value = default() if callable(default) else default
+            out[key] = convert(value, name, obj)
+        return out
+
+    return dump
+
+
+def _converter(field: ma.fields.Field):
+    """How one field turns a value into JSON-ready data (value, attr, obj) -> data."""
+    if isinstance(field, ma.fields.Nested):
+        nested = lean_dumper(field.schema)
+        if field.many or field.schema.many:
+            return lambda value, _attr, _obj: None if value is None else [nested(item) for item in value]
+        return lambda value, _attr, _obj: None if value is None else nested(value)
+    if isinstance(field, ma.fields.List):
+        inner = _converter(field.inner)
+        return lambda value, attr, obj: None if value is None else [inner(item, attr, obj) for item in value]
+    return field._serialize
