@@ -1,8 +1,14 @@
 """Who sees which cases, the list filters and orders, staff entry, re-dispatch, and inspectors' tasks."""
 from datetime import UTC, datetime, timedelta
 
+from reporter.accounts.models import User
+from reporter.cases import services
+from reporter.cases.schemas import CaseListArgs, CasePage, case_item
+from reporter.common.pagination import paginate
+from reporter.common.timeutil import cst_date, utcnow
 from tests.api.test_frame import assert_error
 from tests.cases.conftest import HANBIN, NINGSHAN, STAFF_ENTRY, drive
+from tests.conftest import app_ctx
 
 
 def ids(resp) -> list[int]:
@@ -167,3 +173,28 @@ def test_work_list_filters_returned_reworked_and_pending_extension(world):
     assert ids(status="accepted", returned="false") == {plain}
     assert ids(reworked="true") == {reworked}
     assert ids(extension="pending") == {extended}
+
+
+def test_the_list_body_is_byte_for_byte_its_schemas_dump_with_the_count_on_every_page(world):
+    """The list is counted with its page and dumped lean; the body is exactly what marshmallow makes of CasePage
+    from the same page counted on its own, for every kind of value (null, dates, supervision, gcj02), on a page
+    past the end (the count asked on its own), and on an empty first page."""
+    cases = [drive(world, state) for state in ("submitted", "dispatched", "in_progress", "closed")]
+    world.do(cases[1], "city_sup", "supervise", level="city", due=(datetime.now(UTC) + timedelta(days=9)).date(),
+             reason="典型案件")
+    for who, query in (("city_sup", {}), ("city_sup", {"coord_system": "gcj02", "page_size": "2", "page": "2"}),
+                       ("officer", {"status": "in_progress"}), ("city_sup", {"page": "9"}),
+                       ("city_sup", {"status": "verified"}), ("officer", {"unit": "610923.forestry"})):
+        resp = listing(world, who, **query)
+        assert resp.status_code == 200, resp.get_json()
+        with app_ctx(world.app) as session:
+            args = CaseListArgs().load(query)
+            page = paginate(services.list_cases(session.get(User, world.ids[who]), args), args["page"],
+                            args["page_size"])
+            today = cst_date(utcnow())
+            page["items"] = [case_item(case, args["coord_system"], today) for case in page["items"]]
+            expected = world.app.json.response(CasePage().dump(page)).get_data(as_text=True)  # as flask-smorest
+        assert resp.get_data(as_text=True) == expected, query
+    assert listing(world, "city_sup", page="9").get_json()["total"] == len(cases)
+    assert listing(world, "city_sup", status="verified").get_json() == {"items": [], "total": 0, "page": 1,
+                                                                        "page_size": 20}
