@@ -105,4 +105,12 @@ def _converter(field: ma.fields.Field):
     if isinstance(field, ma.fields.List):
         inner = _converter(field.inner)
         return lambda value, attr, obj: None if value is None else [inner(item, attr, obj) for item in value]
-    return field._serialize
+    serialize = field._serialize
+    ready = _ALREADY_JSON.get(type(field))  # a value of this exact type is what the field would return
+    if ready is not None and not getattr(field, "as_string", False):
+        return lambda value, attr, obj: value if value is None or type(value) is ready else serialize(value, attr, obj)
+    return serialize
+
+
+# Plain fields whose `_serialize` returns a value of this exact type unchanged (bool is not an int here: `type() is`).
+_ALREADY_JSON = {ma.fields.String: str, ma.fields.Integer: int, ma.fields.Float: float, ma.fields.Boolean: bool}
