@@ -1,11 +1,12 @@
 """JWT issuing and the flask-jwt-extended callbacks mapped to the one error shape."""
 import re
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, g
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTDecodeError
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from reporter.accounts.models import AuthSession, RefreshToken, User
@@ -39,6 +40,15 @@ def user_id_of(payload: dict) -> int:
     return int(sub)
 
 
+@cache
+def _session_user() -> Select:
+    """The one query of every signed-in request (built once): the token's session with its revocation, and its user
+    with roles and unit, by primary keys (`:sid`, `:uid`)."""
+    return (select(User, AuthSession.revoked_at).join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.id == bindparam("sid"), User.id == bindparam("uid"))
+            .options(joinedload(User.role_rows)))
+
+
 def register_jwt_callbacks(jwt: JWTManager) -> None:
     """Revocation from the database (shared by all workers) and errors in our shape, never `{"msg": …}`."""
 
@@ -48,11 +58,7 @@ def register_jwt_callbacks(jwt: JWTManager) -> None:
         if not payload.get("sid"):
             return True
         user_id = user_id_of(payload)
-        row = db.session.execute(
-            select(User, AuthSession.revoked_at).join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.id == payload["sid"], User.id == user_id)
-            .options(joinedload(User.role_rows))
-        ).unique().first()
+        row = db.session.execute(_session_user(), {"sid": payload["sid"], "uid": user_id}).unique().first()
         if row is None or row.revoked_at is not None:
             return True
         g.token_user = row.User

@@ -37,7 +37,7 @@ def _detail_response(case, coord_system: str, status: int = 200):
 @blp.route("")
 class Cases(MethodView):
     @roles_required(*CASE_READER_ROLES)
-    @blp.arguments(schemas.CaseListArgs, location="query")
+    @blp.arguments(schemas.CaseListArgs(), location="query")  # one instance: not built again per request
     @blp.response(200, schemas.CasePage)
     def get(self, args):
         """Cases in the caller's scope, filtered, sorted (newest, age, deadline) and paginated."""
