@@ -3,6 +3,8 @@ stack (auth, scoping, filters, count, page, JSON) against the same SQL the list 
 page of whole case rows, on a pooled connection, the caller already known), in the same run, interleaved. Two lists:
 filtered by the officer's unit and a status, and the officer's scope only (the cases their unit is among, a status);
 pages 1 and 500 of each. Target: the API at least 0.6 of the hand-written SQL's rate on each; exits 1 on a miss.
+Each request runs in its own app context, as under gunicorn: its session checks a connection out of the pool (pinged)
+and returns it rolled back, as the hand-written side's `engine.connect()` does; nothing stays in an identity map.
 
 Uses a fresh PostgreSQL database created next to BENCH_DATABASE_URL (default
 postgresql+psycopg://postgres@127.0.0.1/test) and dropped at the end; `--sqlite` uses a temporary SQLite file.
