@@ -241,11 +241,12 @@ INSPECTORS = 100
 
 _PATROLS = """
     INSERT INTO patrols (id, inspector_id, grid_id, started_at, ended_at, day, finished, finished_at, point_count,
-                         late_points, computed_at, distance_m, duration_s, moving_s, counted_s, in_grid_distance_m,
-                         in_grid_s, coverage_pct, cell_count, visited_cells, counts_as_patrol_day, reasons, flags,
-                         explanation, version, created_at)
+                         late_points, first_point_at, last_point_at, computed_at, distance_m, duration_s, moving_s,
+                         counted_s, in_grid_distance_m, in_grid_s, coverage_pct, cell_count, visited_cells,
+                         counts_as_patrol_day, reasons, flags, explanation, version, created_at)
     SELECT :prefix || lpad(n::text, 8, '0'), 1000 + n % :inspectors, :grid, s, s + interval '8 hours',
-           (s AT TIME ZONE 'Asia/Shanghai')::date, true, s + interval '8 hours', :points, 0, now(), 12000.0, 28800.0,
+           (s AT TIME ZONE 'Asia/Shanghai')::date, true, s + interval '8 hours', :points, 0,
+           s, s + (:points - 1) * interval '5 seconds', now(), 12000.0, 28800.0,
            21000.0, 28000.0, 9000.0, 18000.0, 20.0, 150, '["1:2", "3:4"]', true, '[]', '[]', '{}', 1, now()
     FROM generate_series(:first, :last - 1) AS n,
          LATERAL (SELECT (:month0)::timestamptz - (:back_from + n % :days) * interval '1 day' AS s) AS start

@@ -70,9 +70,20 @@ def simplified(positions: list[tuple[float, float]], tolerance_m: float) -> list
     return list(zip(lats.tolist(), lngs.tolist(), strict=True))
 
 
+def track_where(patrol: Patrol) -> list:
+    """The patrol's stored points: by its id and within the span of their times (on PostgreSQL the months'
+    partitions outside it are not read at all). A patrol without a span (points written around the service) is read
+    by its id alone."""
+    points = TrackPoint.__table__.c
+    where = [points.patrol_id == patrol.id]
+    if patrol.first_point_at is not None and patrol.last_point_at is not None:
+        where += [points.t >= patrol.first_point_at, points.t <= patrol.last_point_at]
+    return where
+
+
 def keep_simplified(patrol: Patrol, tolerance_m: float) -> None:
     """Store the patrol's track simplified and mark its raw points erased (the caller then removes them)."""
-    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
+    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(*track_where(patrol))
                               .order_by(TrackPoint.t)).all()
     kept = simplified([(lat, lng) for lat, lng in rows], tolerance_m)
     patrol.simplified_track = [[round(lat, 7), round(lng, 7)] for lat, lng in kept]

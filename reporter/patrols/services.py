@@ -8,7 +8,7 @@ from itertools import chain
 
 import shapely
 from flask import current_app
-from sqlalchemy import JSON, Select, String, case, cast, func, select, type_coerce, update
+from sqlalchemy import JSON, Select, String, case, cast, func, literal, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from reporter.accounts.models import User
@@ -170,23 +170,42 @@ def add_points(inspector: User, patrol_id: str, rows: list[tuple]) -> dict:
     return _add_points(inspector, patrol_id, rows, unique, bulk=False)
 
 
-def _claim(inspector: User, patrol_id: str, count: int):
-    """The usual batch in one statement: lock the inspector's open patrol (unfinished, raw points kept) and count
-    `count` new points into it; its (started_at, ended_at, point_count) after that, or None when it is no such patrol
-    (nothing was changed; the general path then answers 404, 403, 409 or takes the late points)."""
+def _claim(inspector: User, patrol_id: str, rows: list[tuple]):
+    """The usual batch in one statement: lock the inspector's open patrol (unfinished, raw points kept), count the
+    rows (distinct times) into it as new and widen its span of point times; its (started_at, ended_at, point_count)
+    after that, or None when it is no such patrol (nothing was changed; the general path then answers 404, 403, 409
+    or takes the late points)."""
     c = Patrol.__table__.c
+    first, last = (literal(t, c.first_point_at.type) for t in _span(rows))
     stmt = (update(Patrol.__table__)
             .where(c.id == str(patrol_id), c.inspector_id == inspector.id, c.finished.is_(False),
                    c.points_erased_at.is_(None))
-            .values(point_count=c.point_count + count, version=c.version + 1)
+            .values(point_count=c.point_count + len(rows), version=c.version + 1,
+                    first_point_at=case((or_(c.first_point_at.is_(None), c.first_point_at > first), first),
+                                        else_=c.first_point_at),
+                    last_point_at=case((or_(c.last_point_at.is_(None), c.last_point_at < last), last),
+                                       else_=c.last_point_at))
             .returning(c.started_at, c.ended_at, c.point_count))
     return db.session.connection().execute(stmt).first()
+
+
+def _span(rows: list[tuple]) -> tuple[datetime, datetime]:
+    times = [row[_T] for row in rows]
+    return min(times), max(times)
+
+
+def _widen_span(patrol: Patrol, rows: list[tuple]) -> None:
+    first, last = _span(rows)
+    if patrol.first_point_at is None or first < patrol.first_point_at:
+        patrol.first_point_at = first
+    if patrol.last_point_at is None or last > patrol.last_point_at:
+        patrol.last_point_at = last
 
 
 def _add_new_points(inspector: User, patrol_id: str, rows: list[tuple], unique: list[tuple]) -> dict | None:
     """PostgreSQL, an open patrol: claim it counting every point as new, check the times, COPY the points (a point
     stored before raises AlreadyStored, the caller rolls back) and commit: three statements, no ORM object."""
-    claimed = _claim(inspector, patrol_id, len(unique))
+    claimed = _claim(inspector, patrol_id, unique)
     if claimed is None:
         return None
     started_at, ended_at, total = claimed
@@ -213,6 +232,7 @@ def _add_points(inspector: User, patrol_id: str, rows: list[tuple], unique: list
     if accepted:
         patrol.point_count += accepted
         patrol.version += 1
+        _widen_span(patrol, unique)
         if patrol.finished:
             patrol.late_points += accepted
             _store_effort(patrol)
@@ -284,7 +304,7 @@ def patrol_effort(patrol: Patrol, rule: Rule | None = None) -> Effort:
     grid = grid_polygon(patrol.grid_id)
     points = TrackPoint.__table__.c  # plain Core rows: ORM row building costs more than the whole computation
     rows = db.session.connection().execute(select(points.t, points.lat, points.lng, points.accuracy_m, points.mock)
-                                           .where(points.patrol_id == patrol.id)).all()
+                                           .where(*point_store.track_where(patrol))).all()
     track = Track.from_rows([(t.timestamp(), lat, lng, acc, mock) for t, lat, lng, acc, mock in rows])
     return compute(track, patrol.started_at.timestamp(), patrol.ended_at.timestamp(), grid, rule,
                    cells=_cells(shapely.to_wkb(grid), rule.cell_m))
@@ -330,7 +350,7 @@ def track_feature(user: User, patrol_id: str, coord_system: str, simplify_m: flo
     if patrol.points_erased_at is not None:  # only the simplified track is kept (reporter.privacy.retention)
         return point_store.feature(patrol, [tuple(p) for p in patrol.simplified_track or []], coord_system,
                                    simplify_m)
-    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
+    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(*point_store.track_where(patrol))
                               .order_by(TrackPoint.t)).all()
     return point_store.feature(patrol, [(lat, lng) for lat, lng in rows], coord_system, simplify_m)
 
