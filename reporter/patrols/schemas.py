@@ -120,6 +120,8 @@ def _numbers(values: list, low: float, high: float, nullable: bool) -> list | No
 def _batch_rows(points: list) -> list[tuple] | None:
     """The batch as rows in points.COLUMNS order (WGS-84), column by column, when every point keeps every rule of
     _point; None when any breaks one: _point then finds and words each error (the one source of error messages)."""
+    if not points:
+        return []
     if set(map(type, points)) != {dict} or not set().union(*points) <= _FIELDS:
         return None
     try:
@@ -172,8 +174,6 @@ class PointList(ma.fields.List):
         if len(value) > limit:
             raise PayloadTooLarge(f"At most {limit} points per batch; this one has {len(value)}",
                                   error="too_many_points", errors={"json": {"points": [f"At most {limit} points"]}})
-        if not value:
-            return []
         rows = _batch_rows(value)
         if rows is not None:
             return rows
