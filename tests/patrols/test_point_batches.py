@@ -233,3 +233,16 @@ def test_a_track_across_two_months_is_read_from_those_two_partitions_only(app, c
         read = {name for name in partitions.partitions(session.connection()) if name in plan}
         assert read == {partitions.partition_name(first), partitions.partition_name(following)}
         assert len(session.execute(query).all()) == 720
+
+
+def test_an_open_patrol_whose_raw_points_were_erased_refuses_more_points(phone, grid, app):
+    t0 = morning()
+    phone.create(grid.id, t0)
+    assert phone.raw_points(_batch(t0, grid.centre, 20)).status_code == 200
+    with app_ctx(app) as session:  # e.g. its month detached before the phone synced again (partitions, retention)
+        patrol = session.get(Patrol, phone.patrol_id)
+        point_store.keep_simplified(patrol, 20.0)
+        session.commit()
+    resp = phone.raw_points(_batch(t0 + 100, grid.centre, 5))
+    assert resp.status_code == 409 and resp.get_json()["error"] == "points_erased"
+    assert len(_stored(app, phone.patrol_id)) == 20 and phone.get().get_json()["point_count"] == 20
