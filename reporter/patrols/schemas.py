@@ -1,5 +1,6 @@
 """What the inspector app sends and what patrol readers get back (API.md "Inspectors' patrols")."""
 from datetime import datetime
+from operator import attrgetter
 
 import marshmallow as ma
 import numpy as np
@@ -100,6 +101,8 @@ def _point(raw) -> tuple[dict, dict | None]:
 _NUMBER_TYPES = frozenset({float, int})
 _NULLABLE_NUMBER_TYPES = frozenset({float, int, type(None)})
 _PROVIDER_TYPES = frozenset({str, type(None)})
+_SYSTEMS = frozenset(COORD_SYSTEMS)
+_TZINFO = attrgetter("tzinfo")
 
 
 def _numbers(values: list, low: float, high: float, nullable: bool) -> list | None:
@@ -110,7 +113,7 @@ def _numbers(values: list, low: float, high: float, nullable: bool) -> list | No
         return None
     given = [v for v in values if v is not None] if type(None) in types else values
     array = np.array(given, dtype=np.float64)  # an int too big for a double raises OverflowError
-    if not (np.all(array >= low) and np.all(array <= high)):
+    if array.size and not (low <= array.min() and array.max() <= high):  # a NaN makes both NaN: refused
         return None
     if int not in types:
         return values
@@ -135,14 +138,14 @@ def _batch_rows(points: list) -> list[tuple] | None:
         if set(map(type, texts)) != {str}:
             return None
         times = list(map(datetime.fromisoformat, texts))  # ValueError: not a date and time
-        if any(t.tzinfo is None for t in times):
+        if None in set(map(_TZINFO, times)):  # a time without its offset
             return None
         systems = [p.get("coord_system", WGS84) for p in points]
         mocks = [p.get("mock", False) for p in points]
         providers = [p.get("provider") for p in points]
         if (not set(systems) <= _SYSTEMS or set(map(type, mocks)) != {bool}
                 or not set(map(type, providers)) <= _PROVIDER_TYPES
-                or max((len(p) for p in providers if p is not None), default=0) > 16):
+                or max(map(len, filter(None, providers)), default=0) > 16):
             return None
     except (TypeError, ValueError, OverflowError):  # unhashable values, unparsable times, huge integers
         return None
@@ -156,7 +159,6 @@ def _batch_rows(points: list) -> list[tuple] | None:
     return list(zip(*(by_name[name] for name in COLUMNS), strict=True))
 
 
-_SYSTEMS = frozenset(COORD_SYSTEMS)
 
 
 class PointList(ma.fields.List):

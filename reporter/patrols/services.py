@@ -8,7 +8,7 @@ from itertools import chain
 
 import shapely
 from flask import current_app
-from sqlalchemy import JSON, Select, String, case, cast, func, literal, or_, select, type_coerce, update
+from sqlalchemy import JSON, Select, String, bindparam, case, cast, func, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from reporter.accounts.models import User
@@ -170,23 +170,32 @@ def add_points(inspector: User, patrol_id: str, rows: list[tuple]) -> dict:
     return _add_points(inspector, patrol_id, rows, unique, bulk=False)
 
 
-def _claim(inspector: User, patrol_id: str, rows: list[tuple]):
-    """The usual batch in one statement: lock the inspector's open patrol (unfinished, raw points kept), count the
-    rows (distinct times) into it as new and widen its span of point times; its (started_at, ended_at, point_count)
-    after that, or None when it is no such patrol (nothing was changed; the general path then answers 404, 403, 409
-    or takes the late points)."""
+def _claim_statement():
     c = Patrol.__table__.c
-    first, last = (literal(t, c.first_point_at.type) for t in _span(rows))
-    stmt = (update(Patrol.__table__)
-            .where(c.id == str(patrol_id), c.inspector_id == inspector.id, c.finished.is_(False),
-                   c.points_erased_at.is_(None))
-            .values(point_count=c.point_count + len(rows), version=c.version + 1,
+    first, last = bindparam("b_first", type_=c.first_point_at.type), bindparam("b_last", type_=c.last_point_at.type)
+    return (update(Patrol.__table__)
+            .where(c.id == bindparam("b_patrol_id"), c.inspector_id == bindparam("b_inspector_id"),
+                   c.finished.is_(False), c.points_erased_at.is_(None))
+            .values(point_count=c.point_count + bindparam("b_count"), version=c.version + 1,
                     first_point_at=case((or_(c.first_point_at.is_(None), c.first_point_at > first), first),
                                         else_=c.first_point_at),
                     last_point_at=case((or_(c.last_point_at.is_(None), c.last_point_at < last), last),
                                        else_=c.last_point_at))
             .returning(c.started_at, c.ended_at, c.point_count))
-    return db.session.connection().execute(stmt).first()
+
+
+_CLAIM = _claim_statement()  # built once: a batch only binds its values
+
+
+def _claim(inspector: User, patrol_id: str, rows: list[tuple]):
+    """The usual batch in one statement: lock the inspector's open patrol (unfinished, raw points kept), count the
+    rows (distinct times) into it as new and widen its span of point times; its (started_at, ended_at, point_count)
+    after that, or None when it is no such patrol (nothing was changed; the general path then answers 404, 403, 409
+    or takes the late points)."""
+    first, last = _span(rows)
+    return db.session.connection().execute(_CLAIM, {
+        "b_patrol_id": str(patrol_id), "b_inspector_id": inspector.id, "b_count": len(rows), "b_first": first,
+        "b_last": last}).first()
 
 
 def _span(rows: list[tuple]) -> tuple[datetime, datetime]:
