@@ -15,7 +15,8 @@ class Patrol(db.Model):
 
     __tablename__ = "patrols"
     __table_args__ = (Index("ix_patrols_inspector_day", "inspector_id", "day"),
-                      Index("ix_patrols_grid_day", "grid_id", "day"))
+                      Index("ix_patrols_grid_day", "grid_id", "day"),
+                      Index("ix_patrols_day", "day"))  # a month's figures of every inspector
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the phone's UUID
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -27,6 +28,10 @@ class Patrol(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # server time of the finish request
     point_count: Mapped[int] = mapped_column(Integer, default=0)
     late_points: Mapped[int] = mapped_column(Integer, default=0)  # points that arrived after the finish
+    # The earliest and latest point time stored (NULL before the first point): a read of the track is bounded by
+    # them, so on PostgreSQL it touches only the months' partitions the track lies in.
+    first_point_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_point_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The effort summary (see reporter.patrols.effort); NULL until the patrol is finished.
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     distance_m: Mapped[float | None] = mapped_column(Float)
@@ -97,6 +102,7 @@ class Observation(PatrolRecord, db.Model):
     """Something seen on patrol; a problem observation opens exactly one case."""
 
     __tablename__ = "patrol_observations"
+    __table_args__ = (Index("ix_patrol_observations_t", "t"),)  # problems found in a month
 
     address: Mapped[str | None] = mapped_column(String(500))
     problem: Mapped[bool] = mapped_column(Boolean, default=False)

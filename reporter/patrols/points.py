@@ -30,8 +30,8 @@ _ABSORB = """
 """
 
 
-def insert(patrol_id: str, rows: list[dict], *, late: bool, bulk: bool = True) -> int:
-    """Insert the rows (distinct times) that are not stored yet; return how many were new.
+def insert(patrol_id: str, rows: list[tuple], *, late: bool, bulk: bool = True) -> int:
+    """Insert the rows (tuples in COLUMNS order, distinct times) that are not stored yet; return how many were new.
 
     INSERT … ON CONFLICT DO NOTHING on both databases: the primary key (patrol_id, t) absorbs repeats exactly, also
     between concurrent requests. On PostgreSQL a batch first tries the bulk path, a binary COPY in the request's
@@ -41,19 +41,21 @@ def insert(patrol_id: str, rows: list[dict], *, late: bool, bulk: bool = True) -
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         stmt = sqlite_insert(TrackPoint).on_conflict_do_nothing(index_elements=["patrol_id", "t"])
-        values = [{"patrol_id": patrol_id, "late": late, **{name: row[name] for name in COLUMNS}} for row in rows]
+        values = [{"patrol_id": patrol_id, "late": late, **dict(zip(COLUMNS, row, strict=True))} for row in rows]
         return len(db.session.execute(stmt.returning(TrackPoint.t), values).all())
     with connection.connection.driver_connection.cursor() as cursor:
         if bulk:
+            head = (patrol_id, late)
             try:
                 with cursor.copy(_COPY) as copy:
                     copy.set_types(_COPY_TYPES)
+                    write = copy.write_row
                     for row in rows:
-                        copy.write_row((patrol_id, late, *(row[name] for name in COLUMNS)))
+                        write(head + row)
             except UniqueViolation as exc:
                 raise AlreadyStored() from exc
             return len(rows)
-        columns = [[row[name] for row in rows] for name in COLUMNS]
+        columns = [list(column) for column in zip(*rows, strict=True)]
         return len(cursor.execute(_ABSORB, (patrol_id, late, *columns)).fetchall())
 
 
@@ -68,9 +70,20 @@ def simplified(positions: list[tuple[float, float]], tolerance_m: float) -> list
     return list(zip(lats.tolist(), lngs.tolist(), strict=True))
 
 
+def track_where(patrol: Patrol) -> list:
+    """The patrol's stored points: by its id and within the span of their times (on PostgreSQL the months'
+    partitions outside it are not read at all). A patrol without a span (points written around the service) is read
+    by its id alone."""
+    points = TrackPoint.__table__.c
+    where = [points.patrol_id == patrol.id]
+    if patrol.first_point_at is not None and patrol.last_point_at is not None:
+        where += [points.t >= patrol.first_point_at, points.t <= patrol.last_point_at]
+    return where
+
+
 def keep_simplified(patrol: Patrol, tolerance_m: float) -> None:
     """Store the patrol's track simplified and mark its raw points erased (the caller then removes them)."""
-    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
+    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(*track_where(patrol))
                               .order_by(TrackPoint.t)).all()
     kept = simplified([(lat, lng) for lat, lng in rows], tolerance_m)
     patrol.simplified_track = [[round(lat, 7), round(lng, 7)] for lat, lng in kept]

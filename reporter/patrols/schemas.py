@@ -1,7 +1,9 @@
 """What the inspector app sends and what patrol readers get back (API.md "Inspectors' patrols")."""
 from datetime import datetime
+from operator import attrgetter
 
 import marshmallow as ma
+import numpy as np
 from flask import current_app
 from marshmallow import validate
 
@@ -11,6 +13,7 @@ from reporter.common.timeutil import CST
 from reporter.errors import PayloadTooLarge
 from reporter.geo.coords import COORD_SYSTEMS, WGS84, to_wgs84
 from reporter.geo.schemas import CoordSystemArgs, LocationIn
+from reporter.patrols.points import COLUMNS
 from reporter.routing.schemas import CategoryCode
 
 MAX_POINTS_DEFAULT = 1000
@@ -95,8 +98,73 @@ def _point(raw) -> tuple[dict, dict | None]:
     return row, None
 
 
+_NUMBER_TYPES = frozenset({float, int})
+_NULLABLE_NUMBER_TYPES = frozenset({float, int, type(None)})
+_PROVIDER_TYPES = frozenset({str, type(None)})
+_SYSTEMS = frozenset(COORD_SYSTEMS)
+_TZINFO = attrgetter("tzinfo")
+
+
+def _numbers(values: list, low: float, high: float, nullable: bool) -> list | None:
+    """A column of numbers as floats, or None when some value breaks a rule (the per-point check then names it).
+    Checked for the whole column at once: the types in one pass, the bounds in numpy (NaN and ±Infinity fail)."""
+    types = set(map(type, values))
+    if not types <= (_NULLABLE_NUMBER_TYPES if nullable else _NUMBER_TYPES):  # a bool, a string, a null lat…
+        return None
+    given = [v for v in values if v is not None] if type(None) in types else values
+    array = np.array(given, dtype=np.float64)  # an int too big for a double raises OverflowError
+    if array.size and not (low <= array.min() and array.max() <= high):  # a NaN makes both NaN: refused
+        return None
+    if int not in types:
+        return values
+    return [None if v is None else float(v) for v in values]
+
+
+def _batch_rows(points: list) -> list[tuple] | None:
+    """The batch as rows in points.COLUMNS order (WGS-84), column by column, when every point keeps every rule of
+    _point; None when any breaks one: _point then finds and words each error (the one source of error messages)."""
+    if not points:
+        return []
+    if set(map(type, points)) != {dict} or not set().union(*points) <= _FIELDS:
+        return None
+    try:
+        columns = {}
+        for name, low, high, nullable in _NUMBERS:
+            column = _numbers([p.get(name) for p in points], low, high, nullable)
+            if column is None:
+                return None
+            columns[name] = column
+        texts = [p.get("t") for p in points]
+        if set(map(type, texts)) != {str}:
+            return None
+        times = list(map(datetime.fromisoformat, texts))  # ValueError: not a date and time
+        if None in set(map(_TZINFO, times)):  # a time without its offset
+            return None
+        systems = [p.get("coord_system", WGS84) for p in points]
+        mocks = [p.get("mock", False) for p in points]
+        providers = [p.get("provider") for p in points]
+        if (not set(systems) <= _SYSTEMS or set(map(type, mocks)) != {bool}
+                or not set(map(type, providers)) <= _PROVIDER_TYPES
+                or max(map(len, filter(None, providers)), default=0) > 16):
+            return None
+    except (TypeError, ValueError, OverflowError):  # unhashable values, unparsable times, huge integers
+        return None
+    lats, lngs = columns["lat"], columns["lng"]
+    if set(systems) != {WGS84}:
+        lats, lngs = list(lats), list(lngs)
+        for i, system in enumerate(systems):
+            if system != WGS84:
+                lats[i], lngs[i] = to_wgs84(lats[i], lngs[i], system)
+    by_name = {**columns, "t": times, "lat": lats, "lng": lngs, "provider": providers, "mock": mocks}
+    return list(zip(*(by_name[name] for name in COLUMNS), strict=True))
+
+
+
+
 class PointList(ma.fields.List):
-    """The `points` array: a 413 past the batch limit, then every point checked, errors keyed by index."""
+    """The `points` array: a 413 past the batch limit, then every point checked, errors keyed by index. Loads to
+    rows (tuples in reporter.patrols.points.COLUMNS order, WGS-84): the whole batch column by column when it keeps
+    every rule (the usual case), else point by point, which words the errors."""
 
     def __init__(self, **kwargs):
         super().__init__(ma.fields.Nested(PointIn), **kwargs)
@@ -108,12 +176,16 @@ class PointList(ma.fields.List):
         if len(value) > limit:
             raise PayloadTooLarge(f"At most {limit} points per batch; this one has {len(value)}",
                                   error="too_many_points", errors={"json": {"points": [f"At most {limit} points"]}})
+        rows = _batch_rows(value)
+        if rows is not None:
+            return rows
         rows, errors = [], {}
         for index, raw in enumerate(value):
             row, problems = _point(raw)
             if problems:
                 errors[index] = problems
-            rows.append(row)
+            else:
+                rows.append(tuple(row[name] for name in COLUMNS))
         if errors:
             raise ma.ValidationError(errors)
         return rows

@@ -8,7 +8,7 @@ from itertools import chain
 
 import shapely
 from flask import current_app
-from sqlalchemy import JSON, Select, String, case, cast, func, select, type_coerce
+from sqlalchemy import JSON, Select, String, bindparam, case, cast, func, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from reporter.accounts.models import User
@@ -140,13 +140,13 @@ def create_patrol(inspector: User, data: dict) -> tuple[Patrol, bool]:
     return _once(Patrol, patrol_id, same, build)
 
 
-def _point_time_errors(patrol: Patrol, rows: list[dict]) -> dict:
+def _point_time_errors(started_at: datetime, ended_at: datetime | None, rows: list[tuple]) -> dict:
     """Points timed too far from the patrol (or in the future), by index."""
     window = timedelta(hours=_setting("PATROL_POINT_WINDOW_H"))
-    earliest = patrol.started_at - window
-    latest = min(max(patrol.started_at, patrol.ended_at or patrol.started_at) + window,
+    earliest = started_at - window
+    latest = min(max(started_at, ended_at or started_at) + window,
                  utcnow() + timedelta(seconds=_setting("PATROL_CLOCK_SKEW_S")))
-    times = [row["t"] for row in rows]
+    times = [row[_T] for row in rows]
     if not times or earliest <= min(times) and max(times) <= latest:
         return {}
     message = (f"Must lie between {earliest.isoformat()} and {latest.isoformat()} "
@@ -154,29 +154,94 @@ def _point_time_errors(patrol: Patrol, rows: list[dict]) -> dict:
     return {index: {"t": [message]} for index, t in enumerate(times) if not earliest <= t <= latest}
 
 
-def add_points(inspector: User, patrol_id: str, rows: list[dict]) -> dict:
+_T = point_store.COLUMNS.index("t")  # rows are tuples in point_store.COLUMNS order (see schemas.PointList)
+
+
+def add_points(inspector: User, patrol_id: str, rows: list[tuple]) -> dict:
     """Store a batch of fixes all-or-nothing; repeats are absorbed and counted; late ones recompute the summary."""
-    try:
-        return _add_points(inspector, patrol_id, rows, bulk=True)
-    except point_store.AlreadyStored:  # some were stored before: the bulk path gave up, absorb them one by one
+    unique = list({row[_T]: row for row in reversed(rows)}.values())  # the first of same-time twins wins
+    if unique and db.session.connection().dialect.name == "postgresql":
+        try:
+            answer = _add_new_points(inspector, patrol_id, rows, unique)
+            if answer is not None:
+                return answer
+        except point_store.AlreadyStored:  # some were stored before: the transaction is void
+            db.session.rollback()
+    return _add_points(inspector, patrol_id, rows, unique, bulk=False)
+
+
+def _claim_statement():
+    c = Patrol.__table__.c
+    first, last = bindparam("b_first", type_=c.first_point_at.type), bindparam("b_last", type_=c.last_point_at.type)
+    return (update(Patrol.__table__)
+            .where(c.id == bindparam("b_patrol_id"), c.inspector_id == bindparam("b_inspector_id"),
+                   c.finished.is_(False), c.points_erased_at.is_(None))
+            .values(point_count=c.point_count + bindparam("b_count"), version=c.version + 1,
+                    first_point_at=case((or_(c.first_point_at.is_(None), c.first_point_at > first), first),
+                                        else_=c.first_point_at),
+                    last_point_at=case((or_(c.last_point_at.is_(None), c.last_point_at < last), last),
+                                       else_=c.last_point_at))
+            .returning(c.started_at, c.ended_at, c.point_count))
+
+
+_CLAIM = _claim_statement()  # built once: a batch only binds its values
+
+
+def _claim(inspector: User, patrol_id: str, rows: list[tuple]):
+    """The usual batch in one statement: lock the inspector's open patrol (unfinished, raw points kept), count the
+    rows (distinct times) into it as new and widen its span of point times; its (started_at, ended_at, point_count)
+    after that, or None when it is no such patrol (nothing was changed; the general path then answers 404, 403, 409
+    or takes the late points)."""
+    first, last = _span(rows)
+    return db.session.connection().execute(_CLAIM, {
+        "b_patrol_id": str(patrol_id), "b_inspector_id": inspector.id, "b_count": len(rows), "b_first": first,
+        "b_last": last}).first()
+
+
+def _span(rows: list[tuple]) -> tuple[datetime, datetime]:
+    times = [row[_T] for row in rows]
+    return min(times), max(times)
+
+
+def _widen_span(patrol: Patrol, rows: list[tuple]) -> None:
+    first, last = _span(rows)
+    if patrol.first_point_at is None or first < patrol.first_point_at:
+        patrol.first_point_at = first
+    if patrol.last_point_at is None or last > patrol.last_point_at:
+        patrol.last_point_at = last
+
+
+def _add_new_points(inspector: User, patrol_id: str, rows: list[tuple], unique: list[tuple]) -> dict | None:
+    """PostgreSQL, an open patrol: claim it counting every point as new, check the times, COPY the points (a point
+    stored before raises AlreadyStored, the caller rolls back) and commit: three statements, no ORM object."""
+    claimed = _claim(inspector, patrol_id, unique)
+    if claimed is None:
+        return None
+    started_at, ended_at, total = claimed
+    errors = _point_time_errors(started_at, ended_at, rows)
+    if errors:
         db.session.rollback()
-        return _add_points(inspector, patrol_id, rows, bulk=False)
+        raise ValidationFailed("Some points are impossible; nothing of this batch was stored",
+                               errors={"json": {"points": errors}})
+    point_store.insert(str(patrol_id), unique, late=False, bulk=True)
+    db.session.commit()
+    return {"accepted": len(unique), "duplicates": len(rows) - len(unique), "total_points": total, "late": False}
 
 
-def _add_points(inspector: User, patrol_id: str, rows: list[dict], *, bulk: bool) -> dict:
+def _add_points(inspector: User, patrol_id: str, rows: list[tuple], unique: list[tuple], *, bulk: bool) -> dict:
     patrol = own_patrol(inspector, patrol_id, lock=True)
     if patrol.points_erased_at is not None:  # a late point would recompute the summary from itself alone
         raise Conflict("This patrol's raw points are past their retention; its summary is final",
                        error="points_erased")
-    errors = _point_time_errors(patrol, rows)
+    errors = _point_time_errors(patrol.started_at, patrol.ended_at, rows)
     if errors:
         raise ValidationFailed("Some points are impossible; nothing of this batch was stored",
                                errors={"json": {"points": errors}})
-    unique = list({row["t"]: row for row in reversed(rows)}.values())  # the first of same-time twins wins
     accepted = point_store.insert(patrol.id, unique, late=patrol.finished, bulk=bulk) if unique else 0
     if accepted:
         patrol.point_count += accepted
         patrol.version += 1
+        _widen_span(patrol, unique)
         if patrol.finished:
             patrol.late_points += accepted
             _store_effort(patrol)
@@ -248,7 +313,7 @@ def patrol_effort(patrol: Patrol, rule: Rule | None = None) -> Effort:
     grid = grid_polygon(patrol.grid_id)
     points = TrackPoint.__table__.c  # plain Core rows: ORM row building costs more than the whole computation
     rows = db.session.connection().execute(select(points.t, points.lat, points.lng, points.accuracy_m, points.mock)
-                                           .where(points.patrol_id == patrol.id)).all()
+                                           .where(*point_store.track_where(patrol))).all()
     track = Track.from_rows([(t.timestamp(), lat, lng, acc, mock) for t, lat, lng, acc, mock in rows])
     return compute(track, patrol.started_at.timestamp(), patrol.ended_at.timestamp(), grid, rule,
                    cells=_cells(shapely.to_wkb(grid), rule.cell_m))
@@ -294,7 +359,7 @@ def track_feature(user: User, patrol_id: str, coord_system: str, simplify_m: flo
     if patrol.points_erased_at is not None:  # only the simplified track is kept (reporter.privacy.retention)
         return point_store.feature(patrol, [tuple(p) for p in patrol.simplified_track or []], coord_system,
                                    simplify_m)
-    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(TrackPoint.patrol_id == patrol.id)
+    rows = db.session.execute(select(TrackPoint.lat, TrackPoint.lng).where(*point_store.track_where(patrol))
                               .order_by(TrackPoint.t)).all()
     return point_store.feature(patrol, [(lat, lng) for lat, lng in rows], coord_system, simplify_m)
 
