@@ -4,6 +4,7 @@ Every case figure comes from the append-only case events with `at` before the mo
 ledger entries by their own timestamps: recomputing a past month after later events gives the same bulletin.
 """
 import json
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -37,6 +39,7 @@ from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.geo.models import County, Grid
 from reporter.org.models import Unit
+from reporter.org.stamps import current_tokens
 from reporter.patrols.models import Observation, Patrol
 from reporter.patrols.services import monthly_figures
 from reporter.reports.models import ReportFeedback
@@ -46,6 +49,7 @@ from reporter.stats import replay as replay_module
 from reporter.stats import stored
 from reporter.stats.ranking import rank
 from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
+from reporter.workdays.services import CALENDAR
 
 DEFAULT_MIN_SAMPLE = 5  # fewer closed cases than this: small_sample, listed after the ranked rows, not ranked
 CONFIRMED = ("true", "partly_true")  # 属实 / 部分属实
@@ -121,13 +125,18 @@ def _core(stmt):
 
 def _rated_or_rewarded(month: Month):
     """Cases rated, or with a reward approved or paid, during the month."""
+    return union(*_rated_or_rewarded_parts(month))
+
+
+def _rated_or_rewarded_parts(month: Month):
+    """The cases rated during the month, and those with a reward approved or paid during it (two selects)."""
     rated = select(ReportFeedback.case_id).where(ReportFeedback.created_at >= month.start,
                                                  ReportFeedback.created_at < month.end,
                                                  ReportFeedback.case_id.is_not(None))
     rewarded = (select(Reward.case_id).join(LedgerEntry, LedgerEntry.reward_id == Reward.id)
                 .where(LedgerEntry.kind.in_(("approved", "paid")), LedgerEntry.at >= month.start,
                        LedgerEntry.at < month.end, Reward.case_id.is_not(None)))
-    return rated.union(rewarded)
+    return rated, rewarded
 
 
 def _idle_open(month: Month, county: str | None) -> MonthFacts:
@@ -168,27 +177,77 @@ def _event_day():
     return CaseEvent.at
 
 
-def case_facts(month: Month, county: str | None = None) -> MonthFacts:
+def case_facts(month: Month, county: str | None = None, *, reuse: bool = True) -> MonthFacts:
     """Every case with a figure in the month, as of its end: replayed from its events, or open and idle all month.
 
     Replayed: cases with an event since the month began, or rated or rewarded during it. A case closed or rejected
-    now with no event since the month began was closed before it: it has no figure.
-    """
+    now with no event since the month began was closed before it: it has no figure. `reuse`: a case's replay kept
+    from an earlier request is taken again while what it was computed from is unchanged (see `Replays`); False:
+    every case replayed now."""
     with no_gc_pauses():
-        return _case_facts(month, county)
+        return _case_facts(month, county, reuse)
 
 
-def _case_facts(month: Month, county: str | None) -> MonthFacts:
-    moved = _core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct()).scalars().all()
+class Replays:
+    """Per-case replay results kept in the process (per app) and reused only while provably valid.
+
+    A case's facts for a month are a function of the month, the working-day calendar, the case's own columns the
+    replay reads (county, source, category, routed unit, opening instant, deadline days) and its events before the
+    month's end. Events are append-only (never updated or deleted: `_events_are_immutable`), so the set of a case's
+    events before an instant is named by how many there are and the highest id among them: any event added (whatever
+    its `at`, if before the month's end) changes the count. Each kept result carries that key, read again from the
+    database on every request; a result whose key differs in any part is replayed afresh. The calendar's stamp keys
+    the whole store of a month. Nothing expires by time: a result is either provably what a replay would give now,
+    or not used."""
+
+    MONTHS = 3  # months kept (the live one, the one before, one more for a request at the turn)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._months: dict[tuple, dict[int, tuple[tuple, CaseFacts]]] = {}
+
+    def month(self, label: str, calendar_token) -> dict[int, tuple[tuple, CaseFacts]]:
+        key = (label, calendar_token)
+        with self._lock:
+            kept = self._months.get(key)
+            if kept is None:
+                for old in [k for k in self._months if k[0] == label or len(self._months) >= self.MONTHS]:
+                    self._months.pop(old, None)
+                kept = self._months[key] = {}
+            return kept
+
+
+def _replays() -> Replays:
+    return current_app.extensions.setdefault("reporter.stats.replays", Replays())
+
+
+def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     facts = _idle_open(month, county)
-    touched = sorted(set(moved).union(db.session.execute(_rated_or_rewarded(month)).scalars()))
-    scope = [_among(Case.id, touched), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
+    moved = select(CaseEvent.case_id).where(CaseEvent.at >= month.start)
+    touched = union(moved, *_rated_or_rewarded_parts(month)).subquery()
+    # per touched case: how many events before the month's end, and the last one's id (the key of its replay)
+    history = (select(CaseEvent.case_id, func.count().label("n"), func.max(CaseEvent.id).label("last"))
+               .where(CaseEvent.case_id.in_(select(touched.c[0])), CaseEvent.at < month.end)
+               .group_by(CaseEvent.case_id).subquery())
+    scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
-                        cast(Case.routing["deadline_days"], String)).where(*scope)).tuples().all()
+                        cast(Case.routing["deadline_days"], String), history.c.n, history.c.last)
+                 .join(history, history.c.case_id == Case.id).where(*scope)).tuples().all()
     if not rows:
         return facts
+    kept = _replays().month(month.label, current_tokens((CALENDAR,))) if reuse else {}
     keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
-    cases = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+    cases, stale = {}, {}
+    for row in rows:
+        case_id, key = row[0], row[1:]
+        found = kept.get(case_id)
+        if found is not None and found[0] == key:
+            facts.cases[case_id] = found[1]
+        else:
+            cases[case_id] = dict(zip(keys, row[:7], strict=True))
+            stale[case_id] = key
+    if not cases:
+        return facts
     events: dict[int, list] = {case_id: [] for case_id in cases}
     data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), cast(CaseEvent.data, String)), else_=None)
     rows = _core(
@@ -207,9 +266,11 @@ def _case_facts(month: Month, county: str | None) -> MonthFacts:
         events[case_id].append((action, in_month, day, from_state, to_state, text))
     opened = {case_id: cst_date(c["created_at"]) for case_id, c in cases.items()}
     calendar = Calendar(min(opened.values()), month.following + timedelta(days=400))
-    facts.cases.update({case_id: replay(c, events[case_id], opened_on=opened[case_id], following=month.following,
-                                        calendar=calendar)
-                        for case_id, c in cases.items() if events[case_id]})
+    for case_id, c in cases.items():
+        if events[case_id]:
+            replayed = facts.cases[case_id] = replay(c, events[case_id], opened_on=opened[case_id],
+                                                     following=month.following, calendar=calendar)
+            kept[case_id] = (stale[case_id], replayed)
     return facts
 
 
@@ -384,16 +445,17 @@ def bulletin(label: str, *, county: str | None = None, fresh: bool = False) -> d
     month = month_of(label)
     with no_gc_pauses():
         if fresh:
-            figures = figures_of(month, county)
+            figures = figures_of(month, county, reuse=False)
         else:
             figures = stored.stored_or_computed(month, county, lambda: figures_of(month, county),
                                                 lambda kept: kept["min_sample"] == min_sample())
         return {**figures, **{name: rows(month, county) for name, rows in SECTIONS.items()}}
 
 
-def figures_of(month: Month, county: str | None) -> dict:
-    """The bulletin's own figures computed now, from the events (what the stored ones must equal)."""
-    month_facts = case_facts(month, county)
+def figures_of(month: Month, county: str | None, *, reuse: bool = True) -> dict:
+    """The bulletin's own figures computed now, from the events (what the stored ones must equal); `reuse`: with the
+    per-case replays and inspector figures kept while valid (False: everything computed from scratch)."""
+    month_facts = case_facts(month, county, reuse=reuse)
     facts = month_facts.cases
     county_rows, unit_rows = area_tables(month, month_facts)
     if county:
