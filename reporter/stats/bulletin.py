@@ -193,12 +193,14 @@ class Replays:
 
     A case's facts for a month are a function of the month, the working-day calendar, the case's own columns the
     replay reads (county, source, category, routed unit, opening instant, deadline days) and its events before the
-    month's end. Events are append-only (never updated or deleted: `_events_are_immutable`), so the set of a case's
-    events before an instant is named by how many there are and the highest id among them: any event added (whatever
-    its `at`, if before the month's end) changes the count. Each kept result carries that key, read again from the
+    month's end. Events are append-only (never updated or deleted: `_events_are_immutable`) and each is written with
+    its case's row in one UPDATE that moves the case's `version` by one (`seq` = the version it made: the unique
+    (case, seq) refuses an event written beside the case's row); so the case's events are named by its `version`.
+    The key of a kept result is those columns, the version, and the count and last id of the case's events since the
+    month began (a second witness, read from the same index scan that finds the month's cases), read again from the
     database on every request; a result whose key differs in any part is replayed afresh. The calendar's stamp keys
-    the whole store of a month. Nothing expires by time: a result is either provably what a replay would give now,
-    or not used."""
+    the whole store of a month. Nothing expires by time (a month's replay is as of its end, not of today): a result is
+    either what a replay would give now, or not used."""
 
     MONTHS = 3  # months kept (the live one, the one before, one more for a request at the turn)
 
@@ -223,16 +225,15 @@ def _replays() -> Replays:
 
 def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     facts = _idle_open(month, county)
-    moved = select(CaseEvent.case_id).where(CaseEvent.at >= month.start)
-    touched = union(moved, *_rated_or_rewarded_parts(month)).subquery()
-    # per touched case: how many events before the month's end, and the last one's id (the key of its replay)
-    history = (select(CaseEvent.case_id, func.count().label("n"), func.max(CaseEvent.id).label("last"))
-               .where(CaseEvent.case_id.in_(select(touched.c[0])), CaseEvent.at < month.end)
-               .group_by(CaseEvent.case_id).subquery())
+    # per case with an event since the month began: how many, and the last one's id (part of its replay's key)
+    since = (select(CaseEvent.case_id, func.count().label("n"), func.max(CaseEvent.id).label("last"))
+             .where(CaseEvent.at >= month.start).group_by(CaseEvent.case_id).cte("since"))
+    touched = union(select(since.c.case_id), *_rated_or_rewarded_parts(month)).subquery()
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
-                        cast(Case.routing["deadline_days"], String), history.c.n, history.c.last)
-                 .join(history, history.c.case_id == Case.id).where(*scope)).tuples().all()
+                        cast(Case.routing["deadline_days"], String), Case.version, since.c.n, since.c.last)
+                 .join(touched, touched.c[0] == Case.id).outerjoin(since, since.c.case_id == Case.id)
+                 .where(*scope)).tuples().all()
     if not rows:
         return facts
     kept = _replays().month(month.label, current_tokens((CALENDAR,))) if reuse else {}
