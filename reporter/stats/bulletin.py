@@ -207,6 +207,7 @@ class Replays:
     def __init__(self):
         self._lock = threading.Lock()
         self._months: dict[tuple, dict[int, tuple[tuple, CaseFacts]]] = {}
+        self._inspectors: dict[str, dict] = {}
 
     def month(self, label: str, calendar_token) -> dict[int, tuple[tuple, CaseFacts]]:
         key = (label, calendar_token)
@@ -216,6 +217,17 @@ class Replays:
                 for old in [k for k in self._months if k[0] == label or len(self._months) >= self.MONTHS]:
                     self._months.pop(old, None)
                 kept = self._months[key] = {}
+            return kept
+
+    def inspectors(self, label: str) -> dict:
+        """The month's inspector figures kept (inspector id → (the inputs, the figures): see
+        `patrols.services.monthly_figures`, which checks the inputs)."""
+        with self._lock:
+            kept = self._inspectors.get(label)
+            if kept is None:
+                if len(self._inspectors) >= self.MONTHS:
+                    self._inspectors.clear()
+                kept = self._inspectors[label] = {}
             return kept
 
 
@@ -399,7 +411,8 @@ def _confirmed(month: Month, facts: dict[int, CaseFacts]) -> dict[int, int]:
     return confirmed
 
 
-def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | None = None) -> list[dict]:
+def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | None = None, *,
+                    reuse: bool = False) -> list[dict]:
     """Per inspector: valid patrol days against the target, km, hours in grid, coverage, problems, flags."""
     stmt = (select(User.id, User.display_name, User.username, Unit.county_adcode)
             .join(UserRole, UserRole.user_id == User.id).outerjoin(Unit, Unit.id == User.unit_id)
@@ -412,7 +425,8 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
         people = [p for p in people if p.id in in_county or p.county_adcode == county]
     if not people:
         return []
-    figures = {row["inspector_id"]: row for row in monthly_figures(month.first, [p.id for p in people])}
+    kept = _replays().inspectors(month.label) if reuse else None
+    figures = {row["inspector_id"]: row for row in monthly_figures(month.first, [p.id for p in people], kept)}
     confirmed = _confirmed(month, facts)
     rows = []
     for person in people:
@@ -462,7 +476,7 @@ def figures_of(month: Month, county: str | None, *, reuse: bool = True) -> dict:
     if county:
         county_rows = [row for row in county_rows if row["adcode"] == county]
         unit_rows = [row for row in unit_rows if row["county_adcode"] == county]
-    inspectors = inspector_table(month, facts, county)
+    inspectors = inspector_table(month, facts, county, reuse=reuse)
     smallest = min_sample()
     return {
         "month": month.label, "as_of": month.end, "county": county, "min_sample": smallest,
