@@ -323,6 +323,17 @@ def _add_case(row: dict, facts: CaseFacts, following: date) -> None:
             and facts.supervision_due < following
 
 
+def _merge(into: dict, row: dict) -> None:
+    """Add one row's sums (counts, counters, lists of days and ratings) to another's."""
+    for name, value in row.items():
+        if isinstance(value, Counter):
+            into[name].update(value)
+        elif isinstance(value, list):
+            into[name].extend(value)
+        else:
+            into[name] += value
+
+
 def _finish(row: dict) -> dict:
     """Rates, means and money text from the sums."""
     closed, days, ratings = row["closed"], row.pop("days_to_close"), row.pop("ratings")
@@ -356,9 +367,13 @@ def area_tables(month: Month, month_facts: MonthFacts) -> tuple[list[dict], list
         counties[county]["overdue_open"] += overdue
         units[unit_id]["overdue_open"] += overdue
     facts = month_facts.cases
+    pairs = defaultdict(_blank)  # each case added once, to its (county, unit) pair; the pairs summed into both
     for f in facts.values():
-        _add_case(counties[f.county], f, month.following)
-        _add_case(units[f.unit_id], f, month.following)
+        _add_case(pairs[f.county, f.unit_id], f, month.following)
+    for (county, unit_id), row in pairs.items():
+        _merge(counties[county], row)
+        _merge(units[unit_id], row)
+    for f in facts.values():
         for unit_id in f.returned_by:
             units[unit_id]["returns"] += 1
             counties[f.county]["returns"] += 1
