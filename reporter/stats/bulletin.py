@@ -193,14 +193,14 @@ class Replays:
 
     A case's facts for a month are a function of the month, the working-day calendar, the case's own columns the
     replay reads (county, source, category, routed unit, opening instant, deadline days) and its events before the
-    month's end. Events are append-only (never updated or deleted: `_events_are_immutable`) and each is written with
-    its case's row in one UPDATE that moves the case's `version` by one (`seq` = the version it made: the unique
-    (case, seq) refuses an event written beside the case's row); so the case's events are named by its `version`.
-    The key of a kept result is those columns, the version, and the count and last id of the case's events since the
-    month began (a second witness, read from the same index scan that finds the month's cases), read again from the
-    database on every request; a result whose key differs in any part is replayed afresh. The calendar's stamp keys
-    the whole store of a month. Nothing expires by time (a month's replay is as of its end, not of today): a result is
-    either what a replay would give now, or not used."""
+    month's end. The case's `version` moves with every UPDATE of its row (SQLAlchemy's version counter: the columns)
+    and every event is written with one such UPDATE (`seq` = the version it made; the unique (case, seq) refuses an
+    event written beside the case's row); events are append-only (never updated or deleted:
+    `_events_are_immutable`). The key of a kept result is the version, and the count and last id of the case's
+    events since the month began (a second witness, read from the same index scan that finds the month's cases),
+    read again from the database on every request; a result whose key differs in any part is replayed afresh (its
+    columns and events read then). The calendar's stamp keys the whole store of a month. Nothing expires by time (a
+    month's replay is as of its end, not of today): a result is either what a replay would give now, or not used."""
 
     MONTHS = 3  # months kept (the live one, the one before, one more for a request at the turn)
 
@@ -242,25 +242,25 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
              .where(CaseEvent.at >= month.start).group_by(CaseEvent.case_id).cte("since"))
     touched = union(select(since.c.case_id), *_rated_or_rewarded_parts(month)).subquery()
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
-    rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
-                        cast(Case.routing["deadline_days"], String), Case.version, since.c.n, since.c.last)
+    rows = _core(select(Case.id, Case.version, since.c.n, since.c.last)
                  .join(touched, touched.c[0] == Case.id).outerjoin(since, since.c.case_id == Case.id)
                  .where(*scope)).tuples().all()
     if not rows:
         return facts
     kept = _replays().month(month.label, current_tokens((CALENDAR,))) if reuse else {}
-    keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
-    cases, stale = {}, {}
-    for row in rows:
-        case_id, key = row[0], row[1:]
+    stale = {}
+    for case_id, *key in rows:
         found = kept.get(case_id)
         if found is not None and found[0] == key:
             facts.cases[case_id] = found[1]
         else:
-            cases[case_id] = dict(zip(keys, row[:7], strict=True))
             stale[case_id] = key
-    if not cases:
+    if not stale:
         return facts
+    keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
+    cases = {row[0]: dict(zip(keys, row, strict=True)) for row in _core(
+        select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
+               cast(Case.routing["deadline_days"], String)).where(_among(Case.id, list(stale)))).tuples()}
     events: dict[int, list] = {case_id: [] for case_id in cases}
     data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), cast(CaseEvent.data, String)), else_=None)
     rows = _core(
