@@ -208,6 +208,7 @@ class Replays:
         self._lock = threading.Lock()
         self._months: dict[tuple, dict[int, tuple[tuple, CaseFacts]]] = {}
         self._inspectors: dict[str, dict] = {}
+        self._pairs: dict[str, dict] = {}
 
     def month(self, label: str, calendar_token) -> dict[int, tuple[tuple, CaseFacts]]:
         key = (label, calendar_token)
@@ -217,6 +218,16 @@ class Replays:
                 for old in [k for k in self._months if k[0] == label or len(self._months) >= self.MONTHS]:
                     self._months.pop(old, None)
                 kept = self._months[key] = {}
+            return kept
+
+    def pairs(self, label: str) -> dict:
+        """The month's sums per (county, unit) pair kept (see `area_tables`)."""
+        with self._lock:
+            kept = self._pairs.get(label)
+            if kept is None:
+                if len(self._pairs) >= self.MONTHS:
+                    self._pairs.clear()
+                kept = self._pairs[label] = {}
             return kept
 
     def inspectors(self, label: str) -> dict:
@@ -323,6 +334,21 @@ def _add_case(row: dict, facts: CaseFacts, following: date) -> None:
             and facts.supervision_due < following
 
 
+def _pair_sums(cases: list[CaseFacts], following: date, kept: dict | None, pair: tuple) -> dict:
+    """The sums of the cases of one (county, unit) pair; from `kept` when they are the very objects summed before
+    (kept replays are never changed, and are kept alive by the list stored beside their sums)."""
+    same = frozenset(map(id, cases))
+    found = kept.get(pair) if kept is not None else None
+    if found is not None and found[0] == same:
+        return found[2]
+    row = _blank()
+    for f in cases:
+        _add_case(row, f, following)
+    if kept is not None:
+        kept[pair] = (same, cases, row)
+    return row
+
+
 def _merge(into: dict, row: dict) -> None:
     """Add one row's sums (counts, counters, lists of days and ratings) to another's."""
     for name, value in row.items():
@@ -359,18 +385,20 @@ def _month_money_and_ratings(month: Month):
     return ratings.all(), money.all()
 
 
-def area_tables(month: Month, month_facts: MonthFacts) -> tuple[list[dict], list[dict]]:
-    """The per-county rows (every county) and per-unit rows (every unit with a figure)."""
+def area_tables(month: Month, month_facts: MonthFacts, kept: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """The per-county rows (every county) and per-unit rows (every unit with a figure). `kept`: the sums per (county,
+    unit) pair of an earlier call for the month, reused for a pair whose cases are the very same kept replays."""
     counties = defaultdict(_blank)
     units = defaultdict(_blank)
     for county, unit_id, _, overdue in month_facts.idle:  # open all month, idle, no row of their own
         counties[county]["overdue_open"] += overdue
         units[unit_id]["overdue_open"] += overdue
     facts = month_facts.cases
-    pairs = defaultdict(_blank)  # each case added once, to its (county, unit) pair; the pairs summed into both
+    members = defaultdict(list)  # each case added once, to its (county, unit) pair; the pairs summed into both
     for f in facts.values():
-        _add_case(pairs[f.county, f.unit_id], f, month.following)
-    for (county, unit_id), row in pairs.items():
+        members[f.county, f.unit_id].append(f)
+    for (county, unit_id), cases in members.items():
+        row = _pair_sums(cases, month.following, kept, (county, unit_id))
         _merge(counties[county], row)
         _merge(units[unit_id], row)
     for f in facts.values():
@@ -487,7 +515,7 @@ def figures_of(month: Month, county: str | None, *, reuse: bool = True) -> dict:
     per-case replays and inspector figures kept while valid (False: everything computed from scratch)."""
     month_facts = case_facts(month, county, reuse=reuse)
     facts = month_facts.cases
-    county_rows, unit_rows = area_tables(month, month_facts)
+    county_rows, unit_rows = area_tables(month, month_facts, _replays().pairs(month.label) if reuse else None)
     if county:
         county_rows = [row for row in county_rows if row["adcode"] == county]
         unit_rows = [row for row in unit_rows if row["county_adcode"] == county]
