@@ -39,7 +39,6 @@ from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.geo.models import County, Grid
 from reporter.org.models import Unit
-from reporter.org.stamps import current_tokens
 from reporter.patrols.models import Observation, Patrol
 from reporter.patrols.services import monthly_figures
 from reporter.reports.models import ReportFeedback
@@ -49,7 +48,7 @@ from reporter.stats import replay as replay_module
 from reporter.stats import stored
 from reporter.stats.ranking import rank
 from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
-from reporter.workdays.services import CALENDAR
+from reporter.workdays import services as workdays
 
 DEFAULT_MIN_SAMPLE = 5  # fewer closed cases than this: small_sample, listed after the ranked rows, not ranked
 CONFIRMED = ("true", "partly_true")  # 属实 / 部分属实
@@ -199,7 +198,7 @@ class Replays:
     `_events_are_immutable`). The key of a kept result is the version, and the count and last id of the case's
     events since the month began (a second witness, read from the same index scan that finds the month's cases),
     read again from the database on every request; a result whose key differs in any part is replayed afresh (its
-    columns and events read then). The calendar's stamp keys the whole store of a month. Nothing expires by time (a
+    columns and events read then). The working-day data keys the whole store of a month. Nothing expires by time (a
     month's replay is as of its end, not of today): a result is either what a replay would give now, or not used."""
 
     MONTHS = 3  # months kept (the live one, the one before, one more for a request at the turn)
@@ -209,15 +208,20 @@ class Replays:
         self._months: dict[tuple, dict[int, tuple[tuple, CaseFacts]]] = {}
         self._inspectors: dict[str, dict] = {}
         self._pairs: dict[str, dict] = {}
+        self._calendars: dict[tuple, object] = {}
 
-    def month(self, label: str, calendar_token) -> dict[int, tuple[tuple, CaseFacts]]:
-        key = (label, calendar_token)
+    def month(self, label: str, calendar: object) -> dict[int, tuple[tuple, CaseFacts]]:
+        """The month's kept replays, for the working-day data `calendar` (the very object the workdays feature
+        answers from: a change of the calendar builds a new one)."""
+        key = (label, id(calendar))
         with self._lock:
             kept = self._months.get(key)
             if kept is None:
                 for old in [k for k in self._months if k[0] == label or len(self._months) >= self.MONTHS]:
                     self._months.pop(old, None)
+                    self._calendars.pop(old, None)
                 kept = self._months[key] = {}
+                self._calendars[key] = calendar  # kept alive with its replays: its id names no other object
             return kept
 
     def pairs(self, label: str) -> dict:
@@ -258,7 +262,8 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
                  .where(*scope)).tuples().all()
     if not rows:
         return facts
-    kept = _replays().month(month.label, current_tokens((CALENDAR,))) if reuse else {}
+    # keyed on the loaded working-day years `is_working_day` answers from (rebuilt as a new object on a change)
+    kept = _replays().month(month.label, workdays._overrides.get()) if reuse else {}
     stale = {}
     for case_id, *key in rows:
         found = kept.get(case_id)

@@ -1,7 +1,7 @@
 """The month not over is computed live, reusing each case's replay and each inspector's figures only while what they
 were computed from is unchanged: after every kind of write (a new case, a transition, a deadline found missed by the
-sweep, an event backdated before the month began, a patrol with its points) the endpoint answers exactly what a
-computation from scratch gives.
+sweep, an event backdated before the month began, a working-day year loaded, patrols) the endpoint answers exactly
+what a computation from scratch gives.
 
 Each write is made on a case or inspector whose kept result was first altered in the store by hand (only here): the
 endpoint serves the altered value while the key holds (so it does reuse), and the write must drop it (so a stale
@@ -17,6 +17,7 @@ from reporter.common.timeutil import CST, utcnow
 from reporter.geo.services import locate
 from reporter.stats.bulletin import bulletin, month_of
 from reporter.stats.schemas import BulletinOut
+from reporter.workdays.services import load_year
 from tests.cases.conftest import NINGSHAN, world  # noqa: F401  (the case tests' people and grid)
 from tests.conftest import app_ctx
 from tests.patrols.conftest import PatrolApp, assign
@@ -122,6 +123,14 @@ def test_the_live_month_equals_a_fresh_computation_after_every_kind_of_write(app
     # an event stamped before the month began (a backdated action) on a case touched in the month
     _poison_case(app, before)
     _act(app, world, before, "city_sup", "dispatch", at=month_start - timedelta(days=1))
+    after = _get(client, headers)
+    assert not _poisoned(after) and after == _fresh(app)
+
+    # a working-day year loaded (a day of this month made a holiday): every kept replay of the month goes
+    _poison_case(app, a)
+    with app_ctx(app):
+        day = month_of(_label()).first + timedelta(days=1)
+        load_year(day.year, [{"date": day.isoformat(), "name": "假日"}], [])
     after = _get(client, headers)
     assert not _poisoned(after) and after == _fresh(app)
 
