@@ -255,11 +255,12 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     # per case with an event since the month began: how many, and the last one's id (part of its replay's key)
     since = (select(CaseEvent.case_id, func.count().label("n"), func.max(CaseEvent.id).label("last"))
              .where(CaseEvent.at >= month.start).group_by(CaseEvent.case_id).cte("since"))
-    touched = union(select(since.c.case_id), *_rated_or_rewarded_parts(month)).subquery()
+    rated, rewarded = _rated_or_rewarded_parts(month)
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     rows = _core(select(Case.id, Case.version, since.c.n, since.c.last)
-                 .join(touched, touched.c[0] == Case.id).outerjoin(since, since.c.case_id == Case.id)
-                 .where(*scope)).tuples().all()
+                 .outerjoin(since, since.c.case_id == Case.id)
+                 .where(*scope, or_(since.c.case_id.is_not(None), Case.id.in_(rated), Case.id.in_(rewarded)))
+                 ).tuples().all()
     if not rows:
         return facts
     # keyed on the loaded working-day years `is_working_day` answers from (rebuilt as a new object on a change)
@@ -358,7 +359,9 @@ def _merge(into: dict, row: dict) -> None:
     """Add one row's sums (counts, counters, lists of days and ratings) to another's."""
     for name, value in row.items():
         if isinstance(value, Counter):
-            into[name].update(value)
+            counter = into[name]
+            for key, n in value.items():
+                counter[key] += n
         elif isinstance(value, list):
             into[name].extend(value)
         else:
