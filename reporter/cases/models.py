@@ -152,7 +152,9 @@ class CaseEvent(db.Model):
     """One action on a case (who, role, unit, when, from, to, comments, data); never updated or deleted."""
 
     __tablename__ = "case_events"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+                      # the month's cases and their events since it began, read from the index alone (the bulletin)
+                      Index("ix_case_events_at_case_id", "at", "case_id", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -387,13 +387,14 @@ def _month_bounds(month: str | date) -> tuple[date, date]:
     return first, following
 
 
-def monthly_figures(month: str | date, inspector_ids: list[int] | None = None) -> list[dict]:
-    """Per inspector: each CST day's figures and whether it counts, valid days against the target, month totals."""
+def monthly_figures(month: str | date, inspector_ids: list[int] | None = None, kept: dict | None = None) -> list[dict]:
+    """Per inspector: each CST day's figures and whether it counts, valid days against the target, month totals.
+    `kept`: figures computed before, reused where computed from the same rows (see `_month_reused`)."""
     with no_gc_pauses():
-        return _monthly_figures(month, inspector_ids)
+        return _monthly_figures(month, inspector_ids, kept)
 
 
-def _monthly_figures(month: str | date, inspector_ids: list[int] | None) -> list[dict]:
+def _monthly_figures(month: str | date, inspector_ids: list[int] | None, kept: dict | None = None) -> list[dict]:
     first, following = _month_bounds(month)
     scope = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
     if inspector_ids is not None:
@@ -410,8 +411,26 @@ def _monthly_figures(month: str | date, inspector_ids: list[int] | None) -> list
     problems = _problems_found(first, following, list(by_inspector))
     rule = effort_rule()
     target = int(_setting("PATROL_MONTHLY_TARGET_DAYS"))
+    if kept is not None:
+        return [_month_reused(kept, inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
+                for inspector_id, patrols in by_inspector.items()]
     return [_month_of(inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
             for inspector_id, patrols in by_inspector.items()]
+
+
+def _month_reused(kept: dict, inspector_id: int, patrols: list[tuple], first: date, rule: Rule, target: int,
+                  problems: int) -> dict:
+    """`_month_of`, or the figures it gave before for exactly the same inputs: the key is every input itself (the
+    inspector's patrol rows as read now, the month, the rule, the target, the problems found), so a reused figure is
+    what `_month_of` would give now. The caller owns `kept` (inspector id → (inputs, figures)); figures are shared,
+    not to be changed."""
+    key = (first, rule, target, problems, patrols)
+    found = kept.get(inspector_id)
+    if found is not None and found[0] == key:
+        return found[1]
+    figures = _month_of(inspector_id, patrols, first, rule, target, problems)
+    kept[inspector_id] = (key, figures)
+    return figures
 
 
 def month_figures_for(user: User, inspector_id: int | None, month: str) -> dict:

@@ -4,6 +4,7 @@ Every case figure comes from the append-only case events with `at` before the mo
 ledger entries by their own timestamps: recomputing a past month after later events gives the same bulletin.
 """
 import json
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -46,6 +48,7 @@ from reporter.stats import replay as replay_module
 from reporter.stats import stored
 from reporter.stats.ranking import rank
 from reporter.stats.replay import Calendar, CaseFacts, cst_day, replay
+from reporter.workdays import services as workdays
 
 DEFAULT_MIN_SAMPLE = 5  # fewer closed cases than this: small_sample, listed after the ranked rows, not ranked
 CONFIRMED = ("true", "partly_true")  # 属实 / 部分属实
@@ -121,13 +124,18 @@ def _core(stmt):
 
 def _rated_or_rewarded(month: Month):
     """Cases rated, or with a reward approved or paid, during the month."""
+    return union(*_rated_or_rewarded_parts(month))
+
+
+def _rated_or_rewarded_parts(month: Month):
+    """The cases rated during the month, and those with a reward approved or paid during it (two selects)."""
     rated = select(ReportFeedback.case_id).where(ReportFeedback.created_at >= month.start,
                                                  ReportFeedback.created_at < month.end,
                                                  ReportFeedback.case_id.is_not(None))
     rewarded = (select(Reward.case_id).join(LedgerEntry, LedgerEntry.reward_id == Reward.id)
                 .where(LedgerEntry.kind.in_(("approved", "paid")), LedgerEntry.at >= month.start,
                        LedgerEntry.at < month.end, Reward.case_id.is_not(None)))
-    return rated.union(rewarded)
+    return rated, rewarded
 
 
 def _idle_open(month: Month, county: str | None) -> MonthFacts:
@@ -168,27 +176,108 @@ def _event_day():
     return CaseEvent.at
 
 
-def case_facts(month: Month, county: str | None = None) -> MonthFacts:
+def case_facts(month: Month, county: str | None = None, *, reuse: bool = True) -> MonthFacts:
     """Every case with a figure in the month, as of its end: replayed from its events, or open and idle all month.
 
     Replayed: cases with an event since the month began, or rated or rewarded during it. A case closed or rejected
-    now with no event since the month began was closed before it: it has no figure.
-    """
+    now with no event since the month began was closed before it: it has no figure. `reuse`: a case's replay kept
+    from an earlier request is taken again while what it was computed from is unchanged (see `Replays`); False:
+    every case replayed now."""
     with no_gc_pauses():
-        return _case_facts(month, county)
+        return _case_facts(month, county, reuse)
 
 
-def _case_facts(month: Month, county: str | None) -> MonthFacts:
-    moved = _core(select(CaseEvent.case_id).where(CaseEvent.at >= month.start).distinct()).scalars().all()
+class Replays:
+    """Per-case replay results kept in the process (per app) and reused only while provably valid.
+
+    A case's facts for a month are a function of the month, the working-day calendar, the case's own columns the
+    replay reads (county, source, category, routed unit, opening instant, deadline days) and its events before the
+    month's end. The case's `version` moves with every UPDATE of its row (SQLAlchemy's version counter: the columns)
+    and every event is written with one such UPDATE (`seq` = the version it made; the unique (case, seq) refuses an
+    event written beside the case's row); events are append-only (never updated or deleted:
+    `_events_are_immutable`). The key of a kept result is the version, and the count and last id of the case's
+    events since the month began (a second witness, read from the same index scan that finds the month's cases),
+    read again from the database on every request; a result whose key differs in any part is replayed afresh (its
+    columns and events read then). The working-day data keys the whole store of a month. Nothing expires by time (a
+    month's replay is as of its end, not of today): a result is either what a replay would give now, or not used."""
+
+    MONTHS = 3  # months kept (the live one, the one before, one more for a request at the turn)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._months: dict[tuple, dict[int, tuple[tuple, CaseFacts]]] = {}
+        self._inspectors: dict[str, dict] = {}
+        self._pairs: dict[str, dict] = {}
+        self._calendars: dict[tuple, object] = {}
+
+    def month(self, label: str, calendar: object) -> dict[int, tuple[tuple, CaseFacts]]:
+        """The month's kept replays, for the working-day data `calendar` (the very object the workdays feature
+        answers from: a change of the calendar builds a new one)."""
+        key = (label, id(calendar))
+        with self._lock:
+            kept = self._months.get(key)
+            if kept is None:
+                for old in [k for k in self._months if k[0] == label or len(self._months) >= self.MONTHS]:
+                    self._months.pop(old, None)
+                    self._calendars.pop(old, None)
+                kept = self._months[key] = {}
+                self._calendars[key] = calendar  # kept alive with its replays: its id names no other object
+            return kept
+
+    def pairs(self, label: str) -> dict:
+        """The month's sums per (county, unit) pair kept (see `area_tables`)."""
+        with self._lock:
+            kept = self._pairs.get(label)
+            if kept is None:
+                if len(self._pairs) >= self.MONTHS:
+                    self._pairs.clear()
+                kept = self._pairs[label] = {}
+            return kept
+
+    def inspectors(self, label: str) -> dict:
+        """The month's inspector figures kept (inspector id → (the inputs, the figures): see
+        `patrols.services.monthly_figures`, which checks the inputs)."""
+        with self._lock:
+            kept = self._inspectors.get(label)
+            if kept is None:
+                if len(self._inspectors) >= self.MONTHS:
+                    self._inspectors.clear()
+                kept = self._inspectors[label] = {}
+            return kept
+
+
+def _replays() -> Replays:
+    return current_app.extensions.setdefault("reporter.stats.replays", Replays())
+
+
+def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     facts = _idle_open(month, county)
-    touched = sorted(set(moved).union(db.session.execute(_rated_or_rewarded(month)).scalars()))
-    scope = [_among(Case.id, touched), Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
-    rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
-                        cast(Case.routing["deadline_days"], String)).where(*scope)).tuples().all()
+    # per case with an event since the month began: how many, and the last one's id (part of its replay's key)
+    since = (select(CaseEvent.case_id, func.count().label("n"), func.max(CaseEvent.id).label("last"))
+             .where(CaseEvent.at >= month.start).group_by(CaseEvent.case_id).cte("since"))
+    rated, rewarded = _rated_or_rewarded_parts(month)
+    scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
+    rows = _core(select(Case.id, Case.version, since.c.n, since.c.last)
+                 .outerjoin(since, since.c.case_id == Case.id)
+                 .where(*scope, or_(since.c.case_id.is_not(None), Case.id.in_(rated), Case.id.in_(rewarded)))
+                 ).tuples().all()
     if not rows:
         return facts
+    # keyed on the loaded working-day years `is_working_day` answers from (rebuilt as a new object on a change)
+    kept = _replays().month(month.label, workdays._overrides.get()) if reuse else {}
+    stale = {}
+    for case_id, *key in rows:
+        found = kept.get(case_id)
+        if found is not None and found[0] == key:
+            facts.cases[case_id] = found[1]
+        else:
+            stale[case_id] = key
+    if not stale:
+        return facts
     keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
-    cases = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+    cases = {row[0]: dict(zip(keys, row, strict=True)) for row in _core(
+        select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
+               cast(Case.routing["deadline_days"], String)).where(_among(Case.id, list(stale)))).tuples()}
     events: dict[int, list] = {case_id: [] for case_id in cases}
     data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), cast(CaseEvent.data, String)), else_=None)
     rows = _core(
@@ -207,9 +296,11 @@ def _case_facts(month: Month, county: str | None) -> MonthFacts:
         events[case_id].append((action, in_month, day, from_state, to_state, text))
     opened = {case_id: cst_date(c["created_at"]) for case_id, c in cases.items()}
     calendar = Calendar(min(opened.values()), month.following + timedelta(days=400))
-    facts.cases.update({case_id: replay(c, events[case_id], opened_on=opened[case_id], following=month.following,
-                                        calendar=calendar)
-                        for case_id, c in cases.items() if events[case_id]})
+    for case_id, c in cases.items():
+        if events[case_id]:
+            replayed = facts.cases[case_id] = replay(c, events[case_id], opened_on=opened[case_id],
+                                                     following=month.following, calendar=calendar)
+            kept[case_id] = (stale[case_id], replayed)
     return facts
 
 
@@ -249,6 +340,34 @@ def _add_case(row: dict, facts: CaseFacts, following: date) -> None:
             and facts.supervision_due < following
 
 
+def _pair_sums(cases: list[CaseFacts], following: date, kept: dict | None, pair: tuple) -> dict:
+    """The sums of the cases of one (county, unit) pair; from `kept` when they are the very objects summed before
+    (kept replays are never changed, and are kept alive by the list stored beside their sums)."""
+    same = frozenset(map(id, cases))
+    found = kept.get(pair) if kept is not None else None
+    if found is not None and found[0] == same:
+        return found[2]
+    row = _blank()
+    for f in cases:
+        _add_case(row, f, following)
+    if kept is not None:
+        kept[pair] = (same, cases, row)
+    return row
+
+
+def _merge(into: dict, row: dict) -> None:
+    """Add one row's sums (counts, counters, lists of days and ratings) to another's."""
+    for name, value in row.items():
+        if isinstance(value, Counter):
+            counter = into[name]
+            for key, n in value.items():
+                counter[key] += n
+        elif isinstance(value, list):
+            into[name].extend(value)
+        else:
+            into[name] += value
+
+
 def _finish(row: dict) -> dict:
     """Rates, means and money text from the sums."""
     closed, days, ratings = row["closed"], row.pop("days_to_close"), row.pop("ratings")
@@ -274,17 +393,23 @@ def _month_money_and_ratings(month: Month):
     return ratings.all(), money.all()
 
 
-def area_tables(month: Month, month_facts: MonthFacts) -> tuple[list[dict], list[dict]]:
-    """The per-county rows (every county) and per-unit rows (every unit with a figure)."""
+def area_tables(month: Month, month_facts: MonthFacts, kept: dict | None = None) -> tuple[list[dict], list[dict]]:
+    """The per-county rows (every county) and per-unit rows (every unit with a figure). `kept`: the sums per (county,
+    unit) pair of an earlier call for the month, reused for a pair whose cases are the very same kept replays."""
     counties = defaultdict(_blank)
     units = defaultdict(_blank)
     for county, unit_id, _, overdue in month_facts.idle:  # open all month, idle, no row of their own
         counties[county]["overdue_open"] += overdue
         units[unit_id]["overdue_open"] += overdue
     facts = month_facts.cases
+    members = defaultdict(list)  # each case added once, to its (county, unit) pair; the pairs summed into both
     for f in facts.values():
-        _add_case(counties[f.county], f, month.following)
-        _add_case(units[f.unit_id], f, month.following)
+        members[f.county, f.unit_id].append(f)
+    for (county, unit_id), cases in members.items():
+        row = _pair_sums(cases, month.following, kept, (county, unit_id))
+        _merge(counties[county], row)
+        _merge(units[unit_id], row)
+    for f in facts.values():
         for unit_id in f.returned_by:
             units[unit_id]["returns"] += 1
             counties[f.county]["returns"] += 1
@@ -337,7 +462,8 @@ def _confirmed(month: Month, facts: dict[int, CaseFacts]) -> dict[int, int]:
     return confirmed
 
 
-def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | None = None) -> list[dict]:
+def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | None = None, *,
+                    reuse: bool = False) -> list[dict]:
     """Per inspector: valid patrol days against the target, km, hours in grid, coverage, problems, flags."""
     stmt = (select(User.id, User.display_name, User.username, Unit.county_adcode)
             .join(UserRole, UserRole.user_id == User.id).outerjoin(Unit, Unit.id == User.unit_id)
@@ -350,7 +476,8 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
         people = [p for p in people if p.id in in_county or p.county_adcode == county]
     if not people:
         return []
-    figures = {row["inspector_id"]: row for row in monthly_figures(month.first, [p.id for p in people])}
+    kept = _replays().inspectors(month.label) if reuse else None
+    figures = {row["inspector_id"]: row for row in monthly_figures(month.first, [p.id for p in people], kept)}
     confirmed = _confirmed(month, facts)
     rows = []
     for person in people:
@@ -384,22 +511,23 @@ def bulletin(label: str, *, county: str | None = None, fresh: bool = False) -> d
     month = month_of(label)
     with no_gc_pauses():
         if fresh:
-            figures = figures_of(month, county)
+            figures = figures_of(month, county, reuse=False)
         else:
             figures = stored.stored_or_computed(month, county, lambda: figures_of(month, county),
                                                 lambda kept: kept["min_sample"] == min_sample())
         return {**figures, **{name: rows(month, county) for name, rows in SECTIONS.items()}}
 
 
-def figures_of(month: Month, county: str | None) -> dict:
-    """The bulletin's own figures computed now, from the events (what the stored ones must equal)."""
-    month_facts = case_facts(month, county)
+def figures_of(month: Month, county: str | None, *, reuse: bool = True) -> dict:
+    """The bulletin's own figures computed now, from the events (what the stored ones must equal); `reuse`: with the
+    per-case replays and inspector figures kept while valid (False: everything computed from scratch)."""
+    month_facts = case_facts(month, county, reuse=reuse)
     facts = month_facts.cases
-    county_rows, unit_rows = area_tables(month, month_facts)
+    county_rows, unit_rows = area_tables(month, month_facts, _replays().pairs(month.label) if reuse else None)
     if county:
         county_rows = [row for row in county_rows if row["adcode"] == county]
         unit_rows = [row for row in unit_rows if row["county_adcode"] == county]
-    inspectors = inspector_table(month, facts, county)
+    inspectors = inspector_table(month, facts, county, reuse=reuse)
     smallest = min_sample()
     return {
         "month": month.label, "as_of": month.end, "county": county, "min_sample": smallest,
