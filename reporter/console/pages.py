@@ -149,10 +149,11 @@ class Refused:
     details: dict = field(default_factory=dict)  # the service's whole `errors` (e.g. an import's rows)
 
 
-def attempt(step: Callable, words: Callable[[str, str], str] = labels.error_text):
+def attempt(step: Callable, words: Callable[[str, str], str] = labels.error_text, *,
+            propagate: tuple[int, ...] = (403, 404)):
     """Run a form's step (load its schema, call its service): `(result, None)`, or `(None, Refused)` with the session
     rolled back (a refused step may have moved a counter, so the page shows what is stored). Not allowed and not
-    there (403, 404) are not form errors: they go on to the console's error page."""
+    there (`propagate`: 403, 404) are not form errors: they go on to the console's error page."""
     try:
         return step(), None
     except ma.ValidationError as exc:
@@ -160,7 +161,7 @@ def attempt(step: Callable, words: Callable[[str, str], str] = labels.error_text
         return None, Refused(422, labels.error_text("validation_failed", ""), exc.messages)
     except AppError as exc:
         db.session.rollback()
-        if exc.status in (403, 404):
+        if exc.status in propagate:
             raise
         return None, Refused(exc.status, words(exc.error, exc.message), (exc.errors or {}).get("json") or {},
                              stale=isinstance(exc, PreconditionFailed), error=exc.error, details=exc.errors or {})
