@@ -3,13 +3,16 @@
 A page names its path, its menu entry (optional) and the roles that may open it; the menu shows a user exactly the
 pages their roles open, from the same declarations that guard them (part 2's pages add themselves the same way).
 """
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import marshmallow as ma
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from reporter.console import auth, filters, labels
-from reporter.errors import AppError
+from reporter.errors import AppError, PreconditionFailed
+from reporter.extensions import db
 from reporter.media.storage import redirect_origin
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
@@ -133,3 +136,32 @@ def wants_fragment() -> bool:
 
 def actor():
     return g.console_user
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A form's step its schema or its service refused: what the page is rendered again with."""
+    status: int
+    message: str  # one sentence for the top of the form
+    errors: dict = field(default_factory=dict)  # field → messages (the schema's, or the service's `errors.json`)
+    stale: bool = False  # 412: the page was rendered at a version someone else has since changed
+    error: str = ""  # the service's error code ("" for a schema refusal)
+    details: dict = field(default_factory=dict)  # the service's whole `errors` (e.g. an import's rows)
+
+
+def attempt(step: Callable, words: Callable[[str, str], str] = labels.error_text, *,
+            propagate: tuple[int, ...] = (403, 404)):
+    """Run a form's step (load its schema, call its service): `(result, None)`, or `(None, Refused)` with the session
+    rolled back (a refused step may have moved a counter, so the page shows what is stored). Not allowed and not
+    there (`propagate`: 403, 404) are not form errors: they go on to the console's error page."""
+    try:
+        return step(), None
+    except ma.ValidationError as exc:
+        db.session.rollback()
+        return None, Refused(422, labels.error_text("validation_failed", ""), exc.messages)
+    except AppError as exc:
+        db.session.rollback()
+        if exc.status in propagate:
+            raise
+        return None, Refused(exc.status, words(exc.error, exc.message), (exc.errors or {}).get("json") or {},
+                             stale=isinstance(exc, PreconditionFailed), error=exc.error, details=exc.errors or {})

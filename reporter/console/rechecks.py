@@ -1,7 +1,6 @@
 """回头看 at the console: supervisors schedule a re-check of closed problems and follow its items; the grid's
 inspector (or a supervisor) records what they found on site — `failed` reopens the case. Each page calls the service
 `GET/POST /registers/rechecks…` calls, with the signed-in user."""
-import marshmallow as ma
 from flask import flash, redirect, render_template, request, url_for
 
 from reporter.cases.models import SOURCE_NAMES
@@ -9,9 +8,8 @@ from reporter.cases.scope import READ_ALL_ROLES
 from reporter.common.pagination import paginate
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.console import labels
-from reporter.console.pages import actor, page
+from reporter.console.pages import actor, attempt, page
 from reporter.console.views import PHOTO_FIELD
-from reporter.errors import AppError
 from reporter.extensions import db
 from reporter.media.services import create_upload
 from reporter.registers import rechecks, schemas
@@ -50,23 +48,17 @@ def recheck_schedule():
     form = request.form
     raw = {key: form.get(key) for key in ("title", "source", "county_adcode", "category", "sample", "due_on")
            if form.get(key)}
-    try:
-        batch = rechecks.schedule(actor(), schemas.RecheckIn().load(raw))
-    except ma.ValidationError as exc:
-        return _render_list(status=422, form=form, errors=exc.messages,
-                            message=labels.error_text("validation_failed", ""))
-    except AppError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _render_list(status=exc.status, form=form, message=_words(exc))
+    batch, refused = attempt(lambda: rechecks.schedule(actor(), schemas.RecheckIn().load(raw)), _words)
+    if refused:
+        return _render_list(status=refused.status, form=form, errors=refused.errors, message=refused.message)
     flash(f"已安排回头看「{batch.title}」。")
     return redirect(url_for("console.recheck_detail", batch_id=batch.id))
 
 
-def _words(exc: AppError) -> str:
-    if exc.error == "nothing_to_recheck":
+def _words(error: str, message: str) -> str:
+    if error == "nothing_to_recheck":
         return "范围内没有可回头看的已结案问题，或都已在回头看中。"
-    return labels.error_text(exc.error, exc.message)
+    return labels.error_text(error, message)
 
 
 def _render_batch(batch_id: int, *, status=200, failed_item=None, errors=None, message=None):
@@ -87,24 +79,20 @@ def recheck_result(item_id):
     form = request.form
     back = int(form["batch_id"]) if form.get("batch_id", "").isdecimal() else None
     raw = {"result": form.get("result") or None, "note": form.get("note") or None}
-    try:
+
+    def step():
         data = schemas.RecheckResultIn().load({k: v for k, v in raw.items() if v is not None})
         photos = [f for f in request.files.getlist(PHOTO_FIELD) if f and f.filename]
         if photos:
             data["photo_ids"] = [create_upload(actor().id, f.stream, "evidence").id for f in photos]
-        item = rechecks.record_result(item_id, actor(), data)
-    except ma.ValidationError as exc:
-        if back is None:
-            return _render_list(status=422, errors={item_id: exc.messages},
-                                message=labels.error_text("validation_failed", ""))
-        return _render_batch(back, status=422, failed_item=item_id, errors=exc.messages,
-                             message=labels.error_text("validation_failed", ""))
-    except AppError as exc:
-        if exc.status in (403, 404):
-            raise
-        if back is None:
-            return _render_list(status=exc.status, message=_words(exc))
-        return _render_batch(back, status=exc.status, failed_item=item_id, message=_words(exc))
+        return rechecks.record_result(item_id, actor(), data)
+
+    item, refused = attempt(step, _words)
+    if refused and back is None:
+        return _render_list(status=refused.status, errors={item_id: refused.errors}, message=refused.message)
+    if refused:
+        return _render_batch(back, status=refused.status, failed_item=item_id, errors=refused.errors,
+                             message=refused.message)
     flash(f"已记录：{RESULT_NAMES[item.status]}。")
     return redirect(url_for("console.recheck_detail", batch_id=item.batch_id) if back
                     else url_for("console.recheck_list"))

@@ -15,9 +15,9 @@ from reporter.common.pagination import paginate
 from reporter.common.spreadsheets import XLSX
 from reporter.common.timeutil import cst_date, utcnow
 from reporter.console import labels
-from reporter.console.pages import actor, page
+from reporter.console.pages import actor, attempt, page
 from reporter.console.views import EXPORT_LIMIT, PHOTO_FIELD, _coord_system, _list_args
-from reporter.errors import AppError, PreconditionFailed
+from reporter.errors import AppError
 from reporter.extensions import db
 from reporter.geo.models import ZONE_NAMES
 from reporter.geo.schemas import location_out
@@ -265,20 +265,15 @@ def site_state(site_id):
         version = -1
     raw = {"state": form.get("state") or None, "reason": form.get("reason") or None,
            "evidence": [int(v) for v in form.getlist("evidence") if v.isdecimal()]}
-    try:
-        data = schemas.StateIn().load({k: v for k, v in raw.items() if v is not None})
-        sites.change_state(site_id, actor(), data, expected_version=version)
-    except ma.ValidationError as exc:
-        return _render_site(site_id, status=422, failed="state", form=form, errors=exc.messages,
-                            message=labels.error_text("validation_failed", ""))
-    except PreconditionFailed:
+    _, refused = attempt(lambda: sites.change_state(
+        site_id, actor(), schemas.StateIn().load({k: v for k, v in raw.items() if v is not None}),
+        expected_version=version))
+    if refused and refused.stale:
         return _render_site(site_id, status=409, failed="state", form=form,
                             message="站点已被他人更新，以下是最新内容，请确认后重新操作。")
-    except AppError as exc:
-        if _refusal(exc):
-            raise
-        return _render_site(site_id, status=exc.status, failed="state", form=form,
-                            errors=(exc.errors or {}).get("json") or {}, message=_zh(exc))
+    if refused:
+        return _render_site(site_id, status=refused.status, failed="state", form=form, errors=refused.errors,
+                            message=refused.message)
     flash("已变更站点状态。")
     return redirect(url_for("console.site_detail", site_id=site_id))
 
@@ -290,13 +285,11 @@ def site_document_add(site_id):
     if upload is None or not upload.filename:
         return _render_site(site_id, status=422, failed="document", errors={"file": ["请选择文件。"]},
                             message=labels.error_text("validation_failed", ""))
-    try:
-        sites.add_document(site_id, actor(), upload.stream, upload.filename, request.form.get("title") or None)
-    except AppError as exc:
-        if _refusal(exc):
-            raise
-        return _render_site(site_id, status=exc.status, failed="document", form=request.form,
-                            errors={"file": [_zh(exc)]}, message=_zh(exc))
+    _, refused = attempt(lambda: sites.add_document(site_id, actor(), upload.stream, upload.filename,
+                                                    request.form.get("title") or None))
+    if refused:
+        return _render_site(site_id, status=refused.status, failed="document", form=request.form,
+                            errors={"file": [refused.message]}, message=refused.message)
     flash("已加入站点档案。")
     return redirect(url_for("console.site_detail", site_id=site_id))
 
@@ -360,16 +353,13 @@ def _render_campaign(campaign_id: int, *, status=200, message=None, failed=None,
 def campaign_supervise(campaign_id, overdue_id):
     """POST …/overdue/{id}/supervise: 督办 an overdue step (city or county level, by when)."""
     form = request.form
-    try:
-        data = schemas.SuperviseIn().load({k: form.get(k) for k in ("level", "due") if form.get(k)})
-        campaigns.supervise_overdue(campaign_id, overdue_id, actor(), data)
-    except ma.ValidationError as exc:
-        return _render_campaign(campaign_id, status=422, failed=overdue_id, form=form, errors=exc.messages,
-                                message=labels.error_text("validation_failed", ""))
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        return _render_campaign(campaign_id, status=exc.status, failed=overdue_id, form=form, message=_zh(exc))
+    _, refused = attempt(lambda: campaigns.supervise_overdue(
+        campaign_id, overdue_id, actor(), schemas.SuperviseIn().load({k: form.get(k) for k in ("level", "due")
+                                                                      if form.get(k)})),
+        propagate=(404,))  # a level that is not theirs is said on the form
+    if refused:
+        return _render_campaign(campaign_id, status=refused.status, failed=overdue_id, form=form,
+                                errors=refused.errors, message=refused.message)
     flash("已督办。")
     return redirect(url_for("console.campaign_detail", campaign_id=campaign_id))
 
@@ -414,19 +404,17 @@ def campaign_step(campaign_id, site_id):
                              message=labels.error_text("validation_failed", ""))
     raw = {"compliant": form.get("compliant") == "true", "measures": form.get("measures") or None,
            "deadline": form.get("deadline") or None, "note": form.get("note") or None}
-    try:
+
+    def record():
         data = schemas.StepIn().load({k: v for k, v in raw.items() if v is not None})
         photos = [f for f in request.files.getlist(PHOTO_FIELD) if f and f.filename]
         if photos:
             data["photo_ids"] = [create_upload(actor().id, f.stream, "evidence").id for f in photos]
-        campaigns.record_step(campaign_id, site_id, step, actor(), data)
-    except ma.ValidationError as exc:
-        return _render_steps(campaign_id, site_id, status=422, form=form, errors=exc.messages,
-                             message=labels.error_text("validation_failed", ""))
-    except AppError as exc:
-        if _refusal(exc):
-            raise
-        return _render_steps(campaign_id, site_id, status=exc.status, form=form,
-                             errors=(exc.errors or {}).get("json") or {}, message=_zh(exc))
+        return campaigns.record_step(campaign_id, site_id, step, actor(), data)
+
+    _, refused = attempt(record)
+    if refused:
+        return _render_steps(campaign_id, site_id, status=refused.status, form=form, errors=refused.errors,
+                             message=refused.message)
     flash(f"已记录{STEP_NAMES[step]}。")
     return redirect(url_for("console.campaign_site", campaign_id=campaign_id, site_id=site_id))

@@ -10,8 +10,8 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 
 from reporter.common.spreadsheets import XLSX
 from reporter.console import labels
-from reporter.console.pages import actor, page
-from reporter.errors import AppError, PreconditionFailed, ValidationFailed
+from reporter.console.pages import Refused, actor, attempt, page
+from reporter.errors import ValidationFailed
 from reporter.extensions import db
 from reporter.geo import services as geo
 from reporter.geo.models import ZONE_LEVELS
@@ -23,6 +23,7 @@ from reporter.routing.reference import DEFAULT_DAYS
 from reporter.routing.services import all_categories, route
 
 STALE = "责任清单已被他人修改，以下是最新内容，请确认后重新操作。"
+_ERRORS = {"invalid_transition": "只有草稿可以修改、生效或删除；已生效和已停用的版本保持原样。"}
 _SPLIT = re.compile(r"[、,，;；\s]+")
 
 
@@ -32,6 +33,10 @@ def _expected() -> int:
         return int(request.form.get("version", ""))
     except ValueError:
         return -1
+
+
+def _words(error: str, message: str) -> str:
+    return _ERRORS.get(error) or labels.error_text(error, message)
 
 
 def _choices() -> dict:
@@ -56,11 +61,10 @@ def _render_versions(status=200, message=None):
 @page("/rlist/drafts", roles=("admin",), methods=("POST",))
 def rlist_draft_new():
     """新建草稿: a copy of the active version (refused while another draft is open)."""
-    try:
-        draft = versions.create_draft(actor_id=actor().id, title=request.form.get("title", "").strip()[:200])
-    except AppError as exc:
-        db.session.rollback()
-        return _render_versions(exc.status, labels.error_text(exc.error, exc.message))
+    draft, refused = attempt(lambda: versions.create_draft(actor_id=actor().id,
+                                                           title=request.form.get("title", "").strip()[:200]), _words)
+    if refused:
+        return _render_versions(refused.status, refused.message)
     flash(f"已新建草稿第{draft.number}版。")
     return redirect(url_for("console.rlist_version", version_id=draft.id))
 
@@ -121,27 +125,25 @@ def _rule_from_form(form) -> tuple[dict | None, dict]:
     return (None, errors) if errors else (row, {})
 
 
+def _render_refused(version_id: int, refused: Refused, **shown):
+    """The version again as stored, with why the step was refused (a stale page: 409 and the reload sentence)."""
+    if refused.stale:
+        return _render_version(versions.get_version(version_id), status=409, message=STALE)
+    return _render_version(versions.get_version(version_id), status=refused.status, message=refused.message, **shown)
+
+
 def _rule_step(version_id: int, key: str, step):
     """Run a rule edit; re-render the version with the row's errors (or the stale-page message) when refused."""
-    try:
-        step()
-    except PreconditionFailed:
-        db.session.rollback()
-        return _render_version(versions.get_version(version_id), status=409, message=STALE)
-    except AppError as exc:
-        db.session.rollback()  # a refused step may have moved the counter: the page shows what is stored
-        if exc.status in (403, 404):
-            raise
-        version = versions.get_version(version_id)
-        errors = (exc.errors or {}).get("json") or {"_": [labels.error_text(exc.error, exc.message)]}
-        return _render_version(version, status=exc.status, rule_errors={key: errors},
-                               rule_forms={key: request.form}, message=labels.error_text(exc.error, exc.message))
+    _, refused = attempt(step, _words)
+    if refused:
+        return _render_refused(version_id, refused, rule_errors={key: refused.errors or {"_": [refused.message]}},
+                               rule_forms={key: request.form})
     return redirect(url_for("console.rlist_version", version_id=version_id, _anchor=f"rule-{key}"))
 
 
 def _refused_row(version_id: int, key: str, errors: dict):
-    return _render_version(versions.get_version(version_id), status=422, rule_errors={key: errors},
-                           rule_forms={key: request.form}, message=labels.error_text("validation_failed", ""))
+    return _render_refused(version_id, Refused(422, labels.error_text("validation_failed", ""), errors),
+                           rule_errors={key: errors}, rule_forms={key: request.form})
 
 
 @page("/rlist/<int:version_id>/rules", roles=("admin",), methods=("POST",))
@@ -172,29 +174,20 @@ def rlist_activate(version_id):
     """生效: gaps refuse it unless forced with a reason (the service decides)."""
     form = request.form
     force, reason = form.get("force") == "true", form.get("reason", "").strip() or None
-    try:
-        version = versions.activate(version_id, expected=_expected(), actor_id=actor().id, force=force, reason=reason)
-    except PreconditionFailed:
-        db.session.rollback()
-        return _render_version(versions.get_version(version_id), status=409, message=STALE)
-    except AppError as exc:
-        db.session.rollback()  # a refused step may have moved the counter: the page shows what is stored
-        if exc.status in (403, 404):
-            raise
-        errors = (exc.errors or {}).get("json") or {}
-        return _render_version(versions.get_version(version_id), status=exc.status, activate_errors=errors,
-                               message=labels.error_text(exc.error, exc.message))
+    version, refused = attempt(lambda: versions.activate(version_id, expected=_expected(), actor_id=actor().id,
+                                                         force=force, reason=reason), _words)
+    if refused:
+        return _render_refused(version_id, refused, activate_errors=refused.errors)
     flash(f"第{version.number}版已生效。")
     return redirect(url_for("console.rlist_version", version_id=version.id))
 
 
 @page("/rlist/<int:version_id>/discard", roles=("admin",), methods=("POST",))
 def rlist_discard(version_id):
-    try:
-        versions.discard_draft(version_id, expected=_expected(), actor_id=actor().id)
-    except PreconditionFailed:
-        db.session.rollback()
-        return _render_version(versions.get_version(version_id), status=409, message=STALE)
+    _, refused = attempt(lambda: versions.discard_draft(version_id, expected=_expected(), actor_id=actor().id),
+                         _words)
+    if refused:
+        return _render_refused(version_id, refused)
     flash("草稿已删除。")
     return redirect(url_for("console.rlist_versions"))
 
@@ -213,36 +206,30 @@ def rlist_import(version_id):
     """Replace a draft's rules with a workbook; a bad file changes nothing and its errors are listed row by row."""
     expected = _expected()
     upload = request.files.get("file")
-    try:
+
+    def step():
         versions.check_editable(version_id, expected)
         if upload is None or not upload.filename:
             raise ValidationFailed("请选择要导入的 XLSX 文件。")
         rows = sheets.parse_upload(upload.filename, upload.read())
-        version = versions.replace_rules(version_id, rows, expected=expected, actor_id=actor().id,
-                                         source=upload.filename)
-    except PreconditionFailed:
-        db.session.rollback()
-        return _render_version(versions.get_version(version_id), status=409, message=STALE)
-    except AppError as exc:
-        db.session.rollback()  # a refused step may have moved the counter: the page shows what is stored
-        if exc.status in (403, 404):
-            raise
-        return _render_version(versions.get_version(version_id), status=exc.status,
-                               message=labels.error_text(exc.error, exc.message),
-                               import_errors=_import_problems(exc))
+        return versions.replace_rules(version_id, rows, expected=expected, actor_id=actor().id, source=upload.filename)
+
+    version, refused = attempt(step, _words)
+    if refused:
+        return _render_refused(version_id, refused, import_errors=_import_problems(refused))
     flash(f"已导入 {len(version.rules)} 条规则。")
     return redirect(url_for("console.rlist_version", version_id=version_id))
 
 
-def _import_problems(exc: AppError) -> list[dict]:
+def _import_problems(refused: Refused) -> list[dict]:
     """The service's errors as rows of (row, column, problem); the summary sentence when it names none."""
     found = []
-    for where, fields in sorted(((exc.errors or {}).get("file") or {}).items(),
+    for where, fields in sorted((refused.details.get("file") or {}).items(),
                                 key=lambda item: int(item[0]) if item[0].isdecimal() else 0):
         for column, problems in (fields.items() if isinstance(fields, dict) else [("", fields)]):
             found.append({"row": where, "column": "" if column == "_schema" else column,
                           "problem": "；".join(problems)})
-    return found or [{"row": "", "column": "", "problem": exc.message}]
+    return found or [{"row": "", "column": "", "problem": refused.message}]
 
 
 # Routing preview ---------------------------------------------------------------------------------------------------
@@ -255,16 +242,15 @@ def rlist_preview():
         raw = {"category": query.get("category", ""), "location": {
             "lat": query.get("lat", ""), "lng": query.get("lng", ""), "coord_system": query.get("coord_system") or
             "wgs84"}}
-        try:
+
+        def step():
             data = schemas.PreviewIn().load(raw)
             point = data["location"]
-            result = route(data["category"], point["lat"], point["lng"]).snapshot()
-        except ma.ValidationError as exc:
-            errors = exc.messages
-        except AppError as exc:
-            if exc.status in (403, 404):
-                raise
-            errors = (exc.errors or {}).get("json") or {"_": [exc.message]}
+            return route(data["category"], point["lat"], point["lng"]).snapshot()
+
+        result, refused = attempt(step, _words)
+        if refused:
+            errors = dict(refused.errors) or {"_": [refused.message]}
     if "location" in errors and isinstance(errors["location"], dict):
         errors.update({f"location.{k}": v for k, v in errors.pop("location").items()})
     return render_template("console/rlist/preview.html", query=query, result=result, errors=errors,

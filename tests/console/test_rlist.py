@@ -188,3 +188,34 @@ def test_the_preview_shows_what_the_api_answers_and_refuses_a_point_outside_anka
     # The preview's map is drawn for an admin too (not a case reader: the case map's outlines are refused).
     outlines = desk("admin").client.get("/console/rlist/preview/counties.geojson")
     assert outlines.status_code == 200 and len(outlines.get_json()["features"]) == 10
+
+
+def test_discarding_a_draft_needs_the_current_page_and_the_active_version_cannot_be_discarded(app, world, desk):
+    admin = desk("admin")
+    draft_id = _new_draft(admin)
+    page = _text(admin.client.get(f"/console/rlist/{draft_id}"))
+    counter = _version_counter(page)
+    assert f'action="/console/rlist/{draft_id}/discard"' in page
+    form = _row_form(page, _ids(page, "data-rule-id")[0])
+    form.update(handle_days="11", op="save", version=counter)
+    assert admin.post(f"/console/rlist/{draft_id}/rules/{_ids(page, 'data-rule-id')[0]}", form,
+                      page=f"/console/rlist/{draft_id}").status_code == 302
+    # Discarding from the page rendered before that edit: refused as stale, the draft is kept.
+    stale = admin.post(f"/console/rlist/{draft_id}/discard", {"version": counter}, page=f"/console/rlist/{draft_id}")
+    assert stale.status_code == 409 and "已被他人修改" in _text(stale)
+    assert app.test_client().get(f"{API}/{draft_id}", headers=world.h("admin")).status_code == 200
+    # The active version is not a draft: its page says why, and it stays active.
+    active = next(v for v in app.test_client().get(API, headers=world.h("admin")).get_json()["items"]
+                  if v["status"] == "active")
+    assert f'action="/console/rlist/{active["id"]}/discard"' not in _text(admin.client.get(
+        f"/console/rlist/{active['id']}"))  # no such button; a forged post is refused by the service
+    refused = admin.post(f"/console/rlist/{active['id']}/discard", {"version": str(active["version"])},
+                         page=f"/console/rlist/{active['id']}")
+    assert refused.status_code == 409 and "只有草稿可以修改、生效或删除" in _text(refused)
+    assert app.test_client().get(f"{API}/{active['id']}", headers=world.h("admin")).get_json()["status"] == "active"
+    # With the current page: gone.
+    page = _text(admin.client.get(f"/console/rlist/{draft_id}"))
+    done = admin.post(f"/console/rlist/{draft_id}/discard", {"version": _version_counter(page)},
+                      page=f"/console/rlist/{draft_id}")
+    assert done.status_code == 302
+    assert app.test_client().get(f"{API}/{draft_id}", headers=world.h("admin")).status_code == 404
