@@ -1,13 +1,13 @@
 """case events indexed on (at, case_id, id): the bulletin's month cases and their events since it began, index only
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-30 04:30:00
 """
 from alembic import op
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
