@@ -96,8 +96,9 @@ def nginx_prefix(tmp_path):
 
 
 @pytest.fixture()
-def gunicorn(tmp_path):
-    """Real gunicorn with two sync workers, as deployed; /health needs no database (SQLite, never created)."""
+def gunicorn(tmp_path, nginx_prefix):
+    """Real gunicorn with two sync workers, as deployed; /health needs no database (SQLite, never created). Asks for
+    `nginx_prefix` first, so the SQLite pass skips before starting it."""
     server = Gunicorn(tmp_path, f"sqlite:///{tmp_path / 'unused.db'}", workers=2,
                       env={"GUNICORN_TIMEOUT": "60", "RATELIMIT_ENABLED": "false"})
     with server:

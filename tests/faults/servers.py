@@ -135,8 +135,8 @@ class Gunicorn:
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> "Gunicorn":
-        """Start and wait until /health answers."""
+    def start(self, timeout: float = 90) -> "Gunicorn":
+        """Start and wait until /health answers (workers import the app: slow on a busy machine)."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
             [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "tests.faults.app:app"],

@@ -88,18 +88,18 @@ def test_a_worker_killed_after_sending_sends_again_and_the_resident_sees_it_once
         receiver.armed.set()
         first = _worker(app, receiver)
         receiver.victim = first
-        first.wait(timeout=60)
+        first.wait(timeout=180)
         assert first.returncode == -signal.SIGKILL, first.stderr.read()
         assert len(receiver.sent_messages) == 1
         left = _message(app, message_id)
         assert left.state == "pending" and left.sent_at is None  # the worker never marked it
 
         second = _worker(app, receiver)
-        out, err = second.communicate(timeout=60)
+        out, err = second.communicate(timeout=180)
         assert second.returncode == 0, err
         assert out.strip() == "sent=1 retry=0 failed=0"
         third = _worker(app, receiver)
-        out, err = third.communicate(timeout=60)
+        out, err = third.communicate(timeout=180)
         assert out.strip() == "sent=0 retry=0 failed=0"  # nothing is sent a third time
     finally:
         receiver.stop()
