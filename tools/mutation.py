@@ -42,7 +42,10 @@ MODULES = {
     # the table's own tests first: with -x most mutants die before the application starts
     "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py",
                                                 "tests/cases/test_workflow_permissions.py"], False),
-    "effects": ("reporter/cases/effects.py", ["tests/cases/test_effects.py", "tests/cases/test_workflow_table.py",
+    # the effects one by one, then at their edges (督办, duplicates, 派遣, 反弹回潮), then through the workflow
+    "effects": ("reporter/cases/effects.py", ["tests/cases/test_effects.py", "tests/cases/test_effects_edges.py",
+                                              "tests/cases/test_reject_duplicate.py",
+                                              "tests/cases/test_workflow_table.py",
                                               "tests/cases/test_workflow_permissions.py",
                                               "tests/cases/test_workflow_api.py", "tests/cases/test_deadlines.py"],
                 False),
