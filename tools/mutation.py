@@ -52,7 +52,9 @@ MODULES = {
     "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_edges.py"], True),
     "replay": ("reporter/stats/replay.py", ["tests/stats/test_replay_edges.py", "tests/stats/test_bulletin.py"],
                False),
-    "routing": ("reporter/routing/services.py", ["tests/routing"], False),
+    "routing": ("reporter/routing/services.py", ["tests/routing/test_routing_edges.py", "tests/routing/test_route.py",
+                                                 "tests/routing/test_versions_api.py", "tests/routing/test_sheets.py",
+                                                 "tests/routing/test_reference_api.py"], False),
     "evidence": ("reporter/reports/evidence.py", ["tests/reports/test_evidence_edges.py"], False),
 }
 
