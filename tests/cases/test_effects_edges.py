@@ -145,10 +145,12 @@ def test_dispatching_to_the_routed_unit_needs_no_reason(app, people):
         assert _relations(case) == before  # already involved: its first relation stays
 
 
-def test_dispatching_to_another_active_unit_keeps_the_reason_and_involves_the_unit(app, people):
+@pytest.mark.parametrize("code", ["610923.water", "city.water"])  # a unit listed after the routed one, before it
+def test_dispatching_to_another_active_unit_keeps_the_reason_and_involves_the_unit(app, people, code):
     with app_ctx(app):
         case = open_case(people, state="accepted")
-        water = unit_id("610923.water")
+        water = unit_id(code)
+        assert water != case.routed_unit_id
         assert water not in _relations(case)
         s = step(case, user(people, "city_sup"), unit_id=water, override_reason="涉及河道")
         fx.dispatch_to_unit(s)
@@ -185,6 +187,27 @@ def test_dispatching_to_another_unit_without_a_reason_is_refused(app, people):
             fx.dispatch_to_unit(s)
         assert list(refused.value.errors["json"]) == ["override_reason"]
         assert case.current_unit_id is None
+
+
+def test_a_case_without_a_routed_unit_needs_one_named():
+    s = step(Case(routed_unit_id=None, current_unit_id=None), None)
+    with pytest.raises(ValidationFailed) as refused:
+        fx.dispatch_to_unit(s)
+    assert refused.value.errors["json"] == {"unit_id": ["Required"]}
+    assert s.case.current_unit_id is None and s.data == {}
+
+
+def test_a_unit_involved_in_other_cases_is_still_involved_in_this_one(app, people):
+    with app_ctx(app):
+        water = unit_id("610923.water")
+        earlier, case, later = open_case(people), open_case(people), open_case(people)
+        for other in (earlier, later):
+            fx.involve_units(other, [(water, "cooperating")])
+        db.session.flush()
+        fx.involve_units(case, [(water, "handling")])
+        db.session.flush()
+        assert _relations(case)[water] == "handling"
+        assert _relations(earlier)[water] == _relations(later)[water] == "cooperating"
 
 
 def test_a_unit_named_twice_is_involved_once_with_its_first_relation(app, people):
