@@ -2,16 +2,19 @@
 rule match, and explanations remembered per (category, rule, place) — two routes differing in one of them never share
 a sentence."""
 import json
-from datetime import datetime
+from datetime import date, datetime
+
+import pytest
 
 from reporter.common.timeutil import CST
 from reporter.routing import versions
-from reporter.routing.services import route
+from reporter.routing.services import deadline_for, route
 from tests.conftest import app_ctx
 from tests.geo.points import ANKANG_CITY, NINGSHAN_CORE, NINGSHAN_KEY, ZIYANG
 from tests.routing.helpers import unit_ids
 
 BEFORE_NATIONAL_DAY = datetime(2024, 9, 27, 10, 0, tzinfo=CST)  # a Friday; 29 Sep worked, 1–7 Oct off
+HANBIN = (32.9000, 108.9000)  # 汉滨区, general protection zone
 NINGSHAN_TOWN = (33.3125, 108.3140)  # 宁陕县, the same key zone as NINGSHAN_KEY, another grid
 DEFAULT_DAYS_TEXT = "受理2日，签收1日，办理15日，核查5日"
 
@@ -116,3 +119,34 @@ def test_each_kind_of_match_is_named_in_the_explanation(app):
             assert f"适用范围：{match}）" in r.explanation, (category, r.explanation)
         county = route("forest_fire", *NINGSHAN_KEY)
         assert county.explanation.endswith("时限（工作日）：受理1日，签收1日，办理7日，核查3日。")
+
+
+def test_the_same_rule_in_two_counties_goes_to_each_countys_own_bureau(app):
+    ningshan, hanbin = unit_ids(app, "610923.forestry", "610902.forestry")
+    with app_ctx(app):
+        here = route("wildlife", *NINGSHAN_KEY)
+        there = route("wildlife", *HANBIN)
+        assert here.rule_id == there.rule_id  # the category-wide rule, resolved per county ("纵向到底")
+        assert (here.lead_unit_ids, there.lead_unit_ids) == ([ningshan], [hanbin])
+        assert route("wildlife", *NINGSHAN_KEY).lead_unit_ids == [ningshan]
+
+
+def test_the_same_rule_started_on_two_days_has_two_sets_of_deadlines(app):
+    with app_ctx(app):
+        friday = route("illegal_logging", *NINGSHAN_KEY, at=BEFORE_NATIONAL_DAY)
+        later = route("illegal_logging", *NINGSHAN_KEY, at=datetime(2024, 10, 8, 10, 0, tzinfo=CST))  # a Tuesday
+        assert friday.deadline_days == later.deadline_days
+        assert (friday.deadlines["sign"], later.deadlines["sign"]) == (date(2024, 9, 29), date(2024, 10, 9))
+        assert (friday.deadlines["handle"], later.deadlines["handle"]) == (date(2024, 10, 23), date(2024, 10, 28))  # Sat 12 Oct worked
+
+
+def test_a_rule_without_cooperating_units_says_none(app):
+    with app_ctx(app):
+        r = route("forest_pest", *NINGSHAN_KEY)
+        assert r.cooperating_unit_ids == [] and "；配合：无；" in r.explanation
+
+
+def test_a_deadline_is_for_a_known_stage_only():
+    assert deadline_for("verify", date(2024, 9, 27), 0) == date(2024, 9, 27)
+    with pytest.raises(ValueError):
+        deadline_for("recurrence", date(2024, 9, 27), 5)
