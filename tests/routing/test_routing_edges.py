@@ -134,10 +134,10 @@ def test_the_same_rule_in_two_counties_goes_to_each_countys_own_bureau(app):
 def test_the_same_rule_started_on_two_days_has_two_sets_of_deadlines(app):
     with app_ctx(app):
         friday = route("illegal_logging", *NINGSHAN_KEY, at=BEFORE_NATIONAL_DAY)
-        later = route("illegal_logging", *NINGSHAN_KEY, at=datetime(2024, 10, 8, 10, 0, tzinfo=CST))  # a Tuesday
+        later = route("illegal_logging", *NINGSHAN_KEY, at=datetime(2024, 10, 8, 10, 0, tzinfo=CST))  # Tue; Sat 12 worked
         assert friday.deadline_days == later.deadline_days
         assert (friday.deadlines["sign"], later.deadlines["sign"]) == (date(2024, 9, 29), date(2024, 10, 9))
-        assert (friday.deadlines["handle"], later.deadlines["handle"]) == (date(2024, 10, 23), date(2024, 10, 28))  # Sat 12 Oct worked
+        assert (friday.deadlines["handle"], later.deadlines["handle"]) == (date(2024, 10, 23), date(2024, 10, 28))
 
 
 def test_a_rule_without_cooperating_units_says_none(app):
