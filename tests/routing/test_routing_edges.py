@@ -131,10 +131,10 @@ def test_the_same_rule_in_two_counties_goes_to_each_countys_own_bureau(app):
         assert route("wildlife", *NINGSHAN_KEY).lead_unit_ids == [ningshan]
 
 
-def test_the_same_rule_started_on_two_days_has_two_sets_of_deadlines(app):
+def test_the_same_rule_started_on_two_days_has_two_sets_of_deadlines(app):  # Tue 8 Oct; Sat 12 Oct worked
     with app_ctx(app):
         friday = route("illegal_logging", *NINGSHAN_KEY, at=BEFORE_NATIONAL_DAY)
-        later = route("illegal_logging", *NINGSHAN_KEY, at=datetime(2024, 10, 8, 10, 0, tzinfo=CST))  # Tue; Sat 12 worked
+        later = route("illegal_logging", *NINGSHAN_KEY, at=datetime(2024, 10, 8, 10, 0, tzinfo=CST))
         assert friday.deadline_days == later.deadline_days
         assert (friday.deadlines["sign"], later.deadlines["sign"]) == (date(2024, 9, 29), date(2024, 10, 9))
         assert (friday.deadlines["handle"], later.deadlines["handle"]) == (date(2024, 10, 23), date(2024, 10, 28))
