@@ -296,3 +296,14 @@ def test_the_supervisors_own_public_comment_replaces_the_standard_sentence(app, 
         s = step(case, user(people, "city_sup"), decision=decision, reason="内部理由", public_comment="感谢您的监督")
         fx.decide_recurrence(s)
         assert s.public_comment == "感谢您的监督"
+
+
+# Only the recurrence decision's days come from CASE_RECURRENCE_DECISION_DAYS; every other stage keeps its rule's.
+def test_the_recurrence_setting_changes_no_other_stage(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CASE_RECURRENCE_DECISION_DAYS", 3)
+    rule = {"accept": 4, "sign": 6, "handle": 12, "verify": 9}
+    with app_ctx(app):
+        for stage, days in rule.items():
+            assert fx.deadline_days(Case(routing={"deadline_days": rule}), stage) == days
+            assert fx.deadline_days(Case(routing={}), stage) == fx.DEFAULT_DEADLINE_DAYS[stage]
+        assert fx.deadline_days(Case(routing={"deadline_days": {**rule, "recurrence": 8}}), "recurrence") == 3
