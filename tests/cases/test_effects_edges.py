@@ -233,9 +233,10 @@ def _report(people, case, n) -> str:
 
 def _recurrences(people, reopen_count=0):
     """A closed case with two pending reports (the one raised first has the larger id), a report of the case decided
-    before (one of each earlier outcome) and a pending report of another closed case opened before it."""
-    other, case = open_case(people), open_case(people)
-    other.state = case.state = "closed"
+    before (one of each earlier outcome) and a pending report on each of two other closed cases, one opened before it
+    and one after."""
+    other, case, later = open_case(people), open_case(people), open_case(people)
+    other.state = case.state = later.state = "closed"
     case.reopen_count = reopen_count
     case.recurrence_due = TODAY
     n = iter(range(1, 100))
@@ -244,7 +245,8 @@ def _recurrences(people, reopen_count=0):
                                     ("old_new_case", case, "new_case", AT - timedelta(days=20)),
                                     ("old_rejected", case, "rejected", AT - timedelta(days=10)),
                                     ("second", case, "pending", AT - timedelta(hours=1)),
-                                    ("first", case, "pending", AT - timedelta(hours=3))]:
+                                    ("first", case, "pending", AT - timedelta(hours=3)),
+                                    ("later", later, "pending", AT - timedelta(hours=2))]:
         rows[name] = Recurrence(case_id=of.id, report_id=_report(people, of, next(n)), raised_at=raised, state=state)
         db.session.add(rows[name])
     db.session.flush()
@@ -273,7 +275,8 @@ def test_each_recurrence_decision_decides_every_pending_report_of_the_case(app, 
             assert r.closing == (1 if decision == "reopen" else None)  # the first reopening starts round 1
         assert [(r.state, r.decided_at, r.closing) for r in (rows["old_new_case"], rows["old_rejected"])] == [
             ("new_case", None, None), ("rejected", None, None)]
-        assert (rows["other"].state, rows["other"].decided_at) == ("pending", None)  # another case's report
+        for name in ("other", "later"):  # other cases' reports
+            assert (rows[name].state, rows[name].decided_at) == ("pending", None)
         assert case.recurrence_due is None  # the decision's clock stops
         assert s.data == {"decision": decision, "reason": "与已办结问题相同",
                           "report_ids": [rows["first"].report_id, rows["second"].report_id]}  # as raised
