@@ -42,14 +42,19 @@ MODULES = {
     # the table's own tests first: with -x most mutants die before the application starts
     "workflow": ("reporter/cases/workflow.py", ["tests/cases/test_workflow_table.py",
                                                 "tests/cases/test_workflow_permissions.py"], False),
-    "effects": ("reporter/cases/effects.py", ["tests/cases/test_effects.py", "tests/cases/test_workflow_table.py",
+    # the effects one by one, then at their edges (督办, duplicates, 派遣, 反弹回潮), then through the workflow
+    "effects": ("reporter/cases/effects.py", ["tests/cases/test_effects.py", "tests/cases/test_effects_edges.py",
+                                              "tests/cases/test_reject_duplicate.py",
+                                              "tests/cases/test_workflow_table.py",
                                               "tests/cases/test_workflow_permissions.py",
                                               "tests/cases/test_workflow_api.py", "tests/cases/test_deadlines.py"],
                 False),
     "ranking": ("reporter/stats/ranking.py", ["tests/stats/test_ranking_edges.py"], True),
     "replay": ("reporter/stats/replay.py", ["tests/stats/test_replay_edges.py", "tests/stats/test_bulletin.py"],
                False),
-    "routing": ("reporter/routing/services.py", ["tests/routing"], False),
+    "routing": ("reporter/routing/services.py", ["tests/routing/test_routing_edges.py", "tests/routing/test_route.py",
+                                                 "tests/routing/test_versions_api.py", "tests/routing/test_sheets.py",
+                                                 "tests/routing/test_reference_api.py"], False),
     "evidence": ("reporter/reports/evidence.py", ["tests/reports/test_evidence_edges.py"], False),
 }
 
