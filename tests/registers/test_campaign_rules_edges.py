@@ -1,0 +1,399 @@
+"""The campaign rules at their edges (README "Registers and special campaigns"): the step table (order, who), a
+site's deadline for a step (its zone's milestone, else the general one; 验收 also by the 整改 deadline, the earlier),
+what is overdue (a deadline strictly before the day), a milestone met / missed / pending, the sites counted as of a
+CST day (registered by its end, steps up to it), the figures and closed_pct, targets (count ≥ n, rate ≥ n % of `of`,
+`where` with a value or a list of values, `step`), the area (counties, zones, `outside`), the overdue sweep.
+
+The first half needs no database (the rule functions on plain values); the second drives one campaign through the
+services with dated steps, every figure worked out by hand in the comments.
+"""
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import update
+
+from reporter.accounts.models import User
+from reporter.common.timeutil import CST
+from reporter.errors import Forbidden, InvalidTransition, ValidationFailed
+from reporter.registers import campaigns
+from reporter.registers.campaigns import (
+    FIGURES,
+    STEP_RULES,
+    UNZONED,
+    SiteFacts,
+    due_of,
+    next_steps,
+)
+from reporter.registers.models import CampaignOverdue, Site
+from tests.conftest import app_ctx
+from tests.registers.helpers import register
+
+D = date
+
+
+def _survey(compliant=False):
+    return SimpleNamespace(compliant=compliant)
+
+
+# The step table ---------------------------------------------------------------------------------------------------
+
+def test_the_step_table_orders_survey_rectify_accept_close():
+    assert list(STEP_RULES) == ["survey", "rectify", "accept", "close"]
+    assert {step: rule.after for step, rule in STEP_RULES.items()} == {
+        "survey": (), "rectify": ("survey",), "accept": ("rectify",), "close": ("accept", "survey")}
+    assert all(rule.step == step for step, rule in STEP_RULES.items())
+    assert STEP_RULES["survey"].who == "the county's supervisors, the lead units, the grid's inspectors"
+    assert STEP_RULES["close"].who == "the county's supervisors"
+
+
+def test_next_steps_follow_the_table():
+    assert next_steps({}) == ["survey"]
+    assert next_steps({"survey": _survey()}) == ["rectify"]  # something to rectify: 销号 waits for 验收
+    compliant = next_steps({"survey": _survey(True)})
+    assert "close" in compliant and "accept" not in compliant  # nothing to rectify: straight to 销号
+    assert next_steps({"survey": _survey(), "rectify": object()}) == ["accept"]
+    assert next_steps({"survey": _survey(), "rectify": object(), "accept": object()}) == ["close"]
+    assert next_steps({"survey": _survey(True), "close": object()}) == []
+    assert next_steps({"survey": _survey(), "rectify": object(), "accept": object(), "close": object()}) == []
+
+
+# A site's deadline for a step -------------------------------------------------------------------------------------
+
+MILESTONES = {"survey": {None: D(2022, 6, 30)},
+              "accept": {None: D(2022, 7, 31)},
+              "close": {"core": D(2022, 8, 31), "key": D(2022, 8, 31), None: D(2022, 12, 31)}}
+
+
+def test_a_sites_deadline_is_its_zones_milestone_else_the_general_one():
+    assert due_of(MILESTONES, "close", "core", {}) == D(2022, 8, 31)
+    assert due_of(MILESTONES, "close", "key", {}) == D(2022, 8, 31)
+    assert due_of(MILESTONES, "close", "general", {}) == D(2022, 12, 31)
+    assert due_of(MILESTONES, "close", None, {}) == D(2022, 12, 31)
+    assert due_of(MILESTONES, "survey", "core", {}) == D(2022, 6, 30)
+    assert due_of(MILESTONES, "rectify", "core", {}) is None  # no milestone: no deadline
+    # a milestone for the sites outside the zones applies to them only
+    outside = {"close": {UNZONED: D(2022, 10, 31), None: D(2022, 12, 31)}}
+    assert UNZONED == "outside"
+    assert due_of(outside, "close", None, {}) == D(2022, 10, 31)
+    assert due_of(outside, "close", "general", {}) == D(2022, 12, 31)
+
+
+def test_acceptance_is_due_by_the_rectify_deadline_when_earlier():
+    rectified = {"survey": (D(2022, 5, 1), None, False), "rectify": (D(2022, 5, 2), D(2022, 7, 10), None)}
+    assert due_of(MILESTONES, "accept", "key", rectified) == D(2022, 7, 10)
+    later = {**rectified, "rectify": (D(2022, 5, 2), D(2022, 8, 15), None)}
+    assert due_of(MILESTONES, "accept", "key", later) == D(2022, 7, 31)
+    assert due_of({}, "accept", "key", rectified) == D(2022, 7, 10)  # no milestone: the 整改 deadline alone
+    no_deadline = {**rectified, "rectify": (D(2022, 5, 2), None, None)}
+    assert due_of(MILESTONES, "accept", "key", no_deadline) == D(2022, 7, 31)
+    assert due_of(MILESTONES, "close", "general", rectified) == D(2022, 12, 31)  # only 验收 takes it
+
+
+# What is overdue --------------------------------------------------------------------------------------------------
+
+def _late(steps, as_of, zone="key", milestones=MILESTONES):
+    return campaigns._overdue_steps(milestones, SiteFacts(1, "610923", zone, steps), as_of)
+
+
+def test_a_step_is_overdue_the_day_after_its_deadline():
+    assert _late({}, D(2022, 6, 30)) == []  # the deadline's own day is still in time
+    assert _late({}, D(2022, 7, 1)) == [("survey", D(2022, 6, 30))]
+    assert _late({}, D(2022, 8, 1)) == [("survey", D(2022, 6, 30)), ("accept", D(2022, 7, 31))]
+    assert _late({}, D(2022, 9, 1)) == [("survey", D(2022, 6, 30)), ("accept", D(2022, 7, 31)),
+                                        ("close", D(2022, 8, 31))]
+    assert _late({}, D(2022, 9, 1), zone="general") == [("survey", D(2022, 6, 30)), ("accept", D(2022, 7, 31))]
+
+
+def test_recorded_steps_are_never_overdue_and_a_compliant_survey_skips_rectify_and_accept():
+    surveyed = {"survey": (D(2022, 7, 5), None, False)}
+    assert _late(surveyed, D(2022, 8, 1)) == [("accept", D(2022, 7, 31))]
+    compliant = {"survey": (D(2022, 7, 5), None, True)}
+    assert _late(compliant, D(2022, 8, 1)) == []
+    assert _late(compliant, D(2022, 9, 1)) == [("close", D(2022, 8, 31))]  # 销号 is still due
+    everything = {s: (D(2022, 5, 1), None, False) for s in ("survey", "rectify", "accept", "close")}
+    assert _late(everything, D(2023, 1, 1)) == []
+    rectify_due = {"rectify": {None: D(2022, 7, 15)}}
+    assert _late(surveyed, D(2022, 7, 16), milestones=rectify_due) == [("rectify", D(2022, 7, 15))]
+    assert _late({"survey": (D(2022, 7, 5), None, True)}, D(2022, 7, 16), milestones=rectify_due) == []
+
+
+def test_acceptance_is_overdue_after_the_rectify_deadline():
+    steps = {"survey": (D(2022, 5, 1), None, False), "rectify": (D(2022, 5, 2), D(2022, 7, 10), None)}
+    assert _late(steps, D(2022, 7, 10)) == []
+    assert _late(steps, D(2022, 7, 11)) == [("accept", D(2022, 7, 10))]
+
+
+# Targets' conditions and the figures ------------------------------------------------------------------------------
+
+def test_a_condition_matches_a_value_or_one_of_a_list():
+    attributes = {"outcome": "关停取缔", "beds": 12}
+    assert campaigns._matches(attributes, {})
+    assert campaigns._matches(attributes, {"outcome": "关停取缔"})
+    assert not campaigns._matches(attributes, {"outcome": "提升改造"})
+    assert campaigns._matches(attributes, {"outcome": ["提升改造", "关停取缔"]})
+    assert not campaigns._matches(attributes, {"outcome": ["提升改造"]})
+    assert campaigns._matches(attributes, {"outcome": "关停取缔", "beds": 12})
+    assert not campaigns._matches(attributes, {"outcome": "关停取缔", "beds": 13})  # every key must match
+    assert not campaigns._matches(attributes, {"beds": 12, "outcome": ["提升改造"]})
+    assert not campaigns._matches(attributes, {"problems": "侵占河道"})  # a field the site has not filled
+    assert campaigns._matches({}, {"problems": None})
+
+
+def test_figures_sum_per_column_and_closed_pct_is_a_rounded_share():
+    assert FIGURES == ("sites", "surveyed", "rectifying", "accepted", "closed", "overdue")
+    assert campaigns._sum([]) == [0, 0, 0, 0, 0, 0]
+    assert campaigns._sum([(1, True, False, True, False, True), (1, True, True, False, False, False),
+                           (1, False, False, False, False, True)]) == [3, 2, 1, 1, 0, 2]
+    assert campaigns._finish([3, 2, 1, 1, 2, 2]) == {"sites": 3, "surveyed": 2, "rectifying": 1, "accepted": 1,
+                                                     "closed": 2, "overdue": 2, "closed_pct": 66.7}
+    assert campaigns._finish([3, 0, 0, 0, 1, 0])["closed_pct"] == 33.3
+    assert campaigns._finish([8, 0, 0, 0, 8, 0])["closed_pct"] == 100.0
+    assert campaigns._finish([0, 0, 0, 0, 0, 0])["closed_pct"] is None
+
+
+def test_a_cst_day_ends_at_midnight_beijing_time():
+    assert campaigns._end_of(D(2022, 6, 30)) == datetime(2022, 7, 1, tzinfo=CST)
+    assert campaigns._end_of(D(2022, 6, 30)) == datetime(2022, 6, 30, 16, tzinfo=UTC)
+    assert campaigns._end_of(D(2022, 12, 31)) == datetime(2023, 1, 1, tzinfo=CST)
+
+
+# One campaign through the services ---------------------------------------------------------------------------------
+#
+#   site  zone     registered (CST)        attributes        steps (CST days)
+#   A     key      04-20                   提升改造           排查 06-30, 整改 07-02 (→07-10), 验收 07-10, 销号 08-31
+#   B     key      04-20                   关停取缔           排查 07-01, 整改 07-03 (→07-10)
+#   C     key      06-30 23:59:59          提升改造           nothing
+#   D     key      07-01 00:00:00          (none)             nothing
+#   E     outside  04-20                   提升改造           排查 06-01 nothing to rectify, 销号 09-01
+#
+# Milestones: 排查 06-30 (all), 验收 07-31 (all), 销号 08-31 in the key zone, 12-31 elsewhere.
+
+CAMPAIGN = {"name": "边界测试", "kind": "farmstay", "counties": ["610923"], "starts_on": "2022-04-01",
+            "milestones": [{"step": "survey", "zone": None, "due_on": "2022-06-30"},
+                           {"step": "accept", "zone": None, "due_on": "2022-07-31"},
+                           {"step": "close", "zone": "key", "due_on": "2022-08-31"},
+                           {"step": "close", "zone": None, "due_on": "2022-12-31"}],
+            "targets": [{"name": "销号≥2", "measure": "count", "threshold": 2, "step": "close"},
+                        {"name": "排查率≥60%", "measure": "rate", "threshold": 60, "step": "survey"},
+                        {"name": "提升改造排查≥66.7%", "measure": "rate", "threshold": 66.7, "step": "survey",
+                         "of": {"outcome": "提升改造"}},
+                        {"name": "已定处置方式", "measure": "count", "threshold": 5,
+                         "where": {"outcome": ["关停取缔", "提升改造"]}},
+                        {"name": "无此类", "measure": "rate", "threshold": 0, "of": {"outcome": "未定"}}]}
+
+
+def _at(month, day, hour=12):
+    return datetime(2022, month, day, hour, tzinfo=CST)
+
+
+@pytest.fixture()
+def edge_campaign(world):
+    codes = {"A": "提升改造", "B": "关停取缔", "C": "提升改造", "D": None, "E": "提升改造"}
+    ids = {}
+    for code, outcome in codes.items():
+        resp = register(world, code=f"EDGE-{code}", attributes={"outcome": outcome} if outcome else {})
+        assert resp.status_code == 201, resp.get_json()
+        ids[code] = resp.get_json()["id"]
+    created = {"A": datetime(2022, 4, 20, 2, tzinfo=UTC), "B": datetime(2022, 4, 20, 2, tzinfo=UTC),
+               "C": datetime(2022, 6, 30, 15, 59, 59, tzinfo=UTC), "D": datetime(2022, 6, 30, 16, tzinfo=UTC),
+               "E": datetime(2022, 4, 20, 2, tzinfo=UTC)}
+    with app_ctx(world.app) as session:
+        for code, at in created.items():
+            session.execute(update(Site).where(Site.id == ids[code]).values(created_at=at))
+        session.execute(update(Site).where(Site.id == ids["E"]).values(zone=None))
+        session.commit()
+    resp = world.client.post("/api/v1/registers/campaigns", json=CAMPAIGN, headers=world.h("city_sup"))
+    assert resp.status_code == 201, resp.get_json()
+    campaign_id = resp.get_json()["id"]
+    photo = world.upload("city_sup")
+    steps = [("A", "survey", 6, 30, "county_sup", {}),
+             ("A", "rectify", 7, 2, "county_sup", {"measures": "拆除", "deadline": D(2022, 7, 10)}),
+             ("A", "accept", 7, 10, "city_sup", {"photo_ids": [photo]}),
+             ("A", "close", 8, 31, "county_sup", {}),
+             ("B", "survey", 7, 1, "county_sup", {}),
+             ("B", "rectify", 7, 3, "county_sup", {"measures": "关停", "deadline": D(2022, 7, 10)}),
+             ("E", "survey", 6, 1, "county_sup", {"compliant": True}),
+             ("E", "close", 9, 1, "county_sup", {})]
+    for code, step, month, day, who, data in steps:
+        with app_ctx(world.app) as session:
+            campaigns.record_step(campaign_id, ids[code], step, session.get(User, world.ids[who]), data,
+                                  at=_at(month, day))
+    return SimpleNamespace(id=campaign_id, sites=ids)
+
+
+def _progress(world, campaign_id, day, **kwargs):
+    with app_ctx(world.app):
+        return campaigns.progress(campaign_id, day, **kwargs)
+
+
+def _row(sites, surveyed, rectifying, accepted, closed, overdue, closed_pct):
+    return {"sites": sites, "surveyed": surveyed, "rectifying": rectifying, "accepted": accepted, "closed": closed,
+            "overdue": overdue, "closed_pct": closed_pct}
+
+
+def _cells(figures):
+    return [(m["step"], m["zone"], m["due_on"], m["sites"], m["met"], m["missed"], m["pending"])
+            for m in figures["milestones"]]
+
+
+def _targets(figures):
+    return [(t["count"], t["of"], t["value"], t["met"]) for t in figures["targets"]]
+
+
+def test_progress_on_the_survey_deadline_and_the_day_after(world, edge_campaign):
+    # 06-30: A, B, C, E registered (C at 23:59:59; D at midnight is the next day's). Surveyed A (on the day), E.
+    # Nothing overdue on the deadline's own day. 排查: A and E met, B and C still have the day → pending.
+    # 验收 by 07-31: E met through its compliant 排查 (06-01); A, B, C pending. 销号 key (A, B, C), general (E).
+    june = _progress(world, edge_campaign.id, D(2022, 6, 30))
+    assert june["as_of"] == D(2022, 6, 30)
+    assert june["totals"] == _row(4, 2, 0, 0, 0, 0, 0.0)
+    assert _cells(june) == [("survey", None, D(2022, 6, 30), 4, 2, 0, 2), ("accept", None, D(2022, 7, 31), 4, 1, 0, 3),
+                            ("close", "key", D(2022, 8, 31), 3, 0, 0, 3), ("close", None, D(2022, 12, 31), 1, 0, 0, 1)]
+    assert [m["zone_name"] for m in june["milestones"]] == ["全部", "全部", "重点保护区", "全部"]
+    # targets: 销号 0 < 2; 排查 2 of 4 = 50 % < 60; of 提升改造 (A, C, E) 2 = 66.7 % ≥ 66.7;
+    # 处置方式 given: A, B, C, E = 4 < 5; of 未定: none → no value, not met
+    assert _targets(june) == [(0, 4, 0, False), (2, 4, 50.0, False), (2, 3, 66.7, True), (4, 4, 4, False),
+                              (0, 0, None, False)]
+
+    # 07-01: D counts from its first second. B surveyed (late); C and D not at all → missed and overdue.
+    july = _progress(world, edge_campaign.id, D(2022, 7, 1))
+    assert july["totals"] == _row(5, 3, 0, 0, 0, 2, 0.0)
+    assert _cells(july)[:2] == [("survey", None, D(2022, 6, 30), 5, 2, 3, 0),
+                                ("accept", None, D(2022, 7, 31), 5, 1, 0, 4)]
+    # 排查 3 of 5 = 60 % ≥ 60 (the threshold itself is met); 提升改造: A, C, E → 2 of 3; D has no outcome
+    assert _targets(july) == [(0, 5, 0, False), (3, 5, 60.0, True), (2, 3, 66.7, True), (4, 5, 4, False),
+                              (0, 0, None, False)]
+    assert [(c["adcode"], c["sites"]) for c in july["counties"]] == [("610923", 5)]
+
+
+def test_acceptance_falls_due_with_the_rectify_deadline(world, edge_campaign):
+    # 07-10: A accepted (the day of its 整改 deadline); B rectifying, its 验收 due today → not late. C, D late.
+    tenth = _progress(world, edge_campaign.id, D(2022, 7, 10))
+    assert tenth["totals"] == _row(5, 3, 1, 1, 0, 2, 0.0)
+    # 07-11: B's 验收 is a day late (its 整改 deadline, not the 07-31 milestone)
+    eleventh = _progress(world, edge_campaign.id, D(2022, 7, 11))
+    assert eleventh["totals"] == _row(5, 3, 1, 1, 0, 3, 0.0)
+    # the milestone cell still counts by the milestone: A met, E met, B, C, D pending until 07-31
+    assert _cells(eleventh)[1] == ("accept", None, D(2022, 7, 31), 5, 2, 0, 3)
+    august = _progress(world, edge_campaign.id, D(2022, 8, 1))
+    assert _cells(august)[1] == ("accept", None, D(2022, 7, 31), 5, 2, 3, 0)
+
+
+def test_closing_off_by_the_zone_deadline(world, edge_campaign):
+    # 08-31: A closed off on the key zone's deadline → met; B, C, D have the day. E (outside the zones) not yet.
+    last = _progress(world, edge_campaign.id, D(2022, 8, 31))
+    assert last["totals"] == _row(5, 3, 1, 1, 1, 3, 20.0)
+    assert _cells(last)[2:] == [("close", "key", D(2022, 8, 31), 4, 1, 0, 3),
+                                ("close", None, D(2022, 12, 31), 1, 0, 0, 1)]
+    assert _targets(last)[0] == (1, 5, 1, False)
+    # 09-01: B, C, D missed the key zone's 销号; E closed off (its deadline is 12-31): 2 of 5 = 40 %, 2 ≥ 2 met.
+    sept = _progress(world, edge_campaign.id, D(2022, 9, 1))
+    assert sept["totals"] == _row(5, 3, 1, 1, 2, 3, 40.0)
+    assert _cells(sept)[2:] == [("close", "key", D(2022, 8, 31), 4, 1, 3, 0),
+                                ("close", None, D(2022, 12, 31), 1, 1, 0, 0)]
+    assert _targets(sept)[0] == (2, 5, 2, True)
+    # the per-unit rows: the city's 文旅 bureau leads every farmstay in 宁陕 (no county bureau)
+    assert [u["sites"] for u in sept["units"]] == [5]
+    assert sept["units"][0]["closed"] == 2
+    # a county filter, and a county with none of the sites
+    assert _progress(world, edge_campaign.id, D(2022, 9, 1), county="610923")["totals"]["sites"] == 5
+    assert _progress(world, edge_campaign.id, D(2022, 9, 1), county="610902")["totals"] == _row(0, 0, 0, 0, 0, 0,
+                                                                                                 None)
+
+
+def test_the_area_is_the_kind_the_counties_and_the_zones(world, edge_campaign):
+    # (the API takes the three zones; the service also takes `outside`: the sites in none of them)
+    def sites(**area):
+        with app_ctx(world.app) as session:
+            body = {"name": f"区域{sorted(area.items())}", "kind": "farmstay", "starts_on": D(2022, 4, 1), **area}
+            campaign = campaigns.create_campaign(session.get(User, world.ids["city_sup"]), body)
+            return campaigns.progress(campaign.id, D(2022, 9, 1))["totals"]["sites"]
+
+    assert sites() == 5
+    assert sites(counties=["610923"]) == 5
+    assert sites(counties=["610902"]) == 0
+    assert sites(counties=["610902", "610923"]) == 5
+    assert sites(zones=["key"]) == 4
+    assert sites(zones=["outside"]) == 1
+    assert sites(zones=["core", "outside"]) == 1
+    assert sites(zones=["key", "outside"]) == 5
+    assert sites(zones=["core"]) == 0
+    assert sites(zones=["core", "general"]) == 0
+    with app_ctx(world.app) as session:
+        outside = campaigns.get_campaign(edge_campaign.id)
+        assert campaigns.in_campaign(outside, session.get(Site, edge_campaign.sites["E"]))
+        listed = campaigns.campaigns_of_site(session.get(Site, edge_campaign.sites["A"]))
+        assert edge_campaign.id in [c.id for c in listed]
+
+
+def test_the_sweep_records_each_late_step_once(world, edge_campaign):
+    with app_ctx(world.app) as session:
+        assert campaigns.sweep_overdue(at=_at(6, 30, 23)) == []  # the deadline's own day
+        made = campaigns.sweep_overdue(at=_at(7, 11))
+        rows = {(r.site_id, r.step): r.due_on for r in session.query(CampaignOverdue).filter(
+            CampaignOverdue.id.in_(made))}
+        s = edge_campaign.sites
+        assert rows == {(s["B"], "accept"): D(2022, 7, 10), (s["C"], "survey"): D(2022, 6, 30),
+                        (s["D"], "survey"): D(2022, 6, 30)}
+        assert all(r.raised_to for r in session.query(CampaignOverdue))  # to the county's supervisors
+        assert campaigns.sweep_overdue(at=_at(7, 12)) == []  # once
+        later = campaigns.sweep_overdue(at=_at(8, 1))  # 验收 by 07-31: C and D (B's is noted already)
+        assert {(r.site_id, r.step) for r in session.query(CampaignOverdue).filter(
+            CampaignOverdue.id.in_(later))} == {(s["C"], "accept"), (s["D"], "accept")}
+
+
+def test_the_sweep_leaves_campaigns_that_have_not_started(world, edge_campaign):
+    body = {"name": "七月起", "kind": "farmstay", "starts_on": "2022-07-01", "zones": ["key"],
+            "milestones": [{"step": "survey", "zone": None, "due_on": "2022-06-29"}]}
+    resp = world.client.post("/api/v1/registers/campaigns", json=body, headers=world.h("city_sup"))
+    assert resp.status_code == 201, resp.get_json()
+    with app_ctx(world.app):
+        assert campaigns.sweep_overdue(at=_at(6, 30)) == []  # the first: nothing late yet; the second: not started
+        made = campaigns.sweep_overdue(at=datetime(2022, 7, 1, tzinfo=CST))  # its first day, at midnight
+    with app_ctx(world.app) as session:
+        rows = session.query(CampaignOverdue).filter(CampaignOverdue.id.in_(made)).all()
+        s = edge_campaign.sites
+        assert sorted((r.campaign_id == edge_campaign.id, r.site_id) for r in rows) == sorted(
+            [(True, s["C"]), (True, s["D"])] + [(False, s[c]) for c in "ABCD"])
+
+
+def test_step_refusals_at_their_edges(world, edge_campaign):
+    s = edge_campaign.sites
+    photo = world.upload("inspector")
+    with app_ctx(world.app) as session:
+        county_sup = session.get(User, world.ids["county_sup"])
+        # 整改's deadline may be the day itself, not the day before
+        with pytest.raises(ValidationFailed):
+            campaigns.record_step(edge_campaign.id, s["C"], "survey", county_sup, {}, at=_at(7, 4))
+            campaigns.record_step(edge_campaign.id, s["C"], "rectify", county_sup,
+                                  {"measures": "拆除", "deadline": D(2022, 7, 4)}, at=_at(7, 5))
+        campaigns.record_step(edge_campaign.id, s["C"], "rectify", county_sup,
+                              {"measures": "拆除", "deadline": D(2022, 7, 5)}, at=_at(7, 5))
+        # 销号 after a 排查 that found something needs 验收
+        with pytest.raises(InvalidTransition):
+            campaigns.record_step(edge_campaign.id, s["C"], "close", county_sup, {}, at=_at(7, 6))
+        # 验收 never by the unit that rectified (the county office rectified C)
+        with pytest.raises(Forbidden):
+            campaigns.record_step(edge_campaign.id, s["C"], "accept", county_sup, {"photo_ids": ["x"]}, at=_at(7, 6))
+        with pytest.raises(ValidationFailed):  # and never without a photo
+            campaigns.record_step(edge_campaign.id, s["C"], "accept", session.get(User, world.ids["city_sup"]), {},
+                                  at=_at(7, 6))
+        # the grid's inspector surveys and accepts, never rectifies nor closes off
+        inspector = session.get(User, world.ids["inspector"])
+        campaigns.record_step(edge_campaign.id, s["D"], "survey", inspector, {}, at=_at(7, 6))
+        with pytest.raises(Forbidden):
+            campaigns.record_step(edge_campaign.id, s["D"], "rectify", inspector,
+                                  {"measures": "拆除", "deadline": D(2022, 7, 30)}, at=_at(7, 6))
+        with pytest.raises(ValidationFailed):  # 整改 needs its measures
+            campaigns.record_step(edge_campaign.id, s["D"], "rectify", county_sup, {"deadline": D(2022, 7, 30)},
+                                  at=_at(7, 6))
+        campaigns.record_step(edge_campaign.id, s["D"], "rectify", county_sup,
+                              {"measures": "拆除", "deadline": D(2022, 7, 30)}, at=_at(7, 6))
+        campaigns.record_step(edge_campaign.id, s["D"], "accept", inspector, {"photo_ids": [photo]}, at=_at(7, 7))
+        with pytest.raises(Forbidden):
+            campaigns.record_step(edge_campaign.id, s["D"], "close", inspector, {}, at=_at(7, 8))
+        campaigns.record_step(edge_campaign.id, s["D"], "close", county_sup, {}, at=_at(7, 8))
+        steps = campaigns.site_steps(edge_campaign.id, s["A"], county_sup)
+        assert [x.step for x in steps] == ["survey", "rectify", "accept", "close"]
+        assert [x.day for x in steps] == [D(2022, 6, 30), D(2022, 7, 2), D(2022, 7, 10), D(2022, 8, 31)]
