@@ -56,6 +56,8 @@ MODULES = {
     "campaigns": ("reporter/registers/campaigns.py", ["tests/registers/test_campaign_rules_edges.py",
                                                       "tests/registers/test_farmstay_campaign.py",
                                                       "tests/registers/test_campaigns.py"], False),
+    "rechecks": ("reporter/registers/rechecks.py", ["tests/registers/test_recheck_rules_edges.py",
+                                                    "tests/registers/test_rechecks.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
