@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from reporter.accounts.models import User
+from reporter.accounts.services import update_user
 from reporter.common.timeutil import CST
 from reporter.errors import Forbidden, InvalidTransition, ValidationFailed
 from reporter.registers import campaigns
@@ -167,13 +168,15 @@ def test_a_cst_day_ends_at_midnight_beijing_time():
 #   D     key      07-01 00:00:00          (none)             nothing
 #   E     outside  04-20                   提升改造           排查 06-01 nothing to rectify, 销号 09-01
 #
-# Milestones: 排查 06-30 (all), 验收 07-31 (all), 销号 08-31 in the key zone, 12-31 elsewhere.
+# Milestones: 排查 06-30 (all), 验收 07-31 (all), 销号 08-31 in the key and core zones (no site in the core zone;
+# entered after the general one: the table lists them by day, step, zone), 12-31 elsewhere.
 
 CAMPAIGN = {"name": "边界测试", "kind": "farmstay", "counties": ["610923"], "starts_on": "2022-04-01",
             "milestones": [{"step": "survey", "zone": None, "due_on": "2022-06-30"},
                            {"step": "accept", "zone": None, "due_on": "2022-07-31"},
                            {"step": "close", "zone": "key", "due_on": "2022-08-31"},
-                           {"step": "close", "zone": None, "due_on": "2022-12-31"}],
+                           {"step": "close", "zone": None, "due_on": "2022-12-31"},
+                           {"step": "close", "zone": "core", "due_on": "2022-08-31"}],
             "targets": [{"name": "销号≥2", "measure": "count", "threshold": 2, "step": "close"},
                         {"name": "排查率≥60%", "measure": "rate", "threshold": 60, "step": "survey"},
                         {"name": "提升改造排查≥66.7%", "measure": "rate", "threshold": 66.7, "step": "survey",
@@ -249,8 +252,9 @@ def test_progress_on_the_survey_deadline_and_the_day_after(world, edge_campaign)
     assert june["as_of"] == D(2022, 6, 30)
     assert june["totals"] == _row(4, 2, 0, 0, 0, 0, 0.0)
     assert _cells(june) == [("survey", None, D(2022, 6, 30), 4, 2, 0, 2), ("accept", None, D(2022, 7, 31), 4, 1, 0, 3),
-                            ("close", "key", D(2022, 8, 31), 3, 0, 0, 3), ("close", None, D(2022, 12, 31), 1, 0, 0, 1)]
-    assert [m["zone_name"] for m in june["milestones"]] == ["全部", "全部", "重点保护区", "全部"]
+                            ("close", "core", D(2022, 8, 31), 0, 0, 0, 0), ("close", "key", D(2022, 8, 31), 3, 0, 0, 3),
+                            ("close", None, D(2022, 12, 31), 1, 0, 0, 1)]
+    assert [m["zone_name"] for m in june["milestones"]] == ["全部", "全部", "核心保护区", "重点保护区", "全部"]
     # targets: 销号 0 < 2; 排查 2 of 4 = 50 % < 60; of 提升改造 (A, C, E) 2 = 66.7 % ≥ 66.7;
     # 处置方式 given: A, B, C, E = 4 < 5; of 未定: none → no value, not met
     assert _targets(june) == [(0, 4, 0, False), (2, 4, 50.0, False), (2, 3, 66.7, True), (4, 4, 4, False),
@@ -284,13 +288,13 @@ def test_closing_off_by_the_zone_deadline(world, edge_campaign):
     # 08-31: A closed off on the key zone's deadline → met; B, C, D have the day. E (outside the zones) not yet.
     last = _progress(world, edge_campaign.id, D(2022, 8, 31))
     assert last["totals"] == _row(5, 3, 1, 1, 1, 3, 20.0)
-    assert _cells(last)[2:] == [("close", "key", D(2022, 8, 31), 4, 1, 0, 3),
+    assert _cells(last)[3:] == [("close", "key", D(2022, 8, 31), 4, 1, 0, 3),
                                 ("close", None, D(2022, 12, 31), 1, 0, 0, 1)]
     assert _targets(last)[0] == (1, 5, 1, False)
     # 09-01: B, C, D missed the key zone's 销号; E closed off (its deadline is 12-31): 2 of 5 = 40 %, 2 ≥ 2 met.
     sept = _progress(world, edge_campaign.id, D(2022, 9, 1))
     assert sept["totals"] == _row(5, 3, 1, 1, 2, 3, 40.0)
-    assert _cells(sept)[2:] == [("close", "key", D(2022, 8, 31), 4, 1, 3, 0),
+    assert _cells(sept)[3:] == [("close", "key", D(2022, 8, 31), 4, 1, 3, 0),
                                 ("close", None, D(2022, 12, 31), 1, 1, 0, 0)]
     assert _targets(sept)[0] == (2, 5, 2, True)
     # the per-unit rows: the city's 文旅 bureau leads every farmstay in 宁陕 (no county bureau)
@@ -394,6 +398,12 @@ def test_step_refusals_at_their_edges(world, edge_campaign):
         with pytest.raises(Forbidden):
             campaigns.record_step(edge_campaign.id, s["D"], "close", inspector, {}, at=_at(7, 8))
         campaigns.record_step(edge_campaign.id, s["D"], "close", county_sup, {}, at=_at(7, 8))
+        # an inspector no longer (roles changed, still listed for the grid) surveys nothing
+        update_user(world.ids["inspector"], {"roles": ["auditor"]}, actor_id=world.ids["admin"])
+        session.commit()
+        with pytest.raises(Forbidden):
+            campaigns.record_step(edge_campaign.id, s["B"], "accept", session.get(User, world.ids["inspector"]),
+                                  {"photo_ids": [photo]}, at=_at(7, 8))
         steps = campaigns.site_steps(edge_campaign.id, s["A"], county_sup)
         assert [x.step for x in steps] == ["survey", "rectify", "accept", "close"]
         assert [x.day for x in steps] == [D(2022, 6, 30), D(2022, 7, 2), D(2022, 7, 10), D(2022, 8, 31)]
