@@ -16,7 +16,7 @@ from sqlalchemy import update
 from reporter.accounts.models import User
 from reporter.accounts.services import update_user
 from reporter.common.timeutil import CST
-from reporter.errors import Forbidden, InvalidTransition, ValidationFailed
+from reporter.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from reporter.registers import campaigns
 from reporter.registers.campaigns import (
     FIGURES,
@@ -407,3 +407,108 @@ def test_step_refusals_at_their_edges(world, edge_campaign):
         steps = campaigns.site_steps(edge_campaign.id, s["A"], county_sup)
         assert [x.step for x in steps] == ["survey", "rectify", "accept", "close"]
         assert [x.day for x in steps] == [D(2022, 6, 30), D(2022, 7, 2), D(2022, 7, 10), D(2022, 8, 31)]
+
+
+def test_the_bulletin_takes_the_campaigns_running_in_the_month(world, edge_campaign):
+    from reporter.stats.bulletin import month_of
+
+    with app_ctx(world.app) as session:
+        city_sup = session.get(User, world.ids["city_sup"])
+        for name, starts, ends in (("八月一日止", D(2022, 4, 1), D(2022, 8, 1)),
+                                   ("七月底止", D(2022, 4, 1), D(2022, 7, 31)),
+                                   ("八月底起", D(2022, 8, 31), None), ("九月起", D(2022, 9, 1), None)):
+            campaigns.create_campaign(city_sup, {"name": name, "kind": "farmstay", "starts_on": starts,
+                                                 "ends_on": ends})
+        rows = campaigns.bulletin_rows(month_of("2022-08"), None)
+        assert sorted(r["campaign"] for r in rows) == ["八月一日止", "八月底起", "边界测试"]
+        row = next(r for r in rows if r["campaign_id"] == edge_campaign.id)
+        # as of the month's last day (08-31): A closed off, B rectifying; overdue B, C, D
+        assert (row["as_of"], row["adcode"], row["sites"], row["closed"], row["rectifying"], row["overdue"]) == (
+            "2022-08-31", "610923", 5, 1, 1, 3)
+        assert campaigns.bulletin_rows(month_of("2022-08"), "610902") == []
+
+
+def test_campaigns_are_created_once_by_name_and_in_the_supervisors_county(world):
+    with app_ctx(world.app) as session:
+        county_sup = session.get(User, world.ids["county_sup"])
+        body = {"name": "宁陕农家乐", "kind": "farmstay", "starts_on": D(2022, 4, 1),
+                "milestones": [{"step": "close", "zone": None, "due_on": D(2022, 12, 31)},
+                               {"step": "survey", "zone": None, "due_on": D(2022, 6, 30)}]}
+        with pytest.raises(Forbidden):
+            campaigns.create_campaign(county_sup, {**body, "counties": ["610923", "610902"]})
+        made = campaigns.create_campaign(county_sup, {**body, "counties": ["610923"]})
+        with pytest.raises(Conflict):
+            campaigns.create_campaign(session.get(User, world.ids["city_sup"]), body)
+        with pytest.raises(NotFound):
+            campaigns.create_campaign(session.get(User, world.ids["city_sup"]), {**body, "name": "x", "kind": "nope"})
+        out = campaigns.campaign_out(made)
+        assert [(m.step, m.due_on) for m in out["milestones"]] == [("survey", D(2022, 6, 30)),
+                                                                   ("close", D(2022, 12, 31))]
+        assert (out["counties"], out["zones"], out["checkins_count_as_survey"]) == (["610923"], [], False)
+        with pytest.raises(NotFound):
+            campaigns.get_campaign(made.id + 1)
+
+
+def test_overdue_steps_wait_in_the_supervisors_todo_until_supervised(world, edge_campaign):
+    with app_ctx(world.app) as session:
+        made = campaigns.sweep_overdue(at=_at(7, 11))
+        county_sup = session.get(User, world.ids["county_sup"])
+        todo = session.execute(campaigns.open_overdue_query(county_sup)).scalars().all()
+        assert sorted(r.id for r in todo) == sorted(made)
+        assert session.execute(campaigns.open_overdue_query(session.get(User, world.ids["other_county_sup"]))
+                               ).scalars().all() == []
+        with pytest.raises(Forbidden):  # city level is the city office's
+            campaigns.supervise_overdue(edge_campaign.id, made[0], county_sup, {"level": "city", "due": D(2022, 8, 1)})
+        with pytest.raises(NotFound):
+            campaigns.supervise_overdue(edge_campaign.id, made[0], session.get(User, world.ids["other_county_sup"]),
+                                        {"level": "county", "due": D(2022, 8, 1)})
+        row = campaigns.supervise_overdue(edge_campaign.id, made[0], county_sup,
+                                          {"level": "county", "due": D(2022, 8, 1)})
+        assert (row.supervision_level, row.supervision_due, row.supervised_by) == ("county", D(2022, 8, 1),
+                                                                                  world.county_sup)
+        assert len(session.execute(campaigns.open_overdue_query(county_sup)).scalars().all()) == len(made) - 1
+        with pytest.raises(Conflict):
+            campaigns.supervise_overdue(edge_campaign.id, made[0], session.get(User, world.ids["city_sup"]),
+                                        {"level": "city", "due": D(2022, 8, 1)})
+        row = campaigns.supervise_overdue(edge_campaign.id, made[1], session.get(User, world.ids["city_sup"]),
+                                          {"level": "city", "due": D(2022, 8, 1)})
+        assert row.supervision_level == "city"
+
+
+def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
+    import uuid
+    from datetime import timedelta
+
+    from reporter.registers.geometry import distance_to_site
+    from tests.cases.conftest import NINGSHAN
+
+    site = register(world).get_json()
+    started = datetime.now(UTC) - timedelta(hours=1)
+    today = datetime.now(CST).date()
+    with app_ctx(world.app) as session:
+        city_sup = session.get(User, world.ids["city_sup"])
+        counting = campaigns.create_campaign(city_sup, {"name": "巡查即排查", "kind": "farmstay", "starts_on": today,
+                                                        "checkins_count_as_survey": True}).id
+        later = campaigns.create_campaign(city_sup, {"name": "明天起", "kind": "farmstay",
+                                                     "starts_on": today + timedelta(days=1),
+                                                     "checkins_count_as_survey": True}).id
+    patrol_id = str(uuid.uuid4())
+    assert world.client.post("/api/v1/patrols", json={"id": patrol_id, "grid_id": world.grid_id,
+                                                      "started_at": started.isoformat()},
+                             headers=world.h("inspector")).status_code == 201
+    where = (NINGSHAN[0] + 0.001, NINGSHAN[1])
+    checkin = {"id": str(uuid.uuid4()), "t": (started + timedelta(minutes=20)).isoformat(),
+               "location": {"lat": where[0], "lng": where[1]}}
+    assert world.client.post(f"/api/v1/patrols/{patrol_id}/checkins", json=checkin,
+                             headers=world.h("inspector")).status_code == 201
+    with app_ctx(world.app) as session:
+        row = session.get(Site, site["id"])
+        distance = distance_to_site(row.geometry, row.lat, row.lng, *where)
+        assert 100 < distance < 120
+        assert campaigns.surveys_from_checkins(radius_m=distance - 0.01) == 0  # just beyond
+        assert campaigns.surveys_from_checkins(radius_m=distance) == 1  # exactly at the radius: counted
+        steps = campaigns.site_steps(counting, site["id"], session.get(User, world.ids["county_sup"]))
+        assert [(s.step, s.source, s.actor_id, s.actor_role, s.note) for s in steps] == [
+            ("survey", "patrol_checkin", world.inspector, "inspector", "巡查打卡")]
+        assert campaigns.site_steps(later, site["id"], session.get(User, world.ids["county_sup"])) == []
+        assert campaigns.surveys_from_checkins(radius_m=distance) == 0  # surveyed already
