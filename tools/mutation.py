@@ -58,6 +58,8 @@ MODULES = {
                                                       "tests/registers/test_campaigns.py"], False),
     "rechecks": ("reporter/registers/rechecks.py", ["tests/registers/test_recheck_rules_edges.py",
                                                     "tests/registers/test_rechecks.py"], False),
+    # a kind's fields: the attributes schema and the spreadsheet cells (plain-value tests first, then saving kinds)
+    "kinds": ("reporter/registers/kinds.py", ["tests/registers/test_kind_fields_edges.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
