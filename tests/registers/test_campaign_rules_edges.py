@@ -324,6 +324,15 @@ def test_the_area_is_the_kind_the_counties_and_the_zones(world, edge_campaign):
     assert sites(zones=["key", "outside"]) == 5
     assert sites(zones=["core"]) == 0
     assert sites(zones=["core", "general"]) == 0
+    # a milestone for the sites outside the zones (the service's `outside`), beside the general one
+    with app_ctx(world.app) as session:
+        body = {"name": "区外", "kind": "farmstay", "starts_on": D(2022, 4, 1),
+                "milestones": [{"step": "close", "zone": "outside", "due_on": D(2022, 9, 30)},
+                               {"step": "close", "zone": None, "due_on": D(2022, 12, 31)}]}
+        made = campaigns.create_campaign(session.get(User, world.ids["city_sup"]), body)
+        figures = campaigns.progress(made.id, D(2022, 9, 1))
+    assert [(m["zone"], m["zone_name"], m["sites"], m["met"], m["pending"]) for m in figures["milestones"]] == [
+        ("outside", "其他", 1, 0, 1), (None, "全部", 4, 0, 4)]  # (steps are the other campaign's)
     with app_ctx(world.app) as session:
         outside = campaigns.get_campaign(edge_campaign.id)
         assert campaigns.in_campaign(outside, session.get(Site, edge_campaign.sites["E"]))
@@ -404,9 +413,29 @@ def test_step_refusals_at_their_edges(world, edge_campaign):
         with pytest.raises(Forbidden):
             campaigns.record_step(edge_campaign.id, s["B"], "accept", session.get(User, world.ids["inspector"]),
                                   {"photo_ids": [photo]}, at=_at(7, 8))
+        assert campaigns.may_record(county_sup, session.get(Site, s["B"]), "accept", {}) is True
+        assert campaigns.may_record(inspector, session.get(Site, s["B"]), "survey", {}) is False
+        assert campaigns.can_see_step_photos(county_sup, str(steps_a := campaigns._steps_of(edge_campaign.id,
+                                                                                          s["A"])["accept"].id))
+        assert not campaigns.can_see_step_photos(session.get(User, world.ids["other_county_sup"]), str(steps_a))
+        assert not campaigns.can_see_step_photos(county_sup, "a1")
+        assert not campaigns.can_see_step_photos(county_sup, str(steps_a + 1000))
+        listed = campaigns.campaign_sites(edge_campaign.id, county_sup)
+        assert [(site.code, sorted(done)) for site, done in listed] == [
+            ("EDGE-A", ["accept", "close", "rectify", "survey"]), ("EDGE-B", ["rectify", "survey"]),
+            ("EDGE-C", ["rectify", "survey"]), ("EDGE-D", ["accept", "close", "rectify", "survey"]),
+            ("EDGE-E", ["close", "survey"])]
+        assert campaigns.campaign_sites(edge_campaign.id, county_sup, county="610902") == []
+        assert campaigns.campaign_sites(edge_campaign.id, session.get(User, world.ids["other_county_sup"])) == []
         steps = campaigns.site_steps(edge_campaign.id, s["A"], county_sup)
         assert [x.step for x in steps] == ["survey", "rectify", "accept", "close"]
         assert [x.day for x in steps] == [D(2022, 6, 30), D(2022, 7, 2), D(2022, 7, 10), D(2022, 8, 31)]
+
+
+def test_the_benchmarks_yardstick_counts_steps_per_county_up_to_the_day(world, edge_campaign):
+    with app_ctx(world.app):
+        assert sorted(campaigns.progress_baseline(edge_campaign.id, D(2022, 7, 10))) == [
+            ("610923", "accept", 1), ("610923", "rectify", 2), ("610923", "survey", 3)]
 
 
 def test_the_bulletin_takes_the_campaigns_running_in_the_month(world, edge_campaign):
@@ -501,6 +530,9 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
                "location": {"lat": where[0], "lng": where[1]}}
     assert world.client.post(f"/api/v1/patrols/{patrol_id}/checkins", json=checkin,
                              headers=world.h("inspector")).status_code == 201
+    again = {**checkin, "id": str(uuid.uuid4()), "t": (started + timedelta(minutes=25)).isoformat()}
+    assert world.client.post(f"/api/v1/patrols/{patrol_id}/checkins", json=again,
+                             headers=world.h("inspector")).status_code == 201  # the first one counts
     with app_ctx(world.app) as session:
         row = session.get(Site, site["id"])
         distance = distance_to_site(row.geometry, row.lat, row.lng, *where)
