@@ -139,6 +139,9 @@ def test_who_records_the_finding_and_what_failed_does(world):
         assert not rechecks.can_see_photos(session.get(User, world.ids["other_county_sup"]), str(items[first]))
         assert not rechecks.can_see_photos(session.get(User, world.ids["county_sup"]), "x1")
         assert not rechecks.can_see_photos(session.get(User, world.ids["county_sup"]), "999999")
+    # the photo belongs to the item now: whoever sees the problem sees it
+    assert world.client.get(f"/api/v1/uploads/{photo}", headers=world.h("county_sup")).status_code == 200
+    assert world.client.get(f"/api/v1/uploads/{photo}", headers=world.h("other_county_sup")).status_code == 404
     with app_ctx(world.app) as session, pytest.raises(Conflict):
         rechecks.record_result(items[first], session.get(User, world.ids["city_sup"]), {"result": "failed"})
     note = "违" * 2000  # the longest note: the reopening's comment is cut to what a comment holds
