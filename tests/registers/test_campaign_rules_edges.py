@@ -433,9 +433,15 @@ def test_step_refusals_at_their_edges(world, edge_campaign):
 
 
 def test_the_benchmarks_yardstick_counts_steps_per_county_up_to_the_day(world, edge_campaign):
-    with app_ctx(world.app):
+    with app_ctx(world.app) as session:
+        county_sup = session.get(User, world.ids["county_sup"])
+        other = campaigns.create_campaign(county_sup, {"name": "另一行动", "kind": "farmstay", "counties": ["610923"],
+                                                       "starts_on": D(2022, 4, 1)}).id
+        campaigns.record_step(other, edge_campaign.sites["C"], "survey", county_sup, {}, at=_at(7, 5))
         assert sorted(campaigns.progress_baseline(edge_campaign.id, D(2022, 7, 10))) == [
             ("610923", "accept", 1), ("610923", "rectify", 2), ("610923", "survey", 3)]
+        assert campaigns.progress_baseline(other, D(2022, 7, 10)) == [("610923", "survey", 1)]
+        assert campaigns.progress_baseline(other, D(2022, 7, 4)) == []
 
 
 def test_the_bulletin_takes_the_campaigns_running_in_the_month(world, edge_campaign):
