@@ -183,7 +183,8 @@ CAMPAIGN = {"name": "边界测试", "kind": "farmstay", "counties": ["610923"], 
                          "of": {"outcome": "提升改造"}},
                         {"name": "已定处置方式", "measure": "count", "threshold": 5,
                          "where": {"outcome": ["关停取缔", "提升改造"]}},
-                        {"name": "无此类", "measure": "rate", "threshold": 0, "of": {"outcome": "未定"}}]}
+                        {"name": "无此类", "measure": "rate", "threshold": 0, "of": {"outcome": "未定"}},
+                        {"name": "排查≥1", "measure": "count", "threshold": 1, "step": "survey"}]}
 
 
 def _at(month, day, hour=12):
@@ -258,7 +259,7 @@ def test_progress_on_the_survey_deadline_and_the_day_after(world, edge_campaign)
     # targets: 销号 0 < 2; 排查 2 of 4 = 50 % < 60; of 提升改造 (A, C, E) 2 = 66.7 % ≥ 66.7;
     # 处置方式 given: A, B, C, E = 4 < 5; of 未定: none → no value, not met
     assert _targets(june) == [(0, 4, 0, False), (2, 4, 50.0, False), (2, 3, 66.7, True), (4, 4, 4, False),
-                              (0, 0, None, False)]
+                              (0, 0, None, False), (2, 4, 2, True)]  # 2 ≥ 1: above the threshold is met too
 
     # 07-01: D counts from its first second. B surveyed (late); C and D not at all → missed and overdue.
     july = _progress(world, edge_campaign.id, D(2022, 7, 1))
@@ -267,7 +268,7 @@ def test_progress_on_the_survey_deadline_and_the_day_after(world, edge_campaign)
                                 ("accept", None, D(2022, 7, 31), 5, 1, 0, 4)]
     # 排查 3 of 5 = 60 % ≥ 60 (the threshold itself is met); 提升改造: A, C, E → 2 of 3; D has no outcome
     assert _targets(july) == [(0, 5, 0, False), (3, 5, 60.0, True), (2, 3, 66.7, True), (4, 5, 4, False),
-                              (0, 0, None, False)]
+                              (0, 0, None, False), (3, 5, 3, True)]
     assert [(c["adcode"], c["sites"]) for c in july["counties"]] == [("610923", 5)]
 
 
@@ -523,6 +524,9 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
     today = datetime.now(CST).date()
     with app_ctx(world.app) as session:
         city_sup = session.get(User, world.ids["city_sup"])
+        done = campaigns.create_campaign(city_sup, {"name": "已排查", "kind": "farmstay", "starts_on": today,
+                                                    "checkins_count_as_survey": True}).id
+        campaigns.record_step(done, site["id"], "survey", session.get(User, world.ids["county_sup"]), {})
         counting = campaigns.create_campaign(city_sup, {"name": "巡查即排查", "kind": "farmstay", "starts_on": today,
                                                         "checkins_count_as_survey": True}).id
         later = campaigns.create_campaign(city_sup, {"name": "明天起", "kind": "farmstay",
@@ -545,7 +549,8 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
         distance = distance_to_site(row.geometry, row.lat, row.lng, *where)
         assert 100 < distance < 120
         assert campaigns.surveys_from_checkins(radius_m=distance - 0.01) == 0  # just beyond
-        assert campaigns.surveys_from_checkins(radius_m=distance) == 1  # exactly at the radius: counted
+        # exactly at the radius: counted (the first campaign has nothing left to survey; the next one does)
+        assert campaigns.surveys_from_checkins(radius_m=distance) == 1
         steps = campaigns.site_steps(counting, site["id"], session.get(User, world.ids["county_sup"]))
         assert [(s.step, s.source, s.actor_id, s.actor_role, s.note) for s in steps] == [
             ("survey", "patrol_checkin", world.inspector, "inspector", "巡查打卡")]
