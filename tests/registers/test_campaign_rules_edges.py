@@ -250,7 +250,8 @@ def test_progress_on_the_survey_deadline_and_the_day_after(world, edge_campaign)
     # Nothing overdue on the deadline's own day. 排查: A and E met, B and C still have the day → pending.
     # 验收 by 07-31: E met through its compliant 排查 (06-01); A, B, C pending. 销号 key (A, B, C), general (E).
     june = _progress(world, edge_campaign.id, D(2022, 6, 30))
-    assert june["as_of"] == D(2022, 6, 30)
+    assert (june["campaign_id"], june["name"], june["kind"], june["as_of"]) == (
+        edge_campaign.id, "边界测试", "farmstay", D(2022, 6, 30))
     assert june["totals"] == _row(4, 2, 0, 0, 0, 0, 0.0)
     assert _cells(june) == [("survey", None, D(2022, 6, 30), 4, 2, 0, 2), ("accept", None, D(2022, 7, 31), 4, 1, 0, 3),
                             ("close", "core", D(2022, 8, 31), 0, 0, 0, 0), ("close", "key", D(2022, 8, 31), 3, 0, 0, 3),
@@ -371,6 +372,12 @@ def test_the_sweep_leaves_campaigns_that_have_not_started(world, edge_campaign):
         s = edge_campaign.sites
         assert sorted((r.campaign_id == edge_campaign.id, r.site_id) for r in rows) == sorted(
             [(True, s["C"]), (True, s["D"])] + [(False, s[c]) for c in "ABCD"])
+        city_sup = session.get(User, world.ids["city_sup"])
+        second = resp.get_json()["id"]
+        assert sorted(r.site_id for r in session.execute(campaigns.overdue_query(second, city_sup)).scalars()) == [
+            s[c] for c in "ABCD"]  # each campaign lists its own
+        assert sorted(r.site_id for r in session.execute(campaigns.overdue_query(edge_campaign.id, city_sup))
+                      .scalars()) == [s["C"], s["D"]]
 
 
 def test_step_refusals_at_their_edges(world, edge_campaign):
@@ -473,6 +480,8 @@ def test_campaigns_are_created_once_by_name_and_in_the_supervisors_county(world)
                                {"step": "survey", "zone": None, "due_on": D(2022, 6, 30)}]}
         with pytest.raises(Forbidden):
             campaigns.create_campaign(county_sup, {**body, "counties": ["610923", "610902"]})
+        with pytest.raises(Forbidden):
+            campaigns.create_campaign(county_sup, {**body, "counties": ["610902"]})
         made = campaigns.create_campaign(county_sup, {**body, "counties": ["610923"]})
         with pytest.raises(Conflict):
             campaigns.create_campaign(session.get(User, world.ids["city_sup"]), body)
@@ -556,3 +565,23 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
             ("survey", "patrol_checkin", world.inspector, "inspector", "巡查打卡")]
         assert campaigns.site_steps(later, site["id"], session.get(User, world.ids["county_sup"])) == []
         assert campaigns.surveys_from_checkins(radius_m=distance) == 0  # surveyed already
+
+
+def test_the_figures_of_one_county(world):
+    from tests.cases.conftest import HANBIN
+
+    assert register(world).status_code == 201  # 宁陕
+    hanbin = register(world, who="other_county_sup", code="HB-1",
+                      geometry={"type": "Point", "coordinates": [HANBIN[1], HANBIN[0]]})
+    assert hanbin.status_code == 201, hanbin.get_json()
+    today = datetime.now(CST).date()
+    with app_ctx(world.app) as session:
+        city_sup = session.get(User, world.ids["city_sup"])
+        made = campaigns.create_campaign(city_sup, {"name": "两县", "kind": "farmstay", "starts_on": today}).id
+        assert campaigns.progress(made, today)["totals"]["sites"] == 2
+        for county in ("610923", "610902"):
+            figures = campaigns.progress(made, today, county=county)
+            assert [c["adcode"] for c in figures["counties"]] == [county] and figures["totals"]["sites"] == 1
+        assert [c["adcode"] for c in campaigns.progress(made, today)["counties"]] == ["610902", "610923"]
+        assert [site.code for site, _ in campaigns.campaign_sites(made, city_sup, county="610923")] == ["NJL-001"]
+        assert [site.code for site, _ in campaigns.campaign_sites(made, city_sup, county="610902")] == ["HB-1"]
