@@ -326,6 +326,20 @@ def test_the_area_is_the_kind_the_counties_and_the_zones(world, edge_campaign):
     assert sites(zones=["key", "outside"]) == 5
     assert sites(zones=["core"]) == 0
     assert sites(zones=["core", "general"]) == 0
+    assert sites(kind="mine") == 0  # the kind first of all
+    with app_ctx(world.app) as session:
+        city_sup = session.get(User, world.ids["city_sup"])
+        key = campaigns.create_campaign(city_sup, {"name": "重点区", "kind": "farmstay", "starts_on": D(2022, 4, 1),
+                                                   "zones": ["key"]})
+        outside = campaigns.create_campaign(city_sup, {"name": "区外only", "kind": "farmstay",
+                                                       "starts_on": D(2022, 4, 1), "zones": ["outside"]})
+        s = edge_campaign.sites
+        assert not campaigns.in_campaign(key, session.get(Site, s["E"]))
+        assert campaigns.in_campaign(key, session.get(Site, s["A"]))
+        assert not campaigns.in_campaign(outside, session.get(Site, s["A"]))
+        with pytest.raises(NotFound):
+            campaigns.record_step(key.id, s["E"], "survey", session.get(User, world.ids["county_sup"]), {},
+                                  at=_at(7, 1))
     # a milestone for the sites outside the zones (the service's `outside`), beside the general one
     with app_ctx(world.app) as session:
         body = {"name": "区外", "kind": "farmstay", "starts_on": D(2022, 4, 1),
@@ -361,7 +375,8 @@ def test_the_sweep_records_each_late_step_once(world, edge_campaign):
 
 def test_the_sweep_leaves_campaigns_that_have_not_started(world, edge_campaign):
     body = {"name": "七月起", "kind": "farmstay", "starts_on": "2022-07-01", "zones": ["key"],
-            "milestones": [{"step": "survey", "zone": None, "due_on": "2022-06-29"}]}
+            "milestones": [{"step": "survey", "zone": None, "due_on": "2022-06-29"},
+                           {"step": "accept", "zone": None, "due_on": "2022-07-15"}]}
     resp = world.client.post("/api/v1/registers/campaigns", json=body, headers=world.h("city_sup"))
     assert resp.status_code == 201, resp.get_json()
     with app_ctx(world.app):
@@ -378,11 +393,25 @@ def test_the_sweep_leaves_campaigns_that_have_not_started(world, edge_campaign):
             s[c] for c in "ABCD"]  # each campaign lists its own
         assert sorted(r.site_id for r in session.execute(campaigns.overdue_query(edge_campaign.id, city_sup))
                       .scalars()) == [s["C"], s["D"]]
+    with app_ctx(world.app):
+        campaigns.sweep_overdue(at=_at(7, 20))  # the second: 验收 by 07-15 for A..D; the first: B's (07-10)
+        made = campaigns.sweep_overdue(at=_at(8, 1))  # the first: C's and D's 验收 by 07-31, noted in it only now
+    with app_ctx(world.app) as session:
+        assert sorted((r.campaign_id, r.site_id, r.step) for r in session.query(CampaignOverdue).filter(
+            CampaignOverdue.id.in_(made))) == [(edge_campaign.id, s["C"], "accept"),
+                                               (edge_campaign.id, s["D"], "accept")]
 
 
 def test_step_refusals_at_their_edges(world, edge_campaign):
+    from reporter.registers.models import SiteCase
+    from tests.cases.conftest import drive
+
     s = edge_campaign.sites
     photo = world.upload("inspector")
+    open_case = drive(world, "submitted", category="farmstay")
+    with app_ctx(world.app) as session:  # an open case of C: only 销号 waits for it
+        session.add(SiteCase(site_id=s["C"], case_id=open_case, distance_m=0))
+        session.commit()
     with app_ctx(world.app) as session:
         county_sup = session.get(User, world.ids["county_sup"])
         # 整改's deadline may be the day itself, not the day before
@@ -450,6 +479,8 @@ def test_the_benchmarks_yardstick_counts_steps_per_county_up_to_the_day(world, e
         assert sorted(campaigns.progress_baseline(edge_campaign.id, D(2022, 7, 10))) == [
             ("610923", "accept", 1), ("610923", "rectify", 2), ("610923", "survey", 3)]
         assert campaigns.progress_baseline(other, D(2022, 7, 10)) == [("610923", "survey", 1)]
+        # each campaign has its own steps: C's 排查 in the other one is not C's 排查 in this one
+        campaigns.record_step(edge_campaign.id, edge_campaign.sites["C"], "survey", county_sup, {}, at=_at(7, 6))
         assert campaigns.progress_baseline(other, D(2022, 7, 4)) == []
 
 
@@ -482,14 +513,23 @@ def test_campaigns_are_created_once_by_name_and_in_the_supervisors_county(world)
             campaigns.create_campaign(county_sup, {**body, "counties": ["610923", "610902"]})
         with pytest.raises(Forbidden):
             campaigns.create_campaign(county_sup, {**body, "counties": ["610902"]})
-        made = campaigns.create_campaign(county_sup, {**body, "counties": ["610923"]})
+        first = campaigns.create_campaign(session.get(User, world.ids["city_sup"]), {
+            "name": "市级", "kind": "farmstay", "starts_on": D(2022, 4, 1),
+            "milestones": [{"step": "accept", "zone": None, "due_on": D(2022, 7, 31)}]})
+        made = campaigns.create_campaign(county_sup, {**body, "counties": ["610923"],
+                                                      "milestones": [*body["milestones"], {
+                                                          "step": "rectify", "zone": None, "due_on": D(2022, 5, 31)}]})
         with pytest.raises(Conflict):
             campaigns.create_campaign(session.get(User, world.ids["city_sup"]), body)
         with pytest.raises(NotFound):
             campaigns.create_campaign(session.get(User, world.ids["city_sup"]), {**body, "name": "x", "kind": "nope"})
         out = campaigns.campaign_out(made)
-        assert [(m.step, m.due_on) for m in out["milestones"]] == [("survey", D(2022, 6, 30)),
-                                                                   ("close", D(2022, 12, 31))]
+        assert [(m.step, m.due_on) for m in out["milestones"]] == [
+            ("rectify", D(2022, 5, 31)), ("survey", D(2022, 6, 30)), ("close", D(2022, 12, 31))]
+        assert [m.step for m in campaigns.campaign_out(first)["milestones"]] == ["accept"]
+        # the figures list milestones by day, whatever the steps' order
+        assert [m["step"] for m in campaigns.progress(made.id, D(2022, 9, 1))["milestones"]] == [
+            "rectify", "survey", "close"]
         assert (out["counties"], out["zones"], out["checkins_count_as_survey"]) == (["610923"], [], False)
         with pytest.raises(NotFound):
             campaigns.get_campaign(made.id + 1)
@@ -533,11 +573,15 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
     today = datetime.now(CST).date()
     with app_ctx(world.app) as session:
         city_sup = session.get(User, world.ids["city_sup"])
+        county_sup = session.get(User, world.ids["county_sup"])
         done = campaigns.create_campaign(city_sup, {"name": "已排查", "kind": "farmstay", "starts_on": today,
                                                     "checkins_count_as_survey": True}).id
-        campaigns.record_step(done, site["id"], "survey", session.get(User, world.ids["county_sup"]), {})
+        campaigns.record_step(done, site["id"], "survey", county_sup, {})
         counting = campaigns.create_campaign(city_sup, {"name": "巡查即排查", "kind": "farmstay", "starts_on": today,
                                                         "checkins_count_as_survey": True}).id
+        done_later = campaigns.create_campaign(city_sup, {"name": "已排查2", "kind": "farmstay", "starts_on": today,
+                                                          "checkins_count_as_survey": True}).id
+        campaigns.record_step(done_later, site["id"], "survey", county_sup, {})
         later = campaigns.create_campaign(city_sup, {"name": "明天起", "kind": "farmstay",
                                                      "starts_on": today + timedelta(days=1),
                                                      "checkins_count_as_survey": True}).id
@@ -565,6 +609,9 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
             ("survey", "patrol_checkin", world.inspector, "inspector", "巡查打卡")]
         assert campaigns.site_steps(later, site["id"], session.get(User, world.ids["county_sup"])) == []
         assert campaigns.surveys_from_checkins(radius_m=distance) == 0  # surveyed already
+        campaigns.create_campaign(session.get(User, world.ids["city_sup"]), {
+            "name": "再一次", "kind": "farmstay", "starts_on": today, "checkins_count_as_survey": True})
+        assert campaigns.surveys_from_checkins(radius_m=distance + 100) == 1  # well inside
 
 
 def test_the_figures_of_one_county(world):
@@ -582,6 +629,7 @@ def test_the_figures_of_one_county(world):
         for county in ("610923", "610902"):
             figures = campaigns.progress(made, today, county=county)
             assert [c["adcode"] for c in figures["counties"]] == [county] and figures["totals"]["sites"] == 1
+        assert [c["name"] for c in campaigns.progress(made, today)["counties"]] == ["汉滨区", "宁陕县"]
         assert [c["adcode"] for c in campaigns.progress(made, today)["counties"]] == ["610902", "610923"]
         assert [site.code for site, _ in campaigns.campaign_sites(made, city_sup, county="610923")] == ["NJL-001"]
         assert [site.code for site, _ in campaigns.campaign_sites(made, city_sup, county="610902")] == ["HB-1"]
