@@ -49,6 +49,7 @@ def test_a_recheck_takes_the_closed_problems_matching_every_filter(world):
     audit = _closed(world, source="audit", external_ref="审计-1")
     video = _closed(world)
     drive(world, "verified")  # verified, not yet closed off: not a closed problem
+    drive(world, "accepted")  # nor one being handled
     _batch, items, fields = _schedule(world)
     assert sorted(items) == [audit, video]
     assert (fields["title"], fields["due_on"], fields["source"], fields["sample_size"], fields["seed"],
@@ -62,7 +63,10 @@ def test_a_recheck_takes_the_closed_problems_matching_every_filter(world):
 
 
 def test_each_filter_narrows_the_choice(world):
+    from tests.cases.conftest import HANBIN
+
     audit = _closed(world, source="audit", external_ref="审计-1")
+    world.open(where=HANBIN)  # 汉滨's supervisors read this one, none of 宁陕's
     _closed(world)
     assert _refused(world, source="central_inspection").error == "nothing_to_recheck"
     assert _refused(world, county_adcode="610902").error == "nothing_to_recheck"  # 汉滨: none closed
@@ -94,13 +98,32 @@ def test_a_sample_of_exactly_the_matches_is_not_drawn(world):
     assert sorted(items) == ids and fields["seed"] is None and fields["sample_size"] == 2
 
 
+def test_a_sample_larger_than_the_matches_takes_them_all(world):
+    ids = [_closed(world, source="audit", external_ref=f"审计-{n}") for n in range(2)]
+    _batch, items, fields = _schedule(world, source="audit", sample=10)
+    assert sorted(items) == ids and fields["seed"] is None and fields["sample_size"] == 10
+
+
+def test_the_seed_fits_the_integer_column_whatever_it_draws(world, monkeypatch):
+    ids = [_closed(world, source="audit", external_ref=f"审计-{n}") for n in range(2)]
+    monkeypatch.setattr(rechecks.secrets, "randbits", lambda bits: (1 << bits) - 1)  # the largest it may draw
+    _batch, items, fields = _schedule(world, source="audit", sample=1)
+    assert 0 <= fields["seed"] <= 2**31 - 1  # a signed 32-bit INTEGER on PostgreSQL
+    assert list(items) == random.Random(fields["seed"]).sample(ids, 1)
+
+
 def test_a_batch_due_today_is_due_and_one_due_tomorrow_is_not(world):
     today = date.today()
     first = _closed(world, source="audit", external_ref="审计-1")
-    _batch, due_today, _ = _schedule(world, due_on=today)
+    _batch_today, due_today, _ = _schedule(world, due_on=today)
     second = _closed(world, source="audit", external_ref="审计-2")
     _batch, due_tomorrow, _ = _schedule(world, due_on=today + timedelta(days=1))
     assert list(due_today) == [first] and list(due_tomorrow) == [second]
+    with app_ctx(world.app) as session:
+        sup = session.get(User, world.ids["city_sup"])
+        for batch_id, case_id in ((_batch_today, first), (_batch, second)):
+            assert [i.case_id for i in rechecks.batch_items(batch_id, sup)[1]] == [case_id]
+        assert [b.id for b in session.execute(rechecks.batches_query(sup)).scalars()] == [_batch, _batch_today]
     with app_ctx(world.app) as session:
         sup = session.get(User, world.ids["city_sup"])
         due = db.session.execute(rechecks.pending_query(sup, due_before=today + timedelta(days=1))).scalars().all()
