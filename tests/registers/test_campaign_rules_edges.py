@@ -633,3 +633,15 @@ def test_the_figures_of_one_county(world):
         assert [c["adcode"] for c in campaigns.progress(made, today)["counties"]] == ["610902", "610923"]
         assert [site.code for site, _ in campaigns.campaign_sites(made, city_sup, county="610923")] == ["NJL-001"]
         assert [site.code for site, _ in campaigns.campaign_sites(made, city_sup, county="610902")] == ["HB-1"]
+
+
+def test_a_refused_step_leaves_nothing_behind_in_the_callers_session(world, edge_campaign):
+    not_theirs = world.upload("city_sup")
+    with app_ctx(world.app) as session:
+        with pytest.raises(ValidationFailed):  # someone else's photo: refused after the step was added
+            campaigns.record_step(edge_campaign.id, edge_campaign.sites["B"], "accept",
+                                  session.get(User, world.ids["inspector"]), {"photo_ids": [not_theirs]},
+                                  at=_at(7, 8))
+        session.commit()  # a caller that carries on with its session
+    with app_ctx(world.app) as session:
+        assert "accept" not in campaigns._steps_of(edge_campaign.id, edge_campaign.sites["B"])

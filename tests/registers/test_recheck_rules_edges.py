@@ -9,7 +9,7 @@ import pytest
 
 from reporter.accounts.models import User
 from reporter.cases.models import Case, CaseEvent
-from reporter.errors import Conflict, Forbidden, NotFound
+from reporter.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from reporter.extensions import db
 from reporter.registers import rechecks
 from reporter.registers.models import RecheckItem
@@ -191,3 +191,16 @@ def test_the_register_shows_the_latest_recheck(world):
     _record(world, again[case_id], "inspector", result="failed")
     with app_ctx(world.app):
         assert rechecks.latest_results([case_id, case_id + 1000]) == {case_id: "failed"}
+
+
+def test_a_refused_finding_leaves_nothing_behind_in_the_callers_session(world):
+    case_id = _closed(world, source="audit", external_ref="审计-1")
+    _batch, items, _ = _schedule(world)
+    not_theirs = world.upload("city_sup")
+    with app_ctx(world.app) as session:
+        with pytest.raises(ValidationFailed):  # someone else's photo: refused after the item was changed
+            rechecks.record_result(items[case_id], session.get(User, world.ids["inspector"]),
+                                   {"result": "confirmed", "photo_ids": [not_theirs]})
+        session.commit()  # a caller that carries on with its session
+    with app_ctx(world.app) as session:
+        assert session.get(RecheckItem, items[case_id]).status == "pending"
