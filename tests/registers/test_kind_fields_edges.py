@@ -168,6 +168,8 @@ def test_values_written_back_read_the_same():
     assert write_cell(SPEC["date"], date(2022, 6, 30)) == date(2022, 6, 30)
     assert write_cell(SPEC["integer"], 12) == 12
     assert write_cell(SPEC["text"], "汉江") == "汉江"
+    assert write_cell(SPEC["choice"], "关停取缔") == "关停取缔"  # one choice is text, not a list
+    assert write_cell(SPEC["number"], 2.5) == 2.5
     assert all(write_cell(spec, None) is None for spec in FIELDS)
     for spec, value in ((SPEC["bool"], True), (SPEC["bool"], False), (SPEC["choices"], ["侵占河道", "压占林地"])):
         assert read_cell(spec, write_cell(spec, value)) == value
