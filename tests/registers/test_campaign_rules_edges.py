@@ -566,7 +566,7 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
     from datetime import timedelta
 
     from reporter.registers.geometry import distance_to_site
-    from tests.cases.conftest import NINGSHAN
+    from tests.cases.conftest import HANBIN, NINGSHAN
 
     site = register(world).get_json()
     started = datetime.now(UTC) - timedelta(hours=1)
@@ -597,6 +597,23 @@ def test_a_check_in_counts_as_survey_within_the_radius_in_the_sites_grid(world):
     again = {**checkin, "id": str(uuid.uuid4()), "t": (started + timedelta(minutes=25)).isoformat()}
     assert world.client.post(f"/api/v1/patrols/{patrol_id}/checkins", json=again,
                              headers=world.h("inspector")).status_code == 201  # the first one counts
+    far = {"id": str(uuid.uuid4()), "t": (started + timedelta(minutes=5)).isoformat(),  # earlier, 1 km away
+           "location": {"lat": NINGSHAN[0] + 0.01, "lng": NINGSHAN[1]}}
+    assert world.client.post(f"/api/v1/patrols/{patrol_id}/checkins", json=far,
+                             headers=world.h("inspector")).status_code == 201
+    # earlier still, at the site, by the inspector of another grid: not this site's 排查
+    from reporter.geo.services import locate
+
+    with app_ctx(world.app):
+        other_grid = locate(*HANBIN).grid_id
+    other_patrol = str(uuid.uuid4())
+    assert world.client.post("/api/v1/patrols", json={"id": other_patrol, "grid_id": other_grid,
+                                                      "started_at": started.isoformat()},
+                             headers=world.h("other_inspector")).status_code == 201
+    elsewhere = {"id": str(uuid.uuid4()), "t": (started + timedelta(minutes=2)).isoformat(),
+                 "location": {"lat": where[0], "lng": where[1]}}
+    assert world.client.post(f"/api/v1/patrols/{other_patrol}/checkins", json=elsewhere,
+                             headers=world.h("other_inspector")).status_code == 201
     with app_ctx(world.app) as session:
         row = session.get(Site, site["id"])
         distance = distance_to_site(row.geometry, row.lat, row.lng, *where)
