@@ -229,3 +229,7 @@ def test_a_state_in_use_cannot_go(world):
         assert in_use.value.error == "state_in_use"
         saved = kinds.save_kind({**body, "states": farmstay.states[:1]}, code="farmstay")  # unused ones may go
         assert [s["code"] for s in saved.states] == [farmstay.states[0]["code"]]
+        # only the kind's own sites count: another kind's farmstay states are not in use for it
+        kinds.save_kind({**SAND, "code": "a_pit", "name": "取土场"})
+        changed = kinds.save_kind({**SAND, "name": "取土场", "states": SAND["states"][1:]}, code="a_pit")
+        assert [s["code"] for s in changed.states] == ["closed"]
