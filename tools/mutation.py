@@ -56,6 +56,15 @@ MODULES = {
                                                  "tests/routing/test_versions_api.py", "tests/routing/test_sheets.py",
                                                  "tests/routing/test_reference_api.py"], False),
     "evidence": ("reporter/reports/evidence.py", ["tests/reports/test_evidence_edges.py"], False),
+    # the registers' rules: the campaign table, deadlines, overdue and progress (the plain-value tests come first in
+    # the edges file), then 回头看
+    "campaigns": ("reporter/registers/campaigns.py", ["tests/registers/test_campaign_rules_edges.py",
+                                                      "tests/registers/test_farmstay_campaign.py",
+                                                      "tests/registers/test_campaigns.py"], False),
+    "rechecks": ("reporter/registers/rechecks.py", ["tests/registers/test_recheck_rules_edges.py",
+                                                    "tests/registers/test_rechecks.py"], False),
+    # a kind's fields: the attributes schema and the spreadsheet cells (plain-value tests first, then saving kinds)
+    "kinds": ("reporter/registers/kinds.py", ["tests/registers/test_kind_fields_edges.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
