@@ -58,6 +58,8 @@ def recheck_schedule():
 def _words(error: str, message: str) -> str:
     if error == "nothing_to_recheck":
         return "范围内没有可回头看的已结案问题，或都已在回头看中。"
+    if error == "no_supervisor":
+        return "没有在岗的督查人员可以重新办理该案件，复核结果未记录；请先配置督查账号。"
     return labels.error_text(error, message)
 
 

@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from reporter.accounts.models import User
+from reporter.accounts.models import User, UserRole
 from reporter.cases import services as cases
 from reporter.cases.models import Case
-from reporter.cases.scope import inspects, supervises, visibility_clause
+from reporter.cases.scope import inspects, supervises, supervisor_county, visibility_clause
 from reporter.common.timeutil import utcnow
 from reporter.errors import Conflict, Forbidden, NotFound
 from reporter.extensions import db
@@ -104,10 +104,10 @@ def record_result(item_id: int, actor: User, data: dict) -> RecheckItem:
         db.session.flush()
         if data["result"] == "failed":
             batch = db.session.get(RecheckBatch, item.batch_id)
-            scheduler = db.session.get(User, batch.created_by)
+            reopener = _reopener(case, actor, db.session.get(User, batch.created_by))
             # perform() commits this item with the reopening, or rolls both back
             comment = f"回头看 item {item.id}, checked by user {actor.id}: {data.get('note') or ''}"
-            cases.perform(case.id, "reopen", scheduler, {"reason": f"回头看「{batch.title}」复核未整改到位",
+            cases.perform(case.id, "reopen", reopener, {"reason": f"回头看「{batch.title}」复核未整改到位",
                                                          "internal_comment": comment[:2000]}, expected_version=None)
         else:
             db.session.commit()
@@ -115,6 +115,23 @@ def record_result(item_id: int, actor: User, data: dict) -> RecheckItem:
         db.session.rollback()
         raise
     return item
+
+
+def _reopener(case: Case, finder: User, scheduler: User | None) -> User:
+    """Who reopens a case on a failed finding: the finder when they supervise it, else the supervisor who scheduled
+    the 回头看 while they still may, else the first active supervisor of the case's county, then of the city (a
+    scheduler who has left or lost the role must not stop the finding from being recorded)."""
+    for user in (finder, scheduler):
+        if user is not None and user.is_active and supervises(user, case):
+            return user
+    candidates = db.session.execute(select(User).where(User.is_active.is_(True)).join(User.role_rows)
+                                    .where(UserRole.role == "supervisor").order_by(User.id)).scalars().unique()
+    able = [user for user in candidates if supervises(user, case)]
+    able.sort(key=lambda user: supervisor_county(user) is None)  # the county's own office first
+    if not able:
+        raise Conflict("No active supervisor can reopen this case; the finding was not recorded",
+                       error="no_supervisor")
+    return able[0]
 
 
 def latest_results(case_ids: list[int]) -> dict[int, str]:

@@ -76,3 +76,32 @@ def test_a_sample_is_drawn_from_the_callers_scope(world):
     assert none.status_code == 409  # 汉滨 has no closed problems of that source
     assert world.client.post("/api/v1/registers/rechecks", headers=world.h("inspector"),
                              json={"title": "x", "due_on": "2030-12-31"}).status_code == 403
+
+
+def test_a_failed_finding_reopens_the_case_when_the_scheduler_has_left(world):
+    """The supervisor who scheduled the 回头看 was disabled before the inspector got there: the finding is still
+    recorded and the case reopened, by a supervisor who may (here the city's office; the county's own is gone)."""
+    case_id = _closed(world, source="audit", external_ref="审计-9")
+    batch = world.client.post("/api/v1/registers/rechecks", headers=world.h("county_sup"),
+                              json={"title": "离任后的回头看", "source": "audit", "due_on": "2030-10-31"}).get_json()
+    [item] = batch["items"]
+    with app_ctx(world.app) as session:
+        session.get(User, world.county_sup).is_active = False
+        session.commit()
+    failed = world.client.post(f"/api/v1/registers/rechecks/items/{item['id']}", headers=world.h("inspector"),
+                               json={"result": "failed", "note": "仍未拆除"})
+    assert failed.status_code == 200, failed.get_json()
+    reopened = world.get(case_id).get_json()
+    assert reopened["state"] == "in_progress"
+    assert (reopened["events"][-1]["action"], reopened["events"][-1]["actor_id"]) == ("reopen", world.city_sup)
+
+
+def test_a_supervisor_recording_a_failed_finding_reopens_the_case_themselves(world):
+    case_id = _closed(world, source="audit", external_ref="审计-10")
+    batch = world.client.post("/api/v1/registers/rechecks", headers=world.h("county_sup"),
+                              json={"title": "市级复核", "source": "audit", "due_on": "2030-10-31"}).get_json()
+    [item] = batch["items"]
+    failed = world.client.post(f"/api/v1/registers/rechecks/items/{item['id']}", headers=world.h("city_sup"),
+                               json={"result": "failed"})
+    assert failed.status_code == 200, failed.get_json()
+    assert world.get(case_id).get_json()["events"][-1]["actor_id"] == world.city_sup
