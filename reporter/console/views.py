@@ -94,7 +94,7 @@ def _list_args(schema=case_schemas.CaseListArgs) -> tuple[dict, dict]:
 @page("/cases", title="案件列表", roles=CASE_READER_ROLES, order=20)
 def case_list():
     args, errors = _list_args()
-    found = paginate(cases.list_cases(actor(), args), args["page"], args["page_size"])
+    found = paginate(cases.list_cases(actor(), args), args["page"], args["page_size"], one_trip=True)  # as the API
     return render_template("console/cases.html", found=found, args=args, errors=errors,
                            categories=all_categories(), query=request.args)
 

@@ -8,7 +8,7 @@ lunar calendar cannot compute (2100 on) falls back to Monday–Friday (`weekdays
 """
 import logging
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 from lunardate import LunarDate
@@ -47,6 +47,13 @@ def _library_years() -> frozenset[int]:
 
 def _library_knows(year: int) -> bool:
     return year in _library_years()
+
+
+@lru_cache(maxsize=16384)
+def _library_workday(d: date) -> bool:
+    """chinese-calendar's answer (its tables are fixed for the installed version; each call validates the date
+    against them, so the answers are kept)."""
+    return chinese_calendar.is_workday(d)
 
 
 @cache
@@ -88,7 +95,7 @@ def is_working_day(d: date) -> bool:
     if loaded is not None:
         return loaded.get(d, d.weekday() < 5)
     if _library_knows(d.year):
-        return chinese_calendar.is_workday(d)
+        return _library_workday(d)
     estimate = statutory_holidays(d.year)
     if d.year not in _warned_years:
         _warned_years.add(d.year)
