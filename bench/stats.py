@@ -51,7 +51,7 @@ PATH = [("open", None, "submitted"), ("accept", "submitted", "accepted"), ("disp
 FINAL = [(7, 70), (4, 8), (5, 6), (3, 6), (2, 4), (1, 3)]  # how far along the path (number of events), weight
 CASE_COLUMNS = ["id", "source", "category", "description", "lat", "lng", "county_adcode", "routing", "routed_unit_id",
                 "current_unit_id", "state", "finding", "extension_used", "rework_count", "return_count",
-                "reopen_count", "version", "created_at", "updated_at", "closed_at"]
+                "reopen_count", "version", "created_at", "updated_at", "closed_at", "last_event_at"]
 EVENT_COLUMNS = ["case_id", "seq", "action", "actor_role", "at", "from_state", "to_state", "data"]
 PATROL_COLUMNS = ["id", "inspector_id", "grid_id", "started_at", "ended_at", "day", "finished", "point_count",
                   "late_points", "distance_m", "duration_s", "moving_s", "counted_s", "in_grid_distance_m", "in_grid_s",
@@ -85,7 +85,7 @@ def generate_cases(n: int, units: list[int], categories: list[str], counties: li
         case = [case_id, rng.choice(("citizen_report", "patrol", "video")), rng.choice(categories), "生成的案件",
                 32.6 + rng.random(), 108.4 + rng.random() * 1.2, rng.choice(counties), routing, unit,
                 unit if length >= 3 else None, state, "true" if length >= 5 else None, False, 0, 0, 0, len(events),
-                created, at, at if state == "closed" else None]
+                created, at, at if state == "closed" else None, at]
         yield case, events
 
 

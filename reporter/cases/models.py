@@ -57,6 +57,8 @@ class Case(db.Model):
         Index("ix_cases_county_state", "county_adcode", "state"),
         Index("ix_cases_category_lat", "category", "lat"),
         Index("ix_cases_grid_state", "grid_id", "state"),
+        # the bulletin: the cases that moved since a month began, and those open and idle all month
+        Index("ix_cases_last_event_at", "last_event_at", "id", "version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -103,6 +105,10 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The latest `at` of the case's events, written with each event in the same UPDATE (NULL: no event yet). A case
+    # with none since an instant has `last_event_at` before it: the bulletin finds a month's moved and idle cases
+    # from this column instead of probing the events of every open case.
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -34,7 +34,10 @@ _NUMBER = re.compile(r"^\s*(?:QL\d{4}-)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
 def _append_event(case: Case, action: str, actor: User | None, role: str, from_state: str | None, *, at: datetime,
                   seq: int, internal_comment=None, public_comment=None, data=None) -> CaseEvent:
-    """Add the event of an action (never updated or deleted afterwards)."""
+    """Add the event of an action (never updated or deleted afterwards) and move the case's `last_event_at` to it
+    (the one writer of case events: the column is the latest of their instants)."""
+    if case.last_event_at is None or at > case.last_event_at:
+        case.last_event_at = at
     # A resident's identity never travels with the case: the report that opened it knows who reported.
     anonymous = role == "resident"
     event = CaseEvent(case_id=case.id, seq=seq, action=action, actor_role=role, at=at,
@@ -63,7 +66,7 @@ def open_case(*, source: str, category: str, lat: float, lng: float, description
                 lat=lat, lng=lng, address=address,
                 occurred_at=occurred_at, county_adcode=routed.place.county_adcode, zone=routed.place.zone,
                 grid_id=routed.place.grid_id, routing=routed.snapshot(), routed_unit_id=lead[0] if lead else None,
-                state=state, created_at=at, updated_at=at, accept_due=routed.deadlines["accept"],
+                state=state, created_at=at, updated_at=at, last_event_at=at, accept_due=routed.deadlines["accept"],
                 sign_due=routed.deadlines["sign"], handle_due=routed.deadlines["handle"])
     case.due_on = workflow.due_on(case)
     db.session.add(case)
@@ -333,12 +336,12 @@ def sweep_overdue(at: datetime | None = None) -> list[int]:
             case = db.session.get(Case, case_id)
             if case.due_on is None or case.due_on >= today or case.overdue_noted_on == case.due_on:
                 continue
+            raised_to = _supervisors_of(case)  # read before the case changes: one UPDATE of it, with its event
             case.overdue_noted_on = case.due_on
             stage = workflow.STAGE_OF_STATE[case.state]
             event = _append_event(case, "overdue", None, "system", case.state, at=at, seq=case.version + 1,
                                   data={"stage": stage, "due_on": case.due_on.isoformat(),
-                                        "days_late": (today - case.due_on).days,
-                                        "raised_to": _supervisors_of(case)})
+                                        "days_late": (today - case.due_on).days, "raised_to": raised_to})
             publish(workflow.SYSTEM_EVENTS["overdue"], case, event)
             db.session.commit()
             raised.append(case_id)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from reporter.accounts.models import User
 from reporter.cases.scope import supervisor_county
 from reporter.cases.services import open_case, perform, verification_tasks
-from reporter.common.bulk import no_gc_pauses
+from reporter.common.bulk import among, no_gc_pauses
 from reporter.common.timeutil import CST, as_utc, cst_date, utcnow
 from reporter.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from reporter.extensions import db
@@ -239,12 +239,13 @@ def _add_points(inspector: User, patrol_id: str, rows: list[tuple], unique: list
                                errors={"json": {"points": errors}})
     accepted = point_store.insert(patrol.id, unique, late=patrol.finished, bulk=bulk) if unique else 0
     if accepted:
-        patrol.point_count += accepted
-        patrol.version += 1
-        _widen_span(patrol, unique)
-        if patrol.finished:
-            patrol.late_points += accepted
-            _store_effort(patrol)
+        with db.session.no_autoflush:  # one UPDATE: the version moves with the figures (patrols_version_moves)
+            patrol.point_count += accepted
+            patrol.version += 1
+            _widen_span(patrol, unique)
+            if patrol.finished:
+                patrol.late_points += accepted
+                _store_effort(patrol)
     answer = {"accepted": accepted, "duplicates": len(rows) - accepted, "total_points": patrol.point_count,
               "late": patrol.finished}
     db.session.commit()
@@ -344,9 +345,10 @@ def finish(inspector: User, patrol_id: str, ended_at: datetime) -> Patrol:
     if ended_at < patrol.started_at:
         raise ValidationFailed(errors={"json": {"ended_at": ["Before the patrol started"]}})
     _not_in_future(ended_at, "ended_at")
-    patrol.ended_at, patrol.finished, patrol.finished_at = ended_at, True, utcnow()
-    patrol.version += 1
-    _store_effort(patrol)
+    with db.session.no_autoflush:  # one UPDATE: the version moves with the figures (patrols_version_moves)
+        patrol.ended_at, patrol.finished, patrol.finished_at = ended_at, True, utcnow()
+        patrol.version += 1
+        _store_effort(patrol)
     db.session.commit()
     return patrol
 
@@ -389,7 +391,7 @@ def _month_bounds(month: str | date) -> tuple[date, date]:
 
 def monthly_figures(month: str | date, inspector_ids: list[int] | None = None, kept: dict | None = None) -> list[dict]:
     """Per inspector: each CST day's figures and whether it counts, valid days against the target, month totals.
-    `kept`: figures computed before, reused where computed from the same rows (see `_month_reused`)."""
+    `kept`: figures computed before, reused where computed from the same rows (see `_month_key`)."""
     with no_gc_pauses():
         return _monthly_figures(month, inspector_ids, kept)
 
@@ -398,39 +400,58 @@ def _monthly_figures(month: str | date, inspector_ids: list[int] | None, kept: d
     first, following = _month_bounds(month)
     scope = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
     if inspector_ids is not None:
-        scope.append(Patrol.inspector_id.in_(inspector_ids))
-    # Only the columns the figures read, as plain tuples; flags are decoded only where some were raised, the cells
-    # visited come as JSON text (decoded per inspector and grid, all at once).
-    flags = type_coerce(case((cast(Patrol.flags, String) == "[]", None), else_=Patrol.flags), JSON)
-    stmt = (select(Patrol.inspector_id, Patrol.day, Patrol.grid_id, Patrol.distance_m, Patrol.in_grid_distance_m,
-                   Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, cast(Patrol.visited_cells, String))
-            .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
-    by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
-    for row in db.session.connection().execute(stmt).tuples().all():  # Core rows, no ORM bookkeeping
-        by_inspector.setdefault(row[0], []).append(row)
-    problems = _problems_found(first, following, list(by_inspector))
+        scope.append(among(Patrol.inspector_id, inspector_ids))
     rule = effort_rule()
     target = int(_setting("PATROL_MONTHLY_TARGET_DAYS"))
-    if kept is not None:
-        return [_month_reused(kept, inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
+    if kept is None:
+        by_inspector = _patrol_rows(scope, inspector_ids or [])
+        problems = _problems_found(first, following, list(by_inspector))
+        return [_month_of(inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
                 for inspector_id, patrols in by_inspector.items()]
-    return [_month_of(inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
-            for inspector_id, patrols in by_inspector.items()]
+    # Kept figures: each inspector's patrols read first as (id, version) alone, the rest only for those that changed.
+    versions: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
+    for inspector_id, patrol_id, version in db.session.connection().execute(
+            select(Patrol.inspector_id, Patrol.id, Patrol.version).where(*scope)
+            .order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at)):
+        versions.setdefault(inspector_id, []).append((patrol_id, version))
+    problems = _problems_found(first, following, list(versions))
+    stale = [i for i, seen in versions.items()
+             if (found := kept.get(i)) is None or found[0] != _month_key(first, rule, target, problems.get(i, 0), seen)]
+    if stale:
+        read = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following,
+                among(Patrol.inspector_id, stale)]
+        for inspector_id, patrols in _patrol_rows(read, stale).items():
+            found = problems.get(inspector_id, 0)
+            key = _month_key(first, rule, target, found, [p[_ID:] for p in patrols])  # of the rows read now
+            kept[inspector_id] = (key, _month_of(inspector_id, patrols, first, rule, target, found))
+    return [kept[inspector_id][1] for inspector_id in versions]
 
 
-def _month_reused(kept: dict, inspector_id: int, patrols: list[tuple], first: date, rule: Rule, target: int,
-                  problems: int) -> dict:
-    """`_month_of`, or the figures it gave before for exactly the same inputs: the key is every input itself (the
-    inspector's patrol rows as read now, the month, the rule, the target, the problems found), so a reused figure is
-    what `_month_of` would give now. The caller owns `kept` (inspector id → (inputs, figures)); figures are shared,
-    not to be changed."""
-    key = (first, rule, target, problems, patrols)
-    found = kept.get(inspector_id)
-    if found is not None and found[0] == key:
-        return found[1]
-    figures = _month_of(inspector_id, patrols, first, rule, target, problems)
-    kept[inspector_id] = (key, figures)
-    return figures
+_ID = 10  # in a patrol row of `_patrol_rows`: its id, then its version
+
+
+def _patrol_rows(scope: list, inspector_ids: list[int]) -> dict[int, list[tuple]]:
+    """Per inspector (each of `inspector_ids`, then any other found), their finished patrols' rows in day and start
+    order: only the columns the figures read, as plain tuples, then the patrol's id and version. Flags are decoded
+    only where some were raised; the cells visited come as JSON text (decoded per inspector and grid, all at
+    once)."""
+    flags = type_coerce(case((cast(Patrol.flags, String) == "[]", None), else_=Patrol.flags), JSON)
+    stmt = (select(Patrol.inspector_id, Patrol.day, Patrol.grid_id, Patrol.distance_m, Patrol.in_grid_distance_m,
+                   Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, cast(Patrol.visited_cells, String),
+                   Patrol.id, Patrol.version)
+            .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
+    by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids}
+    for row in db.session.connection().execute(stmt).tuples().all():  # Core rows, no ORM bookkeeping
+        by_inspector.setdefault(row[0], []).append(row)
+    return by_inspector
+
+
+def _month_key(first: date, rule: Rule, target: int, problems: int, versions: list[tuple]) -> tuple:
+    """What an inspector's month figures are computed from: the month, the rule, the target, the problems found,
+    and their finished patrols as (id, version) in day and start order. A patrol's figure columns cannot change
+    without its version moving (the `patrols_version_moves` trigger refuses such an UPDATE) and a patrol's id is
+    never reused, so figures kept under an equal key are what `_month_of` would give now."""
+    return first, rule, target, problems, tuple(versions)
 
 
 def month_figures_for(user: User, inspector_id: int | None, month: str) -> dict:
@@ -452,7 +473,7 @@ def _problems_found(first: date, following: date, inspector_ids: list[int]) -> d
     rows = db.session.execute(
         select(Patrol.inspector_id, func.count(Observation.id)).join(Observation, Observation.patrol_id == Patrol.id)
         .where(Observation.problem.is_(True), Observation.t >= start, Observation.t < end,
-               Patrol.inspector_id.in_(inspector_ids)).group_by(Patrol.inspector_id))
+               among(Patrol.inspector_id, inspector_ids)).group_by(Patrol.inspector_id))
     return dict(rows.all())
 
 
@@ -467,7 +488,8 @@ def _month_of(inspector_id: int, patrols: list[tuple], first: date, rule: Rule, 
         cells[patrol[2]] = patrol[7] or 0  # the grid's cell count as its last patrol saw it
     day_rows = []
     for day, group in sorted(days.items()):
-        _, _, _, distance_m, in_grid_distance_m, in_grid_s, moving_s, _, flags, _ = zip(*group, strict=True)
+        _, _, _, distance_m, in_grid_distance_m, in_grid_s, moving_s, _, flags, _ = zip(*(p[:_ID] for p in group),
+                                                                                      strict=True)
         in_grid_m = sum(v or 0.0 for v in in_grid_distance_m)
         in_grid = sum(v or 0.0 for v in in_grid_s)
         counts, reasons = judge_day(in_grid_m, in_grid, rule)

@@ -1,5 +1,5 @@
 """Stats endpoints: the monthly bulletin (JSON, XLSX, CSV), map layers, the dashboard, typical cases (public too)."""
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -7,6 +7,7 @@ from reporter.accounts.security import actor, roles_required
 from reporter.api_frame import ID, link, links
 from reporter.cases.scope import CASE_READER_ROLES
 from reporter.common.pagination import paginate
+from reporter.common.schemas import lean_dumper
 from reporter.common.spreadsheets import XLSX
 from reporter.stats import dashboard, schemas, services
 from reporter.stats.services import STATS_ROLES
@@ -16,8 +17,7 @@ blp = Blueprint("stats", __name__, url_prefix="/stats",
 public_blp = Blueprint("public", __name__, url_prefix="/public", description="Typical cases (典型案例), no sign-in")
 blueprints = [blp, public_blp]
 dashboard.subscribe_invalidation()  # every case event refreshes the console's figures
-
-
+_dump_bulletin = lean_dumper(schemas.BulletinOut)  # BulletinOut's output for thousands of rows, dumped lean
 
 
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
@@ -36,7 +36,8 @@ class Monthly(MethodView):
     def get(self, args):
         """The month's bulletin as of the month's end (CST): per county, unit and inspector, 督办 cases, rankings."""
         if args["format"] == "json":
-            return services.monthly(actor(), args["month"], args.get("county"))
+            return current_app.json.response(_dump_bulletin(services.monthly(actor(), args["month"],
+                                                                             args.get("county"))))
         return _file(*services.monthly_file(actor(), args["month"], args["format"], county=args.get("county"),
                                             table=args["table"]))
 

@@ -13,27 +13,21 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import (
     Date,
-    Integer,
     Interval,
     String,
-    TypeDecorator,
-    any_,
-    bindparam,
     case,
     cast,
-    exists,
     func,
     literal,
     or_,
     select,
     union,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from reporter.accounts.models import User, UserRole
 from reporter.cases import workflow
 from reporter.cases.models import Case, CaseEvent
-from reporter.common.bulk import no_gc_pauses
+from reporter.common.bulk import among, no_gc_pauses
 from reporter.common.timeutil import CST, cst_date
 from reporter.errors import ValidationFailed
 from reporter.extensions import db
@@ -97,25 +91,6 @@ class MonthFacts:
     idle: list[tuple[str | None, int | None, int, int]] = field(default_factory=list)
 
 
-class _IdArray(TypeDecorator):
-    """A list of integer ids bound as one PostgreSQL array, sent in its text form (psycopg writes long lists of
-    ints element by element; the server reads `{1,2,3}` at once)."""
-
-    impl = ARRAY(Integer)
-    cache_ok = True
-
-    def bind_processor(self, dialect):
-        return lambda ids: "{" + ",".join(map(str, ids)) + "}"
-
-
-def _among(column, ids: list[int]):
-    """`column IN ids` for a long list: one array parameter on PostgreSQL; inline integers elsewhere (SQLite caps
-    the number of bound parameters)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=_IdArray()))
-    return column.in_(bindparam("ids", ids, expanding=True, literal_execute=True))
-
-
 def _core(stmt):
     """Run a select of plain columns as Core on the session's connection: thousands of rows without the ORM's
     per-row bookkeeping."""
@@ -142,30 +117,36 @@ def _idle_open(month: Month, county: str | None) -> MonthFacts:
     """Cases open now without any event since the month began: open all month, exactly as they are now.
 
     Only an action changes a case's state, unit, deadlines or flags, and every action appends an event; with none
-    since the month began, the case's columns are what they were at its start and at its end. Those that need a row
-    of their own come back one by one; the others only add to their county's and unit's counts of overdue open cases,
-    so they are counted in the database.
+    since the month began (`last_event_at` before it: the column is the latest event's instant), the case's columns
+    are what they were at its start and at its end. Those that need a row of their own come back one by one; the
+    others only add to their county's and unit's counts of overdue open cases, so they are counted in the database,
+    in the same query.
     """
     unit = func.coalesce(Case.current_unit_id, Case.routed_unit_id)
-    # an anti-join (one index probe per open case), not `NOT IN` a list of every case that moved this month
-    moved = exists().where(CaseEvent.case_id == Case.id, CaseEvent.at >= month.start)
-    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start, ~moved]
+    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start,
+             or_(Case.last_event_at < month.start, Case.last_event_at.is_(None))]
     if county:
         scope.append(Case.county_adcode == county)
     observed = select(Observation.case_id).where(Observation.problem.is_(True), Observation.case_id.is_not(None),
                                                  Observation.t >= month.start, Observation.t < month.end)
     own_row = or_(Case.supervision_level.is_not(None), Case.id.in_(_rated_or_rewarded(month)), Case.id.in_(observed))
-    rows = _core(select(Case.id, Case.county_adcode, Case.source, Case.category, unit, Case.state,
-                                     Case.due_on, Case.supervision_level, Case.supervision_due, Case.finding)
-                              .where(*scope, own_row))
-    cases = {row[0]: CaseFacts(id=row[0], county=row[1], source=row[2], category=row[3], unit_id=row[4],
-                               state=row[5], open_at_start=True,
-                               overdue=row[6] is not None and row[6] < month.following,
-                               supervision_level=row[7], supervision_due=row[8], finding=row[9])
-             for row in rows}
+    # one row per case with a row of its own; one per (county, unit) of the others with their count and overdue
+    alone = case((own_row, Case.id), else_=None)
     overdue = func.count(case((Case.due_on < month.following, 1)))
-    idle = _core(select(Case.county_adcode, unit, func.count(), overdue)
-                              .where(*scope, ~own_row).group_by(Case.county_adcode, unit)).tuples().all()
+    rows = _core(select(alone, Case.county_adcode, unit, func.count(), overdue, func.min(Case.source),
+                        func.min(Case.category), func.min(Case.state), func.min(Case.due_on),
+                        func.min(Case.supervision_level), func.min(Case.supervision_due), func.min(Case.finding))
+                 .where(*scope).group_by(alone, Case.county_adcode, unit)).tuples().all()
+    cases, idle = {}, []
+    for case_id, county_adcode, unit_id, n, n_overdue, source, category, state, due_on, level, level_due, finding \
+            in rows:
+        if case_id is None:
+            idle.append((county_adcode, unit_id, n, n_overdue))
+            continue
+        cases[case_id] = CaseFacts(id=case_id, county=county_adcode, source=source, category=category,
+                                   unit_id=unit_id, state=state, open_at_start=True,
+                                   overdue=due_on is not None and due_on < month.following,
+                                   supervision_level=level, supervision_due=level_due, finding=finding)
     return MonthFacts(cases, idle)
 
 
@@ -195,11 +176,12 @@ class Replays:
     month's end. The case's `version` moves with every UPDATE of its row (SQLAlchemy's version counter: the columns)
     and every event is written with one such UPDATE (`seq` = the version it made; the unique (case, seq) refuses an
     event written beside the case's row); events are append-only (never updated or deleted:
-    `_events_are_immutable`). The key of a kept result is the version, and the count and last id of the case's
-    events since the month began (a second witness, read from the same index scan that finds the month's cases),
-    read again from the database on every request; a result whose key differs in any part is replayed afresh (its
-    columns and events read then). The working-day data keys the whole store of a month. Nothing expires by time (a
-    month's replay is as of its end, not of today): a result is either what a replay would give now, or not used."""
+    `_events_are_immutable`). The key of a kept result is the version and the latest event's instant (which also
+    tells apart a case of the same id and version in a database restored or emptied under the running process), read
+    again on every request from the index that finds the month's moved cases; a result whose key differs is replayed
+    afresh (its columns and events read then). The working-day data keys the whole store of a month. Nothing expires
+    by time (a month's replay is as of its end, not of today): a result is either what a replay would give now, or
+    not used."""
 
     MONTHS = 3  # months kept (the live one, the one before, one more for a request at the turn)
 
@@ -252,15 +234,14 @@ def _replays() -> Replays:
 
 def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     facts = _idle_open(month, county)
-    # per case with an event since the month began: how many, and the last one's id (part of its replay's key)
-    since = (select(CaseEvent.case_id, func.count().label("n"), func.max(CaseEvent.id).label("last"))
-             .where(CaseEvent.at >= month.start).group_by(CaseEvent.case_id).cte("since"))
+    # the cases with an event since the month began (`last_event_at` is their latest), or rated or rewarded in it,
+    # with their version and latest event's instant: the key of a kept replay
     rated, rewarded = _rated_or_rewarded_parts(month)
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
-    rows = _core(select(Case.id, Case.version, since.c.n, since.c.last)
-                 .outerjoin(since, since.c.case_id == Case.id)
-                 .where(*scope, or_(since.c.case_id.is_not(None), Case.id.in_(rated), Case.id.in_(rewarded)))
-                 ).tuples().all()
+    moved = select(Case.id, Case.version, Case.last_event_at).where(Case.last_event_at >= month.start, *scope)
+    marked = select(Case.id, Case.version, Case.last_event_at).where(or_(Case.id.in_(rated), Case.id.in_(rewarded)),
+                                                                     *scope)
+    rows = _core(union(moved, marked)).tuples().all()
     if not rows:
         return facts
     # keyed on the loaded working-day years `is_working_day` answers from (rebuilt as a new object on a change)
@@ -277,13 +258,13 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     keys = ("id", "county", "source", "category", "routed_unit_id", "created_at", "deadline_days")
     cases = {row[0]: dict(zip(keys, row, strict=True)) for row in _core(
         select(Case.id, Case.county_adcode, Case.source, Case.category, Case.routed_unit_id, Case.created_at,
-               cast(Case.routing["deadline_days"], String)).where(_among(Case.id, list(stale)))).tuples()}
+               cast(Case.routing["deadline_days"], String)).where(among(Case.id, list(stale)))).tuples()}
     events: dict[int, list] = {case_id: [] for case_id in cases}
     data = case((CaseEvent.action.in_(replay_module.DATA_ACTIONS), cast(CaseEvent.data, String)), else_=None)
     rows = _core(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at >= month.start, _event_day(), CaseEvent.from_state,
                CaseEvent.to_state, data)
-        .where(_among(CaseEvent.case_id, list(cases)), CaseEvent.at < month.end)
+        .where(among(CaseEvent.case_id, list(cases)), CaseEvent.at < month.end)
         .order_by(CaseEvent.case_id, CaseEvent.seq)).tuples().all()
     if db.session.get_bind().dialect.name != "postgresql":  # the instant came back: take its CST date here
         rows = [(case_id, action, in_month, cst_day(at), *rest) for case_id, action, in_month, at, *rest in rows]

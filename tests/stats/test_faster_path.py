@@ -88,7 +88,8 @@ def generate(session, n: int, seed: int) -> None:
                       "state": state, "finding": finding, "supervision_level": level, "supervision_due": sup_due,
                       "due_on": rng.choice([None, date(2026, 8, 3), date(2026, 9, 30), date(2026, 10, 31),
                                             date(2026, 11, 1), date(2026, 12, 1)]),
-                      "version": len(history), "created_at": created, "updated_at": at})
+                      "version": len(history), "created_at": created, "updated_at": at,
+                      "last_event_at": max((h[3] for h in history), default=None)})
     session.execute(insert(Case), cases)
     session.execute(insert(CaseEvent), events)
     session.commit()
