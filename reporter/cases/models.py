@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +22,14 @@ from reporter.common.db import UTCDateTime
 from reporter.common.timeutil import CST, utcnow
 from reporter.errors import Conflict
 from reporter.extensions import db
+
+# the open states (workflow.OPEN_STATES, which imports this module): the partial index of idle open cases names them
+IDLE_OPEN_STATES = ("submitted", "accepted", "dispatched", "in_progress", "pending_verification", "verified")
+
+
+def _opened_at(context):
+    """A case inserted without `last_event_at` (its first event is written with it): its opening instant."""
+    return context.get_current_parameters().get("created_at") or utcnow()
 
 SOURCES = ("citizen_report", "patrol", "video", "undercover", "superior", "central_inspection",
            "provincial_inspection", "audit")
@@ -57,8 +66,13 @@ class Case(db.Model):
         Index("ix_cases_county_state", "county_adcode", "state"),
         Index("ix_cases_category_lat", "category", "lat"),
         Index("ix_cases_grid_state", "grid_id", "state"),
-        # the bulletin: the cases that moved since a month began, and those open and idle all month
-        Index("ix_cases_last_event_at", "last_event_at", "id", "version"),
+        # the bulletin: the cases that moved since a month began (their key read from the index alone) ...
+        Index("ix_cases_last_event_at", "last_event_at", "id", "version", "created_at"),
+        # ... and the open ones idle all month, counted per county and unit from the index alone (PostgreSQL)
+        Index("ix_cases_idle_open", "last_event_at",
+              postgresql_include=["created_at", "county_adcode", "current_unit_id", "routed_unit_id", "due_on",
+                                  "supervision_level", "id"],
+              postgresql_where=text("state IN ({})".format(", ".join(f"'{s}'" for s in IDLE_OPEN_STATES)))),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,7 +122,7 @@ class Case(db.Model):
     # The latest `at` of the case's events, written with each event in the same UPDATE (NULL: no event yet). A case
     # with none since an instant has `last_event_at` before it: the bulletin finds a month's moved and idle cases
     # from this column instead of probing the events of every open case.
-    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=_opened_at)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -8,7 +8,21 @@ from itertools import chain
 
 import shapely
 from flask import current_app
-from sqlalchemy import JSON, Select, String, bindparam, case, cast, func, or_, select, type_coerce, update
+from sqlalchemy import (
+    JSON,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 
 from reporter.accounts.models import User
@@ -408,12 +422,10 @@ def _monthly_figures(month: str | date, inspector_ids: list[int] | None, kept: d
         problems = _problems_found(first, following, list(by_inspector))
         return [_month_of(inspector_id, patrols, first, rule, target, problems.get(inspector_id, 0))
                 for inspector_id, patrols in by_inspector.items()]
-    # Kept figures: each inspector's patrols read first as (id, version) alone, the rest only for those that changed.
-    versions: dict[int, list[tuple]] = {i: [] for i in inspector_ids or []}
-    for inspector_id, patrol_id, version in db.session.connection().execute(
-            select(Patrol.inspector_id, Patrol.id, Patrol.version).where(*scope)
-            .order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at)):
-        versions.setdefault(inspector_id, []).append((patrol_id, version))
+    # Kept figures: each inspector's patrols read first as their (id, version) alone, the rest only for those that
+    # changed.
+    versions = {i: "" for i in inspector_ids or []}
+    versions.update(_versions(scope))
     problems = _problems_found(first, following, list(versions))
     stale = [i for i, seen in versions.items()
              if (found := kept.get(i)) is None or found[0] != _month_key(first, rule, target, problems.get(i, 0), seen)]
@@ -422,9 +434,27 @@ def _monthly_figures(month: str | date, inspector_ids: list[int] | None, kept: d
                 among(Patrol.inspector_id, stale)]
         for inspector_id, patrols in _patrol_rows(read, stale).items():
             found = problems.get(inspector_id, 0)
-            key = _month_key(first, rule, target, found, [p[_ID:] for p in patrols])  # of the rows read now
-            kept[inspector_id] = (key, _month_of(inspector_id, patrols, first, rule, target, found))
+            seen = ",".join(f"{p[_ID]}:{p[_ID + 1]}" for p in patrols)  # the key of the rows read now
+            kept[inspector_id] = (_month_key(first, rule, target, found, seen),
+                                  _month_of(inspector_id, patrols, first, rule, target, found))
     return [kept[inspector_id][1] for inspector_id in versions]
+
+
+def _versions(scope: list) -> dict[int, str]:
+    """Per inspector, their patrols in `scope` as `id:version,…` in day, start and id order: aggregated by
+    PostgreSQL (one short row per inspector), joined here elsewhere."""
+    order = (Patrol.day, Patrol.started_at, Patrol.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        pairs = func.string_agg(Patrol.id + ":" + cast(Patrol.version, String),
+                                aggregate_order_by(literal_column("','"), *order))
+        return dict(db.session.connection().execute(
+            select(Patrol.inspector_id, pairs).where(*scope).group_by(Patrol.inspector_id)).tuples().all())
+    found: dict[int, list[str]] = {}
+    for inspector_id, patrol_id, version in db.session.connection().execute(
+            select(Patrol.inspector_id, Patrol.id, Patrol.version).where(*scope)
+            .order_by(Patrol.inspector_id, *order)).tuples().all():
+        found.setdefault(inspector_id, []).append(f"{patrol_id}:{version}")
+    return {inspector_id: ",".join(pairs) for inspector_id, pairs in found.items()}
 
 
 _ID = 10  # in a patrol row of `_patrol_rows`: its id, then its version
@@ -439,19 +469,19 @@ def _patrol_rows(scope: list, inspector_ids: list[int]) -> dict[int, list[tuple]
     stmt = (select(Patrol.inspector_id, Patrol.day, Patrol.grid_id, Patrol.distance_m, Patrol.in_grid_distance_m,
                    Patrol.in_grid_s, Patrol.moving_s, Patrol.cell_count, flags, cast(Patrol.visited_cells, String),
                    Patrol.id, Patrol.version)
-            .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at))
+            .where(*scope).order_by(Patrol.inspector_id, Patrol.day, Patrol.started_at, Patrol.id))
     by_inspector: dict[int, list[tuple]] = {i: [] for i in inspector_ids}
     for row in db.session.connection().execute(stmt).tuples().all():  # Core rows, no ORM bookkeeping
         by_inspector.setdefault(row[0], []).append(row)
     return by_inspector
 
 
-def _month_key(first: date, rule: Rule, target: int, problems: int, versions: list[tuple]) -> tuple:
+def _month_key(first: date, rule: Rule, target: int, problems: int, versions: str) -> tuple:
     """What an inspector's month figures are computed from: the month, the rule, the target, the problems found,
-    and their finished patrols as (id, version) in day and start order. A patrol's figure columns cannot change
+    and their finished patrols as `id:version,…` in day, start and id order. A patrol's figure columns cannot change
     without its version moving (the `patrols_version_moves` trigger refuses such an UPDATE) and a patrol's id is
     never reused, so figures kept under an equal key are what `_month_of` would give now."""
-    return first, rule, target, problems, tuple(versions)
+    return first, rule, target, problems, versions
 
 
 def month_figures_for(user: User, inspector_id: int | None, month: str) -> dict:

@@ -19,9 +19,9 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    or_,
     select,
     union,
+    union_all,
 )
 
 from reporter.accounts.models import User, UserRole
@@ -119,34 +119,31 @@ def _idle_open(month: Month, county: str | None) -> MonthFacts:
     Only an action changes a case's state, unit, deadlines or flags, and every action appends an event; with none
     since the month began (`last_event_at` before it: the column is the latest event's instant), the case's columns
     are what they were at its start and at its end. Those that need a row of their own come back one by one; the
-    others only add to their county's and unit's counts of overdue open cases, so they are counted in the database,
-    in the same query.
+    others only add to their county's and unit's counts of overdue open cases, so they are counted in the database.
     """
     unit = func.coalesce(Case.current_unit_id, Case.routed_unit_id)
-    scope = [Case.state.in_(workflow.OPEN_STATES), Case.created_at < month.start,
-             or_(Case.last_event_at < month.start, Case.last_event_at.is_(None))]
+    scope = [Case.state.in_(workflow.OPEN_STATES), Case.last_event_at < month.start, Case.created_at < month.start]
     if county:
         scope.append(Case.county_adcode == county)
     observed = select(Observation.case_id).where(Observation.problem.is_(True), Observation.case_id.is_not(None),
                                                  Observation.t >= month.start, Observation.t < month.end)
-    own_row = or_(Case.supervision_level.is_not(None), Case.id.in_(_rated_or_rewarded(month)), Case.id.in_(observed))
-    # one row per case with a row of its own; one per (county, unit) of the others with their count and overdue
-    alone = case((own_row, Case.id), else_=None)
+    marked = union(*_rated_or_rewarded_parts(month), observed).subquery()
+    columns = (Case.id, Case.county_adcode, Case.source, Case.category, unit, Case.state, Case.due_on,
+               Case.supervision_level, Case.supervision_due, Case.finding)
+    # those with a row of their own: 督办 (its own index), or among the few rated, rewarded or found by a patrol
+    own = union(select(*columns).where(*scope, Case.supervision_level.is_not(None)),
+                select(*columns).join(marked, marked.c[0] == Case.id).where(*scope))
+    cases = {row[0]: CaseFacts(id=row[0], county=row[1], source=row[2], category=row[3], unit_id=row[4],
+                               state=row[5], open_at_start=True,
+                               overdue=row[6] is not None and row[6] < month.following,
+                               supervision_level=row[7], supervision_due=row[8], finding=row[9])
+             for row in _core(own)}
+    # the others, counted per (county, unit): from the partial index of open cases alone on PostgreSQL
     overdue = func.count(case((Case.due_on < month.following, 1)))
-    rows = _core(select(alone, Case.county_adcode, unit, func.count(), overdue, func.min(Case.source),
-                        func.min(Case.category), func.min(Case.state), func.min(Case.due_on),
-                        func.min(Case.supervision_level), func.min(Case.supervision_due), func.min(Case.finding))
-                 .where(*scope).group_by(alone, Case.county_adcode, unit)).tuples().all()
-    cases, idle = {}, []
-    for case_id, county_adcode, unit_id, n, n_overdue, source, category, state, due_on, level, level_due, finding \
-            in rows:
-        if case_id is None:
-            idle.append((county_adcode, unit_id, n, n_overdue))
-            continue
-        cases[case_id] = CaseFacts(id=case_id, county=county_adcode, source=source, category=category,
-                                   unit_id=unit_id, state=state, open_at_start=True,
-                                   overdue=due_on is not None and due_on < month.following,
-                                   supervision_level=level, supervision_due=level_due, finding=finding)
+    idle = [(county_adcode, unit_id, n, n_overdue) for county_adcode, unit_id, n, n_overdue in _core(
+        select(Case.county_adcode, unit, func.count(), overdue)
+        .where(*scope, Case.supervision_level.is_(None), Case.id.not_in(select(marked.c[0])))
+        .group_by(Case.county_adcode, unit)) if n]
     return MonthFacts(cases, idle)
 
 
@@ -239,15 +236,15 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     rated, rewarded = _rated_or_rewarded_parts(month)
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     moved = select(Case.id, Case.version, Case.last_event_at).where(Case.last_event_at >= month.start, *scope)
-    marked = select(Case.id, Case.version, Case.last_event_at).where(or_(Case.id.in_(rated), Case.id.in_(rewarded)),
-                                                                     *scope)
-    rows = _core(union(moved, marked)).tuples().all()
+    marked = union(rated, rewarded).subquery()
+    marked = select(Case.id, Case.version, Case.last_event_at).join(marked, marked.c[0] == Case.id).where(*scope)
+    rows = {case_id: key for case_id, *key in _core(union_all(moved, marked))}.items()  # a case in both: once
     if not rows:
         return facts
     # keyed on the loaded working-day years `is_working_day` answers from (rebuilt as a new object on a change)
     kept = _replays().month(month.label, workdays._overrides.get()) if reuse else {}
     stale = {}
-    for case_id, *key in rows:
+    for case_id, key in rows:
         found = kept.get(case_id)
         if found is not None and found[0] == key:
             facts.cases[case_id] = found[1]

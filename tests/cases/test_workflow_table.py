@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from reporter.cases.models import Case
+from reporter.cases.models import IDLE_OPEN_STATES, Case
 from reporter.cases.workflow import (
     ACTIONS,
     EVENT_NAMES,
@@ -65,6 +65,7 @@ def test_the_effects_of_each_row_by_name():
 def test_states_open_states_and_stages():
     assert STATES == (*OPEN, "closed", "rejected")
     assert OPEN_STATES == OPEN and "closed" not in OPEN_STATES and "rejected" not in OPEN_STATES
+    assert IDLE_OPEN_STATES == OPEN_STATES  # the partial index of idle open cases names the same states
     assert INITIAL_STATES == ("submitted", "accepted")
     assert STAGE_OF_STATE == {"submitted": "accept", "accepted": "accept", "dispatched": "sign",
                               "in_progress": "handle", "pending_verification": "verify", "closed": "recurrence"}
