@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import (
     Date,
+    DateTime,
     Interval,
     String,
     case,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    type_coerce,
     union,
     union_all,
 )
@@ -235,10 +237,11 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     # with their version and latest event's instant: the key of a kept replay
     rated, rewarded = _rated_or_rewarded_parts(month)
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
-    moved = select(Case.id, Case.version, Case.last_event_at).where(Case.last_event_at >= month.start, *scope)
+    latest = type_coerce(Case.last_event_at, DateTime(timezone=True))  # as the driver gives it: only compared
+    moved = select(Case.id, Case.version, latest).where(Case.last_event_at >= month.start, *scope)
     marked = union(rated, rewarded).subquery()
-    marked = select(Case.id, Case.version, Case.last_event_at).join(marked, marked.c[0] == Case.id).where(*scope)
-    rows = {case_id: key for case_id, *key in _core(union_all(moved, marked))}.items()  # a case in both: once
+    marked = select(Case.id, Case.version, latest).join(marked, marked.c[0] == Case.id).where(*scope)
+    rows = {row[0]: row[1:] for row in _core(union_all(moved, marked)).tuples().all()}.items()  # in both: once
     if not rows:
         return facts
     # keyed on the loaded working-day years `is_working_day` answers from (rebuilt as a new object on a change)
