@@ -6,11 +6,14 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from reporter.common import jsonbody
 from reporter.common.input_guard import register_input_guard
 from reporter.config import load_config
 from reporter.errors import PayloadTooLarge
 from reporter.features import FEATURES
 from reporter.web_security import register_security
+
+jsonbody.install()  # before any feature's blueprint binds its argument parser
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -4,21 +4,21 @@ from flask import Response, redirect, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt_identity, verify_jwt_in_request
 from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from reporter.accounts.security import actor, roles_required
 from reporter.api_frame import ID, link, links
+from reporter.common.jsonbody import JSONParser
 from reporter.errors import Unauthorized
 from reporter.extensions import limiter
 from reporter.media import schemas, services
 from reporter.media.settings import setting
 
 
-class MultipartParser(FlaskParser):
+class MultipartParser(JSONParser):
     """webargs parser with a `multipart` location: the form fields and the files of one request, together."""
 
-    __location_map__ = dict(multipart="load_multipart", **FlaskParser.__location_map__)
+    __location_map__ = dict(multipart="load_multipart", **JSONParser.__location_map__)
 
     def load_multipart(self, req, schema):
         """Form fields and file parts as one multidict (so one schema documents the whole request body)."""
