@@ -12,7 +12,6 @@ import orjson
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-
 _LONG_NUMBER = re.compile(rb"[0-9]{19}")  # an integer orjson might not hold exactly
 
 
