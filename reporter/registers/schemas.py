@@ -380,10 +380,15 @@ class LinkOut(ma.Schema):
 STEP = validate.OneOf(STEPS)
 
 
+# A campaign's area and milestones name the protection zones, and `outside`: the sites in none of them
+# (campaigns.UNZONED).
+CAMPAIGN_ZONES = validate.OneOf((*ZONE_LEVELS, "outside"))
+
+
 class MilestoneIn(StrictSchema):
     step = ma.fields.String(required=True, validate=STEP, metadata={"example": "close"})
-    zone = ma.fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_LEVELS),
-                            metadata={"description": "the zone it applies to; null: every other site"})
+    zone = ma.fields.String(load_default=None, allow_none=True, validate=CAMPAIGN_ZONES, metadata={
+        "description": "the zone it applies to (`outside`: the sites in no zone); null: every other site"})
     due_on = ma.fields.Date(required=True, metadata={"example": "2022-08-31"})
 
 
@@ -410,7 +415,8 @@ class CampaignIn(StrictSchema):
                             metadata={"example": "2022年农家乐（民宿）集中整治"})
     kind = ma.fields.String(required=True, validate=KIND_CODE, metadata={"example": "farmstay"})
     counties = ma.fields.List(CountyAdcode(), load_default=list, validate=validate.Length(max=10))
-    zones = ma.fields.List(ma.fields.String(validate=validate.OneOf(ZONE_LEVELS)), load_default=list)
+    zones = ma.fields.List(ma.fields.String(validate=CAMPAIGN_ZONES), load_default=list, metadata={
+        "description": "the protection zones its sites are in (`outside`: the sites in none); empty: every site"})
     starts_on = ma.fields.Date(required=True, metadata={"example": "2022-04-14"})
     ends_on = ma.fields.Date(load_default=None, allow_none=True, metadata={"example": "2022-12-31"})
     checkins_count_as_survey = ma.fields.Boolean(load_default=False, metadata={

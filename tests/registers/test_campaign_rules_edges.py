@@ -309,7 +309,7 @@ def test_closing_off_by_the_zone_deadline(world, edge_campaign):
 
 
 def test_the_area_is_the_kind_the_counties_and_the_zones(world, edge_campaign):
-    # (the API takes the three zones; the service also takes `outside`: the sites in none of them)
+    # (the zones, and `outside`: the sites in none of them; the API takes the same as the service)
     def sites(**area):
         with app_ctx(world.app) as session:
             body = {"name": f"区域{sorted(area.items())}", "kind": "farmstay", "starts_on": D(2022, 4, 1), **area}
@@ -662,3 +662,20 @@ def test_a_refused_step_leaves_nothing_behind_in_the_callers_session(world, edge
         session.commit()  # a caller that carries on with its session
     with app_ctx(world.app) as session:
         assert "accept" not in campaigns._steps_of(edge_campaign.id, edge_campaign.sites["B"])
+
+
+def test_the_api_takes_outside_for_the_area_and_a_milestone(world, edge_campaign):
+    body = {"name": "重点区及区外", "kind": "farmstay", "starts_on": "2022-04-01", "zones": ["key", "outside"],
+            "milestones": [{"step": "close", "zone": "outside", "due_on": "2022-10-31"},
+                           {"step": "close", "zone": None, "due_on": "2022-12-31"}]}
+    created = world.client.post("/api/v1/registers/campaigns", json=body, headers=world.h("city_sup"))
+    assert created.status_code == 201, created.get_json()
+    campaign_id = created.get_json()["id"]
+    assert _progress(world, campaign_id, D(2022, 9, 1))["totals"]["sites"] == 5  # the key zone's four, and E
+    with app_ctx(world.app):
+        milestones = campaigns._milestones(campaign_id)
+        assert due_of(milestones, "close", None, {}) == D(2022, 10, 31)  # E, in no zone
+        assert due_of(milestones, "close", "key", {}) == D(2022, 12, 31)
+    wrong = world.client.post("/api/v1/registers/campaigns", json={**body, "zones": ["nowhere"]},
+                              headers=world.h("city_sup"))
+    assert wrong.status_code == 422 and "zones" in wrong.get_json()["errors"]["json"]
