@@ -188,6 +188,7 @@ class Replays:
         self._lock = threading.Lock()
         self._months: dict[tuple, dict[int, tuple[tuple, CaseFacts]]] = {}
         self._inspectors: dict[str, dict] = {}
+        self._rows: dict[str, dict] = {}
         self._pairs: dict[str, dict] = {}
         self._calendars: dict[tuple, object] = {}
 
@@ -213,6 +214,17 @@ class Replays:
                 if len(self._pairs) >= self.MONTHS:
                     self._pairs.clear()
                 kept = self._pairs[label] = {}
+            return kept
+
+    def inspector_rows(self, label: str) -> dict:
+        """The month's bulletin rows per inspector kept (inspector id → (the figures object, (name, confirmed), the
+        row)): reused while made from the very same kept figures, name and count."""
+        with self._lock:
+            kept = self._rows.get(label)
+            if kept is None:
+                if len(self._rows) >= self.MONTHS:
+                    self._rows.clear()
+                kept = self._rows[label] = {}
             return kept
 
     def inspectors(self, label: str) -> dict:
@@ -349,6 +361,33 @@ def _merge(into: dict, row: dict) -> None:
             into[name] += value
 
 
+_MERGED = ("merged",)  # in the kept pair sums: the county and unit sums they were merged into
+
+
+def _merged(sums: dict[tuple, dict], kept: dict | None) -> tuple[defaultdict, defaultdict]:
+    """The pairs' sums merged per county and per unit, as fresh rows the caller may add to. Taken from `kept` when
+    every pair's sums are the very rows merged before (held there, so no row of theirs can be freed and another take
+    its place)."""
+    found = kept.get(_MERGED) if kept is not None else None
+    if found is None or len(found[0]) != len(sums) or any(found[0].get(pair) is not row
+                                                          for pair, row in sums.items()):
+        counties, units = defaultdict(_blank), defaultdict(_blank)
+        for (county, unit_id), row in sums.items():
+            _merge(counties[county], row)
+            _merge(units[unit_id], row)
+        found = (dict(sums), dict(counties), dict(units))
+        if kept is not None:
+            kept[_MERGED] = found
+    return (defaultdict(_blank, {k: _copied(row) for k, row in found[1].items()}),
+            defaultdict(_blank, {k: _copied(row) for k, row in found[2].items()}))
+
+
+def _copied(row: dict) -> dict:
+    """A row of sums the caller may change without touching the original (counters and lists copied)."""
+    return {name: Counter(value) if isinstance(value, Counter) else list(value) if isinstance(value, list) else value
+            for name, value in row.items()}
+
+
 def _finish(row: dict) -> dict:
     """Rates, means and money text from the sums."""
     closed, days, ratings = row["closed"], row.pop("days_to_close"), row.pop("ratings")
@@ -377,19 +416,15 @@ def _month_money_and_ratings(month: Month):
 def area_tables(month: Month, month_facts: MonthFacts, kept: dict | None = None) -> tuple[list[dict], list[dict]]:
     """The per-county rows (every county) and per-unit rows (every unit with a figure). `kept`: the sums per (county,
     unit) pair of an earlier call for the month, reused for a pair whose cases are the very same kept replays."""
-    counties = defaultdict(_blank)
-    units = defaultdict(_blank)
-    for county, unit_id, _, overdue in month_facts.idle:  # open all month, idle, no row of their own
-        counties[county]["overdue_open"] += overdue
-        units[unit_id]["overdue_open"] += overdue
     facts = month_facts.cases
     members = defaultdict(list)  # each case added once, to its (county, unit) pair; the pairs summed into both
     for f in facts.values():
         members[f.county, f.unit_id].append(f)
-    for (county, unit_id), cases in members.items():
-        row = _pair_sums(cases, month.following, kept, (county, unit_id))
-        _merge(counties[county], row)
-        _merge(units[unit_id], row)
+    sums = {pair: _pair_sums(cases, month.following, kept, pair) for pair, cases in members.items()}
+    counties, units = _merged(sums, kept)
+    for county, unit_id, _, overdue in month_facts.idle:  # open all month, idle, no row of their own
+        counties[county]["overdue_open"] += overdue
+        units[unit_id]["overdue_open"] += overdue
     for f in facts.values():
         for unit_id in f.returned_by:
             units[unit_id]["returns"] += 1
@@ -460,18 +495,28 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
     kept = _replays().inspectors(month.label) if reuse else None
     figures = {row["inspector_id"]: row for row in monthly_figures(month.first, [p.id for p in people], kept)}
     confirmed = _confirmed(month, facts)
+    made = _replays().inspector_rows(month.label) if reuse else {}
     rows = []
     for person in people:
-        fig = figures[person.id]
-        flags = Counter(code for day in fig["days"] for code in day["flags"])
-        rows.append({"inspector_id": person.id, "name": person.display_name or person.username or str(person.id),
-                     "valid_days": fig["valid_days"], "target_days": fig["target_days"],
-                     "met_target": fig["met_target"], "patrols": fig["patrols"],
-                     "km": round(fig["distance_m"] / 1000, 2), "in_grid_hours": round(fig["in_grid_s"] / 3600, 2),
-                     "coverage_pct": fig["coverage_pct"], "problems_found": fig["problems_found"],
-                     "problems_confirmed": confirmed.get(person.id, 0), "flags_raised": sum(flags.values()),
-                     "flags": dict(sorted(flags.items()))})
+        fig, name = figures[person.id], person.display_name or person.username or str(person.id)
+        found = made.get(person.id)  # the row made before from the very same figures, name and confirmed count
+        if found is not None and found[0] is fig and found[1] == (name, confirmed.get(person.id, 0)):
+            rows.append(found[2])
+            continue
+        row = _inspector_row(person.id, name, fig, confirmed.get(person.id, 0))
+        if reuse:
+            made[person.id] = (fig, (name, row["problems_confirmed"]), row)  # the figures held: no id reused
+        rows.append(row)
     return rows
+
+
+def _inspector_row(inspector_id: int, name: str, fig: dict, confirmed: int) -> dict:
+    flags = Counter(code for day in fig["days"] for code in day["flags"])
+    return {"inspector_id": inspector_id, "name": name, "valid_days": fig["valid_days"],
+            "target_days": fig["target_days"], "met_target": fig["met_target"], "patrols": fig["patrols"],
+            "km": round(fig["distance_m"] / 1000, 2), "in_grid_hours": round(fig["in_grid_s"] / 3600, 2),
+            "coverage_pct": fig["coverage_pct"], "problems_found": fig["problems_found"],
+            "problems_confirmed": confirmed, "flags_raised": sum(flags.values()), "flags": dict(sorted(flags.items()))}
 
 
 # ---- the bulletin -------------------------------------------------------------------------------------------------
