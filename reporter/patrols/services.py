@@ -412,9 +412,8 @@ def monthly_figures(month: str | date, inspector_ids: list[int] | None = None, k
 
 def _monthly_figures(month: str | date, inspector_ids: list[int] | None, kept: dict | None = None) -> list[dict]:
     first, following = _month_bounds(month)
-    scope = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
-    if inspector_ids is not None:
-        scope.append(among(Patrol.inspector_id, inspector_ids))
+    finished_in_month = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following]
+    scope = finished_in_month + ([among(Patrol.inspector_id, inspector_ids)] if inspector_ids is not None else [])
     rule = effort_rule()
     target = int(_setting("PATROL_MONTHLY_TARGET_DAYS"))
     if kept is None:
@@ -430,13 +429,12 @@ def _monthly_figures(month: str | date, inspector_ids: list[int] | None, kept: d
     stale = [i for i, seen in versions.items()
              if (found := kept.get(i)) is None or found[0] != _month_key(first, rule, target, problems.get(i, 0), seen)]
     if stale:
-        read = [Patrol.finished.is_(True), Patrol.day >= first, Patrol.day < following,
-                among(Patrol.inspector_id, stale)]
-        for inspector_id, patrols in _patrol_rows(read, stale).items():
-            found = problems.get(inspector_id, 0)
+        for inspector_id, patrols in _patrol_rows([*finished_in_month, among(Patrol.inspector_id, stale)],
+                                                  stale).items():
+            found_problems = problems.get(inspector_id, 0)
             seen = ",".join(f"{p[_ID]}:{p[_ID + 1]}" for p in patrols)  # the key of the rows read now
-            kept[inspector_id] = (_month_key(first, rule, target, found, seen),
-                                  _month_of(inspector_id, patrols, first, rule, target, found))
+            kept[inspector_id] = (_month_key(first, rule, target, found_problems, seen),
+                                  _month_of(inspector_id, patrols, first, rule, target, found_problems))
     return [kept[inspector_id][1] for inspector_id in versions]
 
 

@@ -99,11 +99,6 @@ def _core(stmt):
     return db.session.connection().execute(stmt)
 
 
-def _rated_or_rewarded(month: Month):
-    """Cases rated, or with a reward approved or paid, during the month."""
-    return union(*_rated_or_rewarded_parts(month))
-
-
 def _rated_or_rewarded_parts(month: Month):
     """The cases rated during the month, and those with a reward approved or paid during it (two selects)."""
     rated = select(ReportFeedback.case_id).where(ReportFeedback.created_at >= month.start,
@@ -208,34 +203,26 @@ class Replays:
 
     def pairs(self, label: str) -> dict:
         """The month's sums per (county, unit) pair kept (see `area_tables`)."""
-        with self._lock:
-            kept = self._pairs.get(label)
-            if kept is None:
-                if len(self._pairs) >= self.MONTHS:
-                    self._pairs.clear()
-                kept = self._pairs[label] = {}
-            return kept
+        return self._of_month(self._pairs, label)
 
     def inspector_rows(self, label: str) -> dict:
         """The month's bulletin rows per inspector kept (inspector id → (the figures object, (name, confirmed), the
         row)): reused while made from the very same kept figures, name and count."""
-        with self._lock:
-            kept = self._rows.get(label)
-            if kept is None:
-                if len(self._rows) >= self.MONTHS:
-                    self._rows.clear()
-                kept = self._rows[label] = {}
-            return kept
+        return self._of_month(self._rows, label)
 
     def inspectors(self, label: str) -> dict:
         """The month's inspector figures kept (inspector id → (the inputs, the figures): see
         `patrols.services.monthly_figures`, which checks the inputs)."""
+        return self._of_month(self._inspectors, label)
+
+    def _of_month(self, store: dict[str, dict], label: str) -> dict:
+        """The month's entry of one store (made empty when new; the store emptied once it holds MONTHS months)."""
         with self._lock:
-            kept = self._inspectors.get(label)
+            kept = store.get(label)
             if kept is None:
-                if len(self._inspectors) >= self.MONTHS:
-                    self._inspectors.clear()
-                kept = self._inspectors[label] = {}
+                if len(store) >= self.MONTHS:
+                    store.clear()
+                kept = store[label] = {}
             return kept
 
 
@@ -251,8 +238,8 @@ def _case_facts(month: Month, county: str | None, reuse: bool) -> MonthFacts:
     scope = [Case.created_at < month.end] + ([Case.county_adcode == county] if county else [])
     latest = type_coerce(Case.last_event_at, DateTime(timezone=True))  # as the driver gives it: only compared
     moved = select(Case.id, Case.version, latest).where(Case.last_event_at >= month.start, *scope)
-    marked = union(rated, rewarded).subquery()
-    marked = select(Case.id, Case.version, latest).join(marked, marked.c[0] == Case.id).where(*scope)
+    marked_ids = union(rated, rewarded).subquery()
+    marked = select(Case.id, Case.version, latest).join(marked_ids, marked_ids.c[0] == Case.id).where(*scope)
     rows = {row[0]: row[1:] for row in _core(union_all(moved, marked)).tuples().all()}.items()  # in both: once
     if not rows:
         return facts
@@ -498,19 +485,21 @@ def inspector_table(month: Month, facts: dict[int, CaseFacts], county: str | Non
     made = _replays().inspector_rows(month.label) if reuse else {}
     rows = []
     for person in people:
-        fig, name = figures[person.id], person.display_name or person.username or str(person.id)
+        fig = figures[person.id]
+        inputs = (person.display_name or person.username or str(person.id), confirmed.get(person.id, 0))
         found = made.get(person.id)  # the row made before from the very same figures, name and confirmed count
-        if found is not None and found[0] is fig and found[1] == (name, confirmed.get(person.id, 0)):
+        if found is not None and found[0] is fig and found[1] == inputs:
             rows.append(found[2])
             continue
-        row = _inspector_row(person.id, name, fig, confirmed.get(person.id, 0))
+        row = _inspector_row(person.id, *inputs, fig)
         if reuse:
-            made[person.id] = (fig, (name, row["problems_confirmed"]), row)  # the figures held: no id reused
+            made[person.id] = (fig, inputs, row)  # the figures held: no freed object's id is reused
         rows.append(row)
     return rows
 
 
-def _inspector_row(inspector_id: int, name: str, fig: dict, confirmed: int) -> dict:
+def _inspector_row(inspector_id: int, name: str, confirmed: int, fig: dict) -> dict:
+    """An inspector's bulletin row from their month figures."""
     flags = Counter(code for day in fig["days"] for code in day["flags"])
     return {"inspector_id": inspector_id, "name": name, "valid_days": fig["valid_days"],
             "target_days": fig["target_days"], "met_target": fig["met_target"], "patrols": fig["patrols"],
