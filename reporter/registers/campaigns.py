@@ -421,7 +421,7 @@ def _progress(campaign: Campaign, as_of: date, actor: User | None, county: str |
         "counties": [{"adcode": c, "name": counties.get(c), **_finish(_sum(rows))} for c, rows in sorted(
             by_county.items(), key=lambda item: item[0] or "")],
         "units": [{"unit_id": u, "name": units.get(u), **_finish(_sum(rows))} for u, rows in sorted(by_unit.items())],
-        "milestones": [{"step": step, "zone": zone, "zone_name": ZONE_NAMES.get(zone, "其他") if zone else "全部",
+        "milestones": [{"step": step, "zone": zone, "zone_name": ZONE_NAMES.get(zone, "秦岭范围外") if zone else "全部",
                         "due_on": due_days[(step, zone)], **dict(zip(("sites", "met", "missed", "pending"), cell,
                                                                       strict=True))}
                        for (step, zone), cell in sorted(

@@ -348,7 +348,7 @@ def test_the_area_is_the_kind_the_counties_and_the_zones(world, edge_campaign):
         made = campaigns.create_campaign(session.get(User, world.ids["city_sup"]), body)
         figures = campaigns.progress(made.id, D(2022, 9, 1))
     assert [(m["zone"], m["zone_name"], m["sites"], m["met"], m["pending"]) for m in figures["milestones"]] == [
-        ("outside", "其他", 1, 0, 1), (None, "全部", 4, 0, 4)]  # (steps are the other campaign's)
+        ("outside", "秦岭范围外", 1, 0, 1), (None, "全部", 4, 0, 4)]  # (steps are the other campaign's)
     assert figures["targets"] == [] and figures["totals"]["closed"] == 0  # nor its targets
     with app_ctx(world.app) as session:
         outside = campaigns.get_campaign(edge_campaign.id)
