@@ -17,7 +17,9 @@ def test_the_map_draws_zones_and_the_months_coverage_by_grid(client, world, staf
     sup.page.locator("#coverage-summary", has_text=f"{len(api['features'])} 个网格").wait_for()
     grids = sup.page.locator("#coverage-map path.leaflet-interactive")
     assert grids.count() == len(api["features"])  # one shaded polygon per grid of the county
-    assert sup.page.locator("#case-map-all .leaflet-overlay-pane path[stroke-dasharray]").count() > 0  # zones
+    zones = sup.page.locator("#case-map-all .leaflet-overlay-pane path[stroke-dasharray]")
+    zones.first.wait_for()  # the zones come by a fetch of their own, after the coverage map's: drawn in time, or fail
+    assert zones.count() > 0
     officer = browser.official().sign_in(staff["officer"], PASSWORD)
     officer.visit("/console/map")
     assert officer.page.locator("#coverage-map").count() == 0
