@@ -3,6 +3,9 @@ stack (auth, scoping, filters, count, page, JSON) against the same SQL the list 
 page of whole case rows, on a pooled connection, the caller already known), in the same run, interleaved. Two lists:
 filtered by the officer's unit and a status, and the officer's scope only (the cases their unit is among, a status);
 pages 1 and 500 of each. Target: the API at least 0.6 of the hand-written SQL's rate on each; exits 1 on a miss.
+A third figure, printed only: the signed-in floor, the hand-written SQL itself served behind the same sign-in (a
+bench-only route with the list's role check, answering only the total and the page's ids by Flask's jsonify; no
+arguments, schemas or ORM): the rate no endpoint of this stack that checks the caller's session can pass.
 Each request runs in its own app context, as under gunicorn: its session checks a connection out of the pool (pinged)
 and returns it rolled back, as the hand-written side's `engine.connect()` does; nothing stays in an identity map.
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask import jsonify, request  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -34,8 +38,10 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.verdict import Verdict  # noqa: E402
 from reporter import create_app  # noqa: E402
 from reporter.accounts.models import AuthSession, User, UserRole  # noqa: E402
+from reporter.accounts.security import roles_required  # noqa: E402
 from reporter.accounts.tokens import issue_tokens  # noqa: E402
 from reporter.cases.models import Case, CaseUnit  # noqa: E402
+from reporter.cases.scope import CASE_READER_ROLES  # noqa: E402
 from reporter.extensions import db  # noqa: E402
 from reporter.geo.models import County  # noqa: E402
 from reporter.org.models import Unit  # noqa: E402
@@ -128,13 +134,23 @@ def bulk_load(cases: list[dict], links: list[dict]) -> None:
 
 
 def make_app(url: str, tmp: str):
-    return create_app({
+    app = create_app({
         "INSTANCE_PATH": tmp, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": f"{tmp}/uploads",
         "RATELIMIT_ENABLED": False, "ACCESS_LOG": False,
         "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789",
         "JWT_SECRET_KEY": "bench-jwt-secret-0123456789abcdef0123456789",
         "CONTACT_ENCRYPTION_KEYS": "bench-contact-key", "PAYEE_INDEX_KEYS": "bench-payee-index-key",
     })
+
+    @app.get("/bench/floor")  # this benchmark's app only: the hand-written SQL behind the list's sign-in
+    @roles_required(*CASE_READER_ROLES)
+    def floor():
+        where = LISTS[int(request.args["list"])][2]
+        total, rows = hand_written(db.session.connection(), where, int(request.args["unit"]),
+                                   int(request.args["page"]))
+        return jsonify(total=total, ids=[row.id for row in rows])  # the least a page can answer
+
+    return app
 
 
 def prepare(app, n: int) -> tuple[int, int, dict]:
@@ -173,17 +189,18 @@ def main() -> None:
     opts = parser.parse_args()
     with database(opts.sqlite) as url, tempfile.TemporaryDirectory() as tmp:
         app = make_app(url, tmp)
-        officer_id, unit_id, headers = prepare(app, opts.cases)
+        _officer_id, unit_id, headers = prepare(app, opts.cases)
         client = app.test_client()
         verdict = Verdict("cases")
         print(f"database: {url.split(':')[0]}; officer of {OFFICER_UNIT} (unit {unit_id}), status=in_progress")
         for label, query, where in LISTS:
             for page in (1, 500):
-                api_rps, sql_rps, total = compare(app, client, headers, officer_id, unit_id, query, where, page,
-                                                  opts.repeat)
+                api_rps, sql_rps, floor_rps, total = compare(app, client, headers, unit_id, query, where, page,
+                                                             opts.repeat)
                 print(f"{label}, page {page:>3} of {total:,} matching: GET /api/v1/cases {api_rps:7.1f} requests/s "
                       f"(median {1000 / api_rps:6.1f} ms) | hand-written SQL {sql_rps:7.1f}/s "
-                      f"(median {1000 / sql_rps:6.1f} ms)")
+                      f"(median {1000 / sql_rps:6.1f} ms) | the same SQL behind sign-in {floor_rps:7.1f}/s "
+                      f"(median {1000 / floor_rps:6.1f} ms, {floor_rps / sql_rps:.3f} of the SQL: the signed-in floor)")
                 verdict.at_least(f"{label} page {page}: API / hand-written SQL", api_rps / sql_rps, 0.6)
         with app.app_context():
             db.session.remove()
@@ -208,9 +225,9 @@ def hand_written(conn, where: str, unit_id: int, page: int) -> tuple[int, list]:
     return total, rows
 
 
-def compare(app, client, headers, officer_id, unit_id, query, where, page, repeat) -> tuple[float, float, int]:
-    """Requests per second of the API and of the hand-written SQL (medians, interleaved), and the total. A page
-    past the end (a small --cases) is taken as the last page."""
+def compare(app, client, headers, unit_id, query, where, page, repeat) -> tuple[float, float, float, int]:
+    """Requests per second of the API, of the hand-written SQL and of that SQL behind sign-in (medians,
+    interleaved), and the total. A page past the end (a small --cases) is taken as the last page."""
     with app.app_context(), db.engine.connect() as conn:
         total = hand_written(conn, where, unit_id, 1)[0]
     page = min(page, max(1, -(-total // 20)))
@@ -232,16 +249,24 @@ def compare(app, client, headers, officer_id, unit_id, query, where, page, repea
         with engine.connect() as conn:  # the same pool: checked out, pinged, returned rolled back
             return hand_written(conn, where, unit_id, page)
 
-    body, (total, rows) = api(), sql()  # warm-up, and the same answer both ways
-    assert [c["id"] for c in body["items"]] == [r.id for r in rows] and rows, (body["total"], total)
-    assert body["total"] == total
-    times: tuple[list[float], list[float]] = ([], [])
+    floor_params = {"list": [w for _, _, w in LISTS].index(where), "unit": unit_id, "page": page}
+
+    def floor():
+        resp = client.get("/bench/floor", query_string=floor_params, headers=headers)
+        assert resp.status_code == 200, resp.get_json()
+        return resp.get_json()
+
+    body, (total, rows), floor_body = api(), sql(), floor()  # warm-up, and the same answer every way
+    assert [c["id"] for c in body["items"]] == [r.id for r in rows] == floor_body["ids"] \
+        and rows, (body["total"], total)
+    assert body["total"] == total == floor_body["total"]
+    times: tuple[list[float], list[float], list[float]] = ([], [], [])
     for _ in range(repeat):
-        for fn, bucket in ((api, times[0]), (sql, times[1])):
+        for fn, bucket in ((api, times[0]), (sql, times[1]), (floor, times[2])):
             began = time.perf_counter()
             fn()
             bucket.append(time.perf_counter() - began)
-    return 1 / statistics.median(times[0]), 1 / statistics.median(times[1]), total
+    return (*(1 / statistics.median(bucket) for bucket in times), total)
 
 
 if __name__ == "__main__":
