@@ -152,7 +152,35 @@ IMPORT_PROBLEMS = [
     (r"^a site of another county has this code$", "其他县区的站点已使用此编号"),
     (r"^unknown coordinate system '(.*)'$", r"没有“\1”这个坐标系（填 WGS-84 或 GCJ-02）"),
     (r"^not GeoJSON$", "不是 GeoJSON"),
+    # a site's place (reporter/registers/geometry.py)
+    (r"^纬度 and 经度 in degrees, or 范围\(GeoJSON\), are required$", "纬度和经度（度）或范围(GeoJSON)必填"),
+    (r"^The place is outside Ankang$", "位置不在安康市范围内"),
+    (r"^Not a GeoJSON geometry$", "不是 GeoJSON 图形"),
+    (r"^A (.+) is expected$", lambda m: "应为" + "或".join(_SHAPES.get(t, t) for t in m.group(1).split(" or "))),
+    (r"^Not a valid (\w+) \(at most (\d+) vertices\)$",
+     lambda m: f"不是有效的{_SHAPES.get(m.group(1), m.group(1))}（最多 {m.group(2)} 个顶点）"),
+    # the feedback problems' sheet (reporter/registers/problem_sheets.py)
+    (r"^is required$", "必填"),
+    (r"^unknown source '(.*)'$", r"没有“\1”这个问题来源"),
+    (r"^longer than (\d+) characters$", r"超过 \1 个字"),
+    (r"^is required for inspection and audit feedback$", "中央、省级反馈问题和审计查出问题的反馈编号必填"),
+    (r"^unknown category '(.*)'$", r"没有“\1”这个问题类别"),
+    (r"^not a (纬度|经度) in degrees: '(.*)'$", r"“\2”不是\1（应为以度为单位的数字）"),
+    (r"^the point is outside Ankang$", "位置不在安康市范围内"),
+    (r"^the point is outside your county$", "位置不在您所在的县区"),
+    (r"^already registered as case (\d+)$", r"已登记为案件（#\1）"),
+    # any sheet (reporter/common/spreadsheets.py)
+    (r"^missing header$", "缺少此列"),
+    (r"^more than (\d+) rows$", r"超过 \1 行"),
+    # the responsibility list (reporter/routing/sheets.py)
+    (r"^unknown protection zone '(.*)'$", r"没有“\1”这个保护区"),
+    (r"^unknown county '(.*)'$", r"没有“\1”这个区县"),
+    (r"^unknown unit or unit kind (.*)$", r"没有这些单位或单位类型：\1"),
+    (r"^not a whole number of working days: ''$", "必填（工作日天数，整数）"),
+    (r"^not a whole number of working days: '(.*)'$", r"“\1”不是整数（工作日天数）"),
+    (r"^expected headers \[(.*)\]$", lambda m: "第一行应为表头：" + "、".join(re.findall(r"'([^']*)'", m.group(1)))),
 ]
+_SHAPES = {"Point": "点", "Polygon": "面", "LineString": "线", "MultiPolygon": "多面"}
 
 
 def import_problem(message: str) -> str:

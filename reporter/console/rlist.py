@@ -228,7 +228,7 @@ def _import_problems(refused: Refused) -> list[dict]:
                                 key=lambda item: int(item[0]) if item[0].isdecimal() else 0):
         for column, problems in (fields.items() if isinstance(fields, dict) else [("", fields)]):
             found.append({"row": where, "column": "" if column == "_schema" else column,
-                          "problem": "；".join(problems)})
+                          "problem": "；".join(labels.import_problem(problem) for problem in problems)})
     return found or [{"row": "", "column": "", "problem": refused.message}]
 
 

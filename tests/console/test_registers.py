@@ -1,6 +1,7 @@
 """The registers and campaigns pages over Flask's test client: what each shows equals the API's answer for the same
 person, roles and object-level scope, CSRF, the import's dry run row by row before the commit, and the campaign steps
 through the same service (its order and people)."""
+import html as html_lib
 import io
 import re
 
@@ -250,3 +251,77 @@ def test_an_overdue_step_is_put_under_supervision_from_the_campaign_page(app, wo
     assert api.get_json()["items"][0]["supervision_level"] == "county"
     assert "县级督办，2099-01-31 前" in _text(sup.client.get(page))
     assert desk("inspector").post(post, {"level": "county", "due": "2099-01-31"}, page=page).status_code == 403
+
+
+# Every problem an import finds, in officials' words: rows that break each rule the sheets' services check. The
+# services' words stay English for the API; the console shows none of them.
+_LATIN = re.compile(r"[A-Za-z]{3,}")
+_FORMAT_NAMES = {"GeoJSON", "WGS", "GCJ"}  # names the sheets' own headers and notes use
+
+
+def _import_problems(resp) -> list[str]:
+    text = _text(resp)
+    table = text[text.index('id="import-errors"'):]
+    table = table[:table.index("</table>")]
+    return [html_lib.unescape(cells[2]) for cells in
+            re.findall(r"<tr[^>]*><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)]
+
+
+def _english(problems: list[str]) -> list[str]:
+    return [p for p in problems if set(_LATIN.findall(p)) - _FORMAT_NAMES]
+
+
+def test_every_problem_of_a_feedback_sheet_is_shown_in_chinese(app, world, desk):
+    headers = ["问题来源", "反馈编号", "问题类别", "问题描述", "纬度", "经度", "坐标系", "地址"]
+    sup = desk("county_sup")
+    path = "/console/registers/problems/import"
+    registered = ("中央反馈问题", "中央督察反馈-9", "illegal_logging", "秦岭北麓违规砍伐林木", *NINGSHAN, "", "")
+    checked = sup.post(path, {"mode": "check", "file": (io.BytesIO(xlsx(headers, registered)), "a.xlsx")}, page=path)
+    sheet = re.search(r'name="sheet" value="([^"]+)"', _text(checked)).group(1)
+    assert sup.post(path, {"mode": "commit", "sheet": sheet, "filename": "a.xlsx"}, page=path).status_code == 302
+    rows = [
+        ("来信", "", "illegal_logging", "描述", *NINGSHAN, "", ""),  # 2: an unknown source
+        ("中央反馈问题", "", "illegal_logging", "描述", *NINGSHAN, "", ""),  # 3: feedback without its number
+        ("中央反馈问题", "甲" * 65, "砍树", "", *NINGSHAN, "", ""),  # 4: too long, unknown category, no description
+        ("", "", "", "描述", "北纬", "", "火星", ""),  # 5: no source or category, unknown system, no degrees
+        ("中央反馈问题", "反馈-1", "illegal_logging", "描述", 34.26, 108.94, "", ""),  # 6: 西安, outside Ankang
+        ("中央反馈问题", "反馈-2", "illegal_logging", "描述", 32.69, 109.03, "", ""),  # 7: 汉滨, another county
+        ("中央反馈问题", "反馈-3", "illegal_logging", "描述", *NINGSHAN, "", ""),  # 8
+        ("中央反馈问题", "反馈-3", "illegal_logging", "描述", *NINGSHAN, "", ""),  # 9: repeats row 8
+        registered,  # 10: already registered
+    ]
+    refused = sup.post(path, {"mode": "check", "file": (io.BytesIO(xlsx(headers, *rows)), "b.xlsx")}, page=path)
+    assert refused.status_code == 422
+    problems = _import_problems(refused)
+    assert len(problems) >= 14 and not _english(problems), _english(problems)
+    shown = "\n".join(problems)
+    for words in ("没有“来信”这个问题来源", "反馈编号必填", "超过 64 个字", "没有“砍树”这个问题类别", "“北纬”不是纬度",
+                  "没有“火星”这个坐标系", "不在安康市", "不在您所在的县区", "与第 8 行", "已登记"):
+        assert words in shown, (words, problems)
+    missing_header = sup.post(path, {"mode": "check", "file": (io.BytesIO(xlsx(["问题来源"], ("中央反馈问题",))),
+                                                               "c.xlsx")}, page=path)
+    assert missing_header.status_code == 422
+    assert "缺少此列" in _import_problems(missing_header) and not _english(_import_problems(missing_header))
+
+
+def test_every_problem_of_a_site_sheet_is_shown_in_chinese(app, world, desk):
+    sup = desk("county_sup")
+    path = "/console/registers/kinds/farmstay/import"
+    blank = ("",) * 5
+    rows = [
+        ("", "", "甲" * 201, "", "", "", "", "", "", *blank[:3]),  # 2: no code, name or place; operator too long
+        ("NJL-201", "甲", "", 34.26, 108.94, "", "", "", "", *blank[:3]),  # 3: 西安
+        ("NJL-202", "乙", "", "", "", "", "{不是", "", "", *blank[:3]),  # 4: not GeoJSON
+        ("NJL-203", "丙", "", "", "", "", '{"type": "LineString", "coordinates": [[108.31, 33.31], [108.32, 33.32]]}',
+         "", "", *blank[:3]),  # 5: a line where a point is expected
+        ("NJL-204", "丁", "", 32.69, 109.03, "", "", "", "拆除中", *blank[:3]),  # 6: 汉滨; an unknown state
+        ("NJL-204", "戊", "", *NINGSHAN, "火星", "", "", "", *blank[:3]),  # 7: repeats row 6; unknown system
+    ]
+    refused = sup.post(path, {"mode": "check", "file": (io.BytesIO(xlsx(HEADERS, *rows)), "d.xlsx")}, page=path)
+    assert refused.status_code == 422
+    problems = _import_problems(refused)
+    assert len(problems) >= 10 and not _english(problems), _english(problems)
+    shown = "\n".join(problems)
+    for words in ("必填，最多 64 个字", "最多 200 个字", "纬度和经度", "不在安康市", "不是 GeoJSON", "应为点",
+                  "位置不在您所在的县区", "没有“拆除中”这个状态", "与第 6 行编号重复", "没有“火星”这个坐标系"):
+        assert words in shown, (words, problems)

@@ -219,3 +219,27 @@ def test_discarding_a_draft_needs_the_current_page_and_the_active_version_cannot
                       page=f"/console/rlist/{draft_id}")
     assert done.status_code == 302
     assert app.test_client().get(f"{API}/{draft_id}", headers=world.h("admin")).status_code == 404
+
+
+def test_every_problem_of_an_imported_workbook_is_shown_in_chinese(app, world, desk):
+    admin = desk("admin")
+    draft_id = _new_draft(admin)
+    book = load_workbook(io.BytesIO(admin.client.get(f"/console/rlist/{draft_id}/export.xlsx").data))
+    sheet = book["责任清单"]
+    for column, value in enumerate(("砍树", "外围区", "西安", "护林队", "林业局", "三", "", "十", "5.5"), start=1):
+        sheet.cell(row=3, column=column, value=value)  # the first rule: every cell but the note wrong
+    buffer = io.BytesIO()
+    book.save(buffer)
+    page = _text(admin.client.get(f"/console/rlist/{draft_id}"))
+    resp = admin.client.post(f"/console/rlist/{draft_id}/import", content_type="multipart/form-data", data={
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+        "version": _version_counter(page), "file": (io.BytesIO(buffer.getvalue()), "list.xlsx")})
+    assert resp.status_code == 422
+    text = _text(resp)
+    table = text[text.index('id="import-errors"'):text.index("</table>", text.index('id="import-errors"'))]
+    problems = [html.unescape(p) for p in re.findall(r"<tr><td>3</td><td>[^<]*</td><td>([^<]*)</td></tr>", table)]
+    assert len(problems) == 8 and not [p for p in problems if re.search(r"[A-Za-z]{3,}", p)], problems
+    shown = "\n".join(problems)
+    for words in ("没有“砍树”这个问题类别", "没有“外围区”这个保护区", "没有“西安”这个区县",
+                  "没有这些单位或单位类型：护林队", "“三”不是整数", "必填", "“十”不是整数", "“5.5”不是整数"):
+        assert words in shown, (words, problems)
