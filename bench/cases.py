@@ -3,7 +3,9 @@ stack (auth, scoping, filters, count, page, JSON) against the same SQL the list 
 page of whole case rows, on a pooled connection, the caller already known), in the same run, interleaved. Two lists:
 filtered by the officer's unit and a status, and the officer's scope only (the cases their unit is among, a status);
 pages 1 and 500 of each. Target: the API at least 0.6 of the hand-written SQL's rate on each; exits 1 on a miss.
-A third figure, printed only: the signed-in floor, the hand-written SQL itself served behind the same sign-in (a
+Page 1 in any status sorted by deadline is also timed against the same page newest first, through the API, for the
+officer's two lists and the city supervisor's whole city: at most 1.5× (the deadline order is read from its index).
+A further figure, printed only: the signed-in floor, the hand-written SQL itself served behind the same sign-in (a
 bench-only route with the list's role check, answering only the total and the page's ids by Flask's jsonify; no
 arguments, schemas or ORM): the rate no endpoint of this stack that checks the caller's session can pass.
 Each request runs in its own app context, as under gunicorn: its session checks a connection out of the pool (pinged)
@@ -49,6 +51,7 @@ from reporter.reference import load_all  # noqa: E402
 from reporter.routing.models import Category  # noqa: E402
 
 OFFICER_UNIT = "610923.forestry"
+CITY_OFFICE = "city.qinling_office"
 STATES = [("in_progress", 40), ("dispatched", 10), ("pending_verification", 10), ("closed", 30), ("submitted", 5),
           ("accepted", 3), ("rejected", 2)]
 COLUMNS = ["id", "source", "category", "description", "lat", "lng", "address", "county_adcode", "zone", "routing",
@@ -153,20 +156,23 @@ def make_app(url: str, tmp: str):
     return app
 
 
-def prepare(app, n: int) -> tuple[int, int, dict]:
-    """Schema, reference data, an officer with a token, and n cases. Returns (officer id, unit id, headers)."""
+def prepare(app, n: int) -> tuple[int, dict, dict]:
+    """Schema, reference data, an officer and the city Qinling office's supervisor with their tokens, and n cases.
+    Returns (the officer's unit id, the officer's headers, the supervisor's headers)."""
     with app.app_context():
         upgrade(revision="heads")
         load_all()
         unit_id = db.session.execute(select(Unit.id).where(Unit.code == OFFICER_UNIT)).scalar_one()
-        officer = User(username="bench-officer", display_name="经办人", unit_id=unit_id,
-                       role_rows=[UserRole(role="officer")])
-        db.session.add(officer)
-        db.session.flush()
-        session = AuthSession(user_id=officer.id, method="password")
-        db.session.add(session)
-        db.session.flush()
-        token = issue_tokens(officer, session, fresh=False)["access_token"]
+        city_office = db.session.execute(select(Unit.id).where(Unit.code == CITY_OFFICE)).scalar_one()
+        headers = []
+        for username, unit, role in (("bench-officer", unit_id, "officer"), ("bench-city", city_office, "supervisor")):
+            user = User(username=username, display_name=username, unit_id=unit, role_rows=[UserRole(role=role)])
+            db.session.add(user)
+            db.session.flush()
+            session = AuthSession(user_id=user.id, method="password")
+            db.session.add(session)
+            db.session.flush()
+            headers.append({"Authorization": f"Bearer {issue_tokens(user, session, fresh=False)['access_token']}"})
         db.session.commit()
         unit_ids = list(db.session.execute(select(Unit.id)).scalars())
         categories = list(db.session.execute(select(Category.code)).scalars())
@@ -176,9 +182,8 @@ def prepare(app, n: int) -> tuple[int, int, dict]:
         bulk_load(cases, links)
         print(f"generated and loaded {n:,} cases and {len(links):,} unit links in "
               f"{time.perf_counter() - started:.1f} s (not timed below)", flush=True)
-        officer_id = officer.id
         db.session.remove()
-    return officer_id, unit_id, {"Authorization": f"Bearer {token}"}
+    return unit_id, headers[0], headers[1]
 
 
 def main() -> None:
@@ -189,7 +194,7 @@ def main() -> None:
     opts = parser.parse_args()
     with database(opts.sqlite) as url, tempfile.TemporaryDirectory() as tmp:
         app = make_app(url, tmp)
-        _officer_id, unit_id, headers = prepare(app, opts.cases)
+        unit_id, headers, city_headers = prepare(app, opts.cases)
         client = app.test_client()
         verdict = Verdict("cases")
         print(f"database: {url.split(':')[0]}; officer of {OFFICER_UNIT} (unit {unit_id}), status=in_progress")
@@ -202,6 +207,12 @@ def main() -> None:
                       f"(median {1000 / sql_rps:6.1f} ms) | the same SQL behind sign-in {floor_rps:7.1f}/s "
                       f"(median {1000 / floor_rps:6.1f} ms, {floor_rps / sql_rps:.3f} of the SQL: the signed-in floor)")
                 verdict.at_least(f"{label} page {page}: API / hand-written SQL", api_rps / sql_rps, 0.6)
+        for label, who, params in (("unit-filtered", headers, {"unit": str(unit_id)}), ("scope only", headers, {}),
+                                   ("the city supervisor's whole city", city_headers, {})):
+            newest, deadline = compare_sorts(client, who, params, opts.repeat)
+            print(f"{label}, any status, page 1 sorted by deadline: {1000 / deadline:6.1f} ms against "
+                  f"{1000 / newest:6.1f} ms newest first (medians)")
+            verdict.at_most(f"{label}, any status, page 1: by deadline / newest first", newest / deadline, 1.5)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -223,6 +234,20 @@ def hand_written(conn, where: str, unit_id: int, page: int) -> tuple[int, list]:
     rows = conn.execute(text(f"SELECT * FROM cases WHERE {where} ORDER BY created_at DESC, id DESC "  # noqa: S608
                              "LIMIT 20 OFFSET :skip"), {"unit": unit_id, "skip": (page - 1) * 20}).all()
     return total, rows
+
+
+def compare_sorts(client, headers, params, repeat) -> tuple[float, float]:
+    """Requests per second of the API's page 1 in any status newest first and by deadline (medians, interleaved):
+    the deadline order (`due_on` then id) is read from its index, not sorted over the whole list. (With one status
+    the (state, due_on) index serves already.)"""
+    times: dict[str, list[float]] = {"newest": [], "deadline": []}
+    for _ in range(repeat + 1):
+        for sort, bucket in times.items():
+            began = time.perf_counter()
+            resp = client.get("/api/v1/cases", query_string={**params, "sort": sort, "page_size": 20}, headers=headers)
+            bucket.append(time.perf_counter() - began)
+            assert resp.status_code == 200, resp.get_json()
+    return tuple(1 / statistics.median(bucket[1:]) for bucket in times.values())  # the first: warm-up
 
 
 def compare(app, client, headers, unit_id, query, where, page, repeat) -> tuple[float, float, float, int]:

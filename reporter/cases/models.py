@@ -63,6 +63,9 @@ class Case(db.Model):
                         name="known_supervision"),
         Index("ix_cases_unit_state_created", "current_unit_id", "state", "created_at", "id"),
         Index("ix_cases_state_due", "state", "due_on"),
+        # the list sorted by deadline (`due_on` ascending, nulls last — btree's own order — then id): a page is read
+        # in index order instead of sorting every case in the caller's scope
+        Index("ix_cases_due_on_id", "due_on", "id"),
         Index("ix_cases_county_state", "county_adcode", "state"),
         Index("ix_cases_category_lat", "category", "lat"),
         Index("ix_cases_grid_state", "grid_id", "state"),
