@@ -65,6 +65,14 @@ MODULES = {
                                                     "tests/registers/test_rechecks.py"], False),
     # a kind's fields: the attributes schema and the spreadsheet cells (plain-value tests first, then saving kinds)
     "kinds": ("reporter/registers/kinds.py", ["tests/registers/test_kind_fields_edges.py"], False),
+    # who sees and answers for which site, then the sites' own rules, their units and the problem register
+    "scope": ("reporter/registers/scope.py", ["tests/registers/test_sites.py", "tests/registers/test_site_sheets.py"],
+              False),
+    "sites": ("reporter/registers/sites.py", ["tests/registers/test_sites.py", "tests/registers/test_links.py",
+                                              "tests/registers/test_site_sheets.py"], False),
+    "links": ("reporter/registers/links.py", ["tests/registers/test_links.py"], False),
+    "problems": ("reporter/registers/problems.py", ["tests/registers/test_problem_register.py"], False),
+    "undercover": ("reporter/registers/undercover.py", ["tests/registers/test_campaigns.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
