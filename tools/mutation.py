@@ -66,7 +66,8 @@ MODULES = {
     # a kind's fields: the attributes schema and the spreadsheet cells (plain-value tests first, then saving kinds)
     "kinds": ("reporter/registers/kinds.py", ["tests/registers/test_kind_fields_edges.py"], False),
     # who sees and answers for which site, then the sites' own rules, their units and the problem register
-    "scope": ("reporter/registers/scope.py", ["tests/registers/test_sites.py", "tests/registers/test_site_sheets.py"],
+    "scope": ("reporter/registers/scope.py", ["tests/registers/test_site_scope_edges.py",
+                                              "tests/registers/test_sites.py", "tests/registers/test_site_sheets.py"],
               False),
     "sites": ("reporter/registers/sites.py", ["tests/registers/test_sites.py", "tests/registers/test_links.py",
                                               "tests/registers/test_site_sheets.py"], False),
