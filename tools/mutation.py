@@ -73,7 +73,8 @@ MODULES = {
                                               "tests/registers/test_site_sheets.py"], False),
     "links": ("reporter/registers/links.py", ["tests/registers/test_links_edges.py", "tests/registers/test_links.py"],
               False),
-    "problems": ("reporter/registers/problems.py", ["tests/registers/test_problem_register.py"], False),
+    "problems": ("reporter/registers/problems.py", ["tests/registers/test_problem_register_edges.py",
+                                                    "tests/registers/test_problem_register.py"], False),
     "undercover": ("reporter/registers/undercover.py", ["tests/registers/test_campaigns.py"], False),
 }
 
