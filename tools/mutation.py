@@ -75,7 +75,8 @@ MODULES = {
               False),
     "problems": ("reporter/registers/problems.py", ["tests/registers/test_problem_register_edges.py",
                                                     "tests/registers/test_problem_register.py"], False),
-    "undercover": ("reporter/registers/undercover.py", ["tests/registers/test_campaigns.py"], False),
+    "undercover": ("reporter/registers/undercover.py", ["tests/registers/test_undercover_edges.py",
+                                                        "tests/registers/test_campaigns.py"], False),
 }
 
 # The comparison, boolean, number, unary, exception and loop operators of cosmic-ray; binary operators only to their
