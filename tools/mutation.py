@@ -313,7 +313,8 @@ def main() -> int:
         result = run_module(name, args.budget, equivalents.get(name, []))
         report(result)
         result["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        last[name] = result
+        last = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else {}  # read again: another run may have
+        last[name] = result                                                     # written its modules meanwhile
         LAST_RUN.write_text(json.dumps(last, indent=1, ensure_ascii=False) + "\n")
         failed |= "error" in result or result["score"] is None or result["score"] < 90
     table(last, names)
