@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from reporter.accounts.models import User
 from reporter.cases import services
 from reporter.registers.geometry import distance_to_site
+from reporter.registers.links import sites_near
 from reporter.registers.models import Site, SiteCandidate, SiteCase
 from tests.cases.conftest import NINGSHAN
 from tests.conftest import app_ctx
@@ -138,3 +139,14 @@ def test_a_case_just_outside_a_wide_area_is_near_it(world):
     case_id = _open(world, *where, category="scenic_building")
     with app_ctx(world.app) as session:
         assert session.get(SiteCase, case_id).site_id == area["id"]
+
+
+def test_sites_near_a_point_come_nearest_first(world):
+    lat, lng = NINGSHAN
+    far = _site(world, "NJL-F", lat, lng + 150 * EAST_1M)  # registered first: the lower id
+    near = _site(world, "NJL-N", lat, lng - 50 * EAST_1M)
+    with app_ctx(world.app):
+        found = sites_near("farmstay", lat, lng, 200)
+        assert [site.id for _d, site in found] == [near["id"], far["id"]]
+        assert [round(d) for d, _s in found] == [50, 150]
+        assert [site.id for _d, site in sites_near("farmstay", lat, lng, 100)] == [near["id"]]
