@@ -77,7 +77,9 @@ def test_a_webp_photo_is_a_document_and_another_riff_file_is_not(world, three):
 
 def test_only_the_sites_own_open_cases_keep_it_from_being_closed_off(world, three):
     first, middle, last = three
+    drive(world, "accepted", category="illegal_logging")  # open cases of no site, opened before and after it
     open_case = drive(world, "accepted", category="farmstay")
+    drive(world, "in_progress", category="illegal_logging")
     with app_ctx(world.app) as session:
         session.add(SiteCase(site_id=middle["id"], case_id=open_case, distance_m=0))
         session.commit()
@@ -91,20 +93,29 @@ def test_only_the_sites_own_open_cases_keep_it_from_being_closed_off(world, thre
     assert refused.status_code == 409 and refused.get_json()["errors"]["open_case_ids"] == [open_case]
 
 
-def test_the_list_filters_by_county_zone_state_and_words(world, three):
-    def listed(**query):
+def test_the_list_filters_by_kind_county_zone_state_and_words(world, three):
+    def listed(**query) -> list[dict]:
         resp = world.client.get("/api/v1/registers/sites", headers=world.h("city_sup"),
                                 query_string={"page_size": 50, **query})
         assert resp.status_code == 200, resp.get_json()
-        return [s["code"] for s in resp.get_json()["items"]]
+        return resp.get_json()["items"]
 
-    assert listed(kind="farmstay") == ["NJL-0", "NJL-1", "NJL-2"]
-    assert listed(county="610923") == ["NJL-0", "NJL-1", "NJL-2"] and listed(county="610902") == []
-    other = next(z for z in ("core", "key", "general") if z != three[0]["zone"])  # NJL-0 is not in it
-    for zone in (three[0]["zone"], other):
-        assert listed(zone=zone) == [s["code"] for s in three if s["zone"] == zone], zone
-    assert listed(state="operating") == ["NJL-0", "NJL-1", "NJL-2"] and listed(state="shut") == []
-    assert listed(q="NJL-1") == ["NJL-1"] and listed(q="秦岭人家") == ["NJL-0", "NJL-1", "NJL-2"]
+    mine = register(world, kind="mine", code="KS-1", name="城关采石场", operator="宁陕县城关建材有限公司",
+                    attributes={"scale": "小型", "producing": True, "green_mine": False})
+    assert mine.status_code == 201, mine.get_json()
+    everything = listed()
+    codes = lambda sites: [s["code"] for s in sites]  # noqa: E731
+    assert codes(everything) == ["NJL-0", "NJL-1", "NJL-2", "KS-1"]  # by kind (farmstay, mine), then code
+    assert codes(listed(kind="farmstay")) == ["NJL-0", "NJL-1", "NJL-2"] and codes(listed(kind="mine")) == ["KS-1"]
+    assert codes(listed(county="610923")) == codes(everything) and listed(county="610902") == []
+    for zone in ("core", "key", "general"):
+        assert codes(listed(zone=zone)) == [s["code"] for s in everything if s["zone"] == zone], zone
+    assert any(codes(listed(zone=zone)) != codes(everything) for zone in ("core", "key", "general"))
+    for state in {s["state"] for s in everything}:
+        assert codes(listed(state=state)) == [s["code"] for s in everything if s["state"] == state], state
+    assert codes(listed(state="operating")) == ["NJL-0", "NJL-1", "NJL-2"] and listed(state="shut") == []
+    assert codes(listed(q="NJL-1")) == ["NJL-1"] and codes(listed(q="秦岭人家")) == ["NJL-0", "NJL-1", "NJL-2"]
+    assert codes(listed(q="采石")) == ["KS-1"]
     assert listed(q="%") == [] and listed(q="_") == []  # a LIKE wildcard is a character, not a wildcard
 
 
@@ -122,6 +133,15 @@ def test_a_site_answers_to_its_units_by_name_each_once_and_each_set_kept(world):
         made[kind] = resp.get_json()
     for kind, site in made.items():
         units = site["units"]
+        routed = world.client.post("/api/v1/routing/preview", headers=world.h("county_sup"), json={
+            "category": site["kind"] if kind != "mine" else "illegal_mining",
+            "location": {"lat": NINGSHAN[0], "lng": NINGSHAN[1]}}).get_json()
+        expected = {}  # each unit once, in its strongest relation: lead, cooperating, supervising, government
+        for relation, found in (("government", [routed["government_unit"]] if routed["government_unit"] else []),
+                                ("supervising", routed["supervising_units"]),
+                                ("cooperating", routed["cooperating_units"]), ("lead", routed["lead_units"])):
+            expected.update({u["id"]: relation for u in found})
+        assert {u["id"]: u["relation"] for u in units} == expected, kind
         assert units and all(u["name"] and u["code"] for u in units), kind
         assert len({u["id"] for u in units}) == len(units), kind  # each unit once, in its strongest relation
         assert [u["id"] for u in units] == sorted(u["id"] for u in units), kind
@@ -134,3 +154,27 @@ def test_a_site_answers_to_its_units_by_name_each_once_and_each_set_kept(world):
         for kind, name in sets.items():
             rows = session.execute(select(SiteUnit.unit_id, SiteUnit.relation).where(SiteUnit.unit_set == name)).all()
             assert sorted(rows) == sorted((u["id"], u["relation"]) for u in made[kind]["units"]), kind
+
+
+def test_the_history_numbers_its_entries_and_names_who_acted_as_what(world, users, three):
+    site = three[0]
+    lead = next(u for u in site["units"] if u["relation"] == "lead")
+    officer = users.make("officer", unit_code=lead["code"])
+    moved = world.client.post(f"/api/v1/registers/sites/{site['id']}/state", json={
+        "state": "rectifying", "reason": "责令整改"}, headers={**users.headers(officer), "If-Match": "*"})
+    assert moved.status_code == 200, moved.get_json()
+    edited = world.client.patch(f"/api/v1/registers/sites/{site['id']}", json={"name": "秦岭人家（整改中）"},
+                                headers={**world.h("county_sup"), "If-Match": "*"})
+    assert edited.status_code == 200, edited.get_json()
+    moved_point = {"type": "Point", "coordinates": [NINGSHAN[1] + 30 * EAST_1M, NINGSHAN[0]]}
+    placed = world.client.patch(f"/api/v1/registers/sites/{site['id']}", json={"geometry": moved_point},
+                                headers={**world.h("county_sup"), "If-Match": "*"})
+    assert placed.status_code == 200, placed.get_json()
+    events = world.client.get(f"/api/v1/registers/sites/{site['id']}/history",
+                              headers=world.h("county_sup")).get_json()["events"]
+    assert [(e["action"], e["actor_role"]) for e in events] == [
+        ("register", "supervisor"), ("state", "officer"), ("edit", "supervisor"), ("edit", "supervisor")]
+    seqs = [e["seq"] for e in events]  # the site's version each entry made it: from 1, rising
+    assert seqs[:2] == [1, 2] and seqs == sorted(set(seqs))
+    assert "geometry" not in events[2]["data"]["changes"] and events[2]["data"]["changes"]["name"]
+    assert "geometry" in events[3]["data"]["changes"]
