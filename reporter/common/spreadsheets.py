@@ -75,16 +75,23 @@ def cell_str(value) -> str:
     return str(unquote(value)).strip()
 
 
+def open_workbook(data: bytes):
+    """The workbook, read-only with cell values; 422 when the bytes are not one (the whole file's problem under
+    `errors.file._schema`)."""
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+        raise ValidationFailed("Not an XLSX workbook", errors={"file": {"_schema": [
+            f"not an XLSX workbook ({str(exc)[:200]})"]}}) from None
+
+
 def read_sheet(data: bytes, headers: list[str], *, required: tuple[str, ...] = (), sheet: str | None = None,
                max_rows: int = 5000) -> list[tuple[int, dict[str, str]]]:
     """The rows of a workbook as (row number, {header: text}), columns found by their header in any order; blank rows
     skipped. The headers are in row 1, or in row 2 under the title row every export has (`print_ready`), so an
     exported workbook or a template reads back. 422 when it is not a workbook, a required header is missing or it
     holds more than max_rows rows."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raise ValidationFailed("Not an XLSX workbook", errors={"file": {"_schema": [str(exc)[:200]]}}) from None
+    book = open_workbook(data)
     try:
         page = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
         lines = page.iter_rows(values_only=True)

@@ -168,6 +168,7 @@ IMPORT_PROBLEMS = [
     (r"^not a (纬度|经度) in degrees: '(.*)'$", r"“\2”不是\1（应为以度为单位的数字）"),
     (r"^already registered as case (\d+)$", r"已登记为案件（#\1）"),
     # any sheet (reporter/common/spreadsheets.py)
+    (r"^not an XLSX workbook \(.*\)$", "不是 XLSX 工作簿：请另存为 XLSX 文件，或在导入模板上填写"),
     (r"^missing header$", "缺少此列"),
     (r"^more than (\d+) rows$", r"超过 \1 行"),
     # the responsibility list (reporter/routing/sheets.py)
@@ -187,6 +188,21 @@ def import_problem(message: str) -> str:
         if re.match(pattern, message):
             return re.sub(pattern, words, message)
     return message
+
+
+def import_problem_rows(file_errors) -> list[dict]:
+    """A sheet service's `errors.file` ({row: {header: [messages]}}; `_schema` for a row's own problems, or in place
+    of a row for the whole file) as the rows of a console table: row ("" for the whole file), column, the problems in
+    Chinese; by row number."""
+    if not isinstance(file_errors, dict):
+        return []
+    rows = []
+    for row, fields in sorted(file_errors.items(), key=lambda item: int(item[0]) if str(item[0]).isdecimal() else 0):
+        for column, messages in (fields.items() if isinstance(fields, dict) else [("", fields)]):
+            messages = messages if isinstance(messages, list) else [str(messages)]
+            rows.append({"row": "" if row == "_schema" else row, "column": "" if column == "_schema" else column,
+                         "problem": "；".join(import_problem(str(m)) for m in messages)})
+    return rows
 
 
 # 责任清单 and 典型案例 (console part 2) ------------------------------------------------------------------------------

@@ -148,20 +148,6 @@ def site_template(kind):
                      download_name=f"sites-{found.code}-template.xlsx")
 
 
-def _import_errors(exc: AppError) -> list[dict]:
-    """`errors.file[row][header]` as rows of the page's table (row, column, problem)."""
-    found = (exc.errors or {}).get("file")
-    if not isinstance(found, dict):
-        return []
-    out = []
-    for row, fields in found.items():
-        for header, messages in (fields.items() if isinstance(fields, dict) else [("", fields)]):
-            messages = messages if isinstance(messages, list) else [str(messages)]
-            out.append({"row": row, "header": header,
-                        "message": "；".join(labels.import_problem(m) for m in messages)})
-    return out
-
-
 def _sheet_of_form() -> tuple[bytes, str, bool]:
     """The sheet of an import form: the file chosen (检查), or the checked sheet sent back (确认导入)."""
     commit = request.form.get("mode") == "commit"
@@ -196,7 +182,8 @@ def _import_page(run, *, plan, done, back, **page):
         except AppError as exc:
             if _refusal(exc):
                 raise
-            shown["problems"], shown["message"], status = _import_errors(exc), _zh(exc), exc.status
+            shown["message"], status = _zh(exc), exc.status
+            shown["problems"] = labels.import_problem_rows((exc.errors or {}).get("file"))
         else:
             if commit:
                 flash(done(result))

@@ -216,20 +216,11 @@ def rlist_import(version_id):
 
     version, refused = attempt(step, _words)
     if refused:
-        return _render_refused(version_id, refused, import_errors=_import_problems(refused))
+        problems = labels.import_problem_rows(refused.details.get("file"))
+        return _render_refused(version_id, refused,
+                               import_errors=problems or [{"row": "", "column": "", "problem": refused.message}])
     flash(f"已导入 {len(version.rules)} 条规则。")
     return redirect(url_for("console.rlist_version", version_id=version_id))
-
-
-def _import_problems(refused: Refused) -> list[dict]:
-    """The service's errors as rows of (row, column, problem); the summary sentence when it names none."""
-    found = []
-    for where, fields in sorted((refused.details.get("file") or {}).items(),
-                                key=lambda item: int(item[0]) if item[0].isdecimal() else 0):
-        for column, problems in (fields.items() if isinstance(fields, dict) else [("", fields)]):
-            found.append({"row": where, "column": "" if column == "_schema" else column,
-                          "problem": "；".join(labels.import_problem(problem) for problem in problems)})
-    return found or [{"row": "", "column": "", "problem": refused.message}]
 
 
 # Routing preview ---------------------------------------------------------------------------------------------------

@@ -256,7 +256,7 @@ def test_an_overdue_step_is_put_under_supervision_from_the_campaign_page(app, wo
 # Every problem an import finds, in officials' words: rows that break each rule the sheets' services check. The
 # services' words stay English for the API; the console shows none of them.
 _LATIN = re.compile(r"[A-Za-z]{3,}")
-_FORMAT_NAMES = {"GeoJSON", "WGS", "GCJ"}  # names the sheets' own headers and notes use
+_FORMAT_NAMES = {"GeoJSON", "WGS", "GCJ", "XLSX"}  # names the sheets' own headers and notes use
 
 
 def _import_problems(resp) -> list[str]:
@@ -325,3 +325,18 @@ def test_every_problem_of_a_site_sheet_is_shown_in_chinese(app, world, desk):
     for words in ("必填，最多 64 个字", "最多 200 个字", "纬度和经度", "不在安康市", "不是 GeoJSON", "应为点",
                   "位置不在您所在的县区", "没有“拆除中”这个状态", "与第 6 行编号重复", "没有“火星”这个坐标系"):
         assert words in shown, (words, problems)
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_in_chinese_without_a_row(app, world, desk):
+    sup = desk("county_sup")
+    path = "/console/registers/kinds/farmstay/import"
+    refused = sup.post(path, {"mode": "check", "file": (io.BytesIO(b"PK\x03\x04 not really"), "d.xlsx")}, page=path)
+    assert refused.status_code == 422
+    text = _text(refused)
+    table = text[text.index('id="import-errors"'):]
+    table = table[:table.index("</table>")]
+    rows = [tuple(html_lib.unescape(c) for c in row) for row in
+            re.findall(r"<tr[^>]*><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)]
+    assert rows == [("整个文件", "", rows[0][2])], rows  # the whole file: not "第 _schema 行"
+    assert "不是 XLSX 工作簿" in rows[0][2] and not _english([rows[0][2]]), rows  # not the library's "zip file"
+    assert "文件有误" in table and "行有误" not in table, table[:200]

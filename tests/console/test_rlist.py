@@ -243,3 +243,20 @@ def test_every_problem_of_an_imported_workbook_is_shown_in_chinese(app, world, d
     for words in ("没有“砍树”这个问题类别", "没有“外围区”这个保护区", "没有“西安”这个区县",
                   "没有这些单位或单位类型：护林队", "“三”不是整数", "必填", "“十”不是整数", "“5.5”不是整数"):
         assert words in shown, (words, problems)
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_in_chinese_without_a_row(app, world, desk):
+    admin = desk("admin")
+    draft_id = _new_draft(admin)
+    page = _text(admin.client.get(f"/console/rlist/{draft_id}"))
+    resp = admin.client.post(f"/console/rlist/{draft_id}/import", content_type="multipart/form-data", data={
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+        "version": _version_counter(page), "file": (io.BytesIO(b"name,zone\nlogging,core\n"), "list.xlsx")})
+    assert resp.status_code == 422
+    text = _text(resp)
+    table = text[text.index('id="import-errors"'):text.index("</table>", text.index('id="import-errors"'))]
+    cells = [[html.unescape(c) for c in row] for row in
+             re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", table)]
+    assert cells and all(row[0] == "整个文件" and row[1] == "" for row in cells), cells  # not "_schema"
+    assert not [c for row in cells for c in row if re.search(r"[A-Za-z]{3,}", c.replace("XLSX", ""))], cells
+    assert any("不是 XLSX" in row[2] or "XLSX 工作簿" in row[2] for row in cells), cells

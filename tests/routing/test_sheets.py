@@ -199,11 +199,11 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_parsed(client, users, monke
     wall time, which a busy machine stretches."""
     import tracemalloc
 
-    from reporter.routing import sheets
+    from reporter.common import spreadsheets
 
     opened = []
-    real = sheets.load_workbook
-    monkeypatch.setattr(sheets, "load_workbook", lambda *a, **kw: opened.append(1) or real(*a, **kw))
+    real = spreadsheets.load_workbook  # the one opener every sheet reader uses (`open_workbook`)
+    monkeypatch.setattr(spreadsheets, "load_workbook", lambda *a, **kw: opened.append(1) or real(*a, **kw))
     admin = users.headers(users.make("admin"))
     v1 = _v1(client, admin)
     export = client.get(f"{BASE}/{v1['id']}/export?format=xlsx", headers=admin).data
@@ -223,3 +223,5 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_parsed(client, users, monke
         assert peak < 32 * 2**20, (bound, peak)
     assert opened == []
     assert client.get(f"{BASE}/{version['id']}", headers=admin).get_json() == before
+    assert _upload(client, admin, version["id"], tag, export, "list.xlsx").status_code == 200
+    assert opened == [1]  # the spy is on the opener a real workbook goes through
