@@ -50,7 +50,7 @@ def test_a_photo_without_both_coordinates_is_never_far(app):
         assert exif_flags([photo()], LAT, LNG, WHEN) == []
 
 
-@pytest.mark.parametrize("hours, old", [(71.9, False), (72, False), (72.1, True), (100.4, True)])
+@pytest.mark.parametrize("hours, old", [(71.9, False), (72, False), (72.1, True), (100.4, True), (3601, True)])
 def test_a_photo_is_old_beyond_72_hours(app, hours, old):
     taken = WHEN - timedelta(hours=hours)
     with app.app_context():
@@ -113,10 +113,21 @@ def test_a_photo_within_6_bits_of_another_persons_is_reused(app, users, bits, re
                        "distance": bits}] if reused else [])
 
 
+def test_anyone_elses_photo_counts_whoever_signed_up_first(app, users):
+    me, later = users.make("resident"), users.make("resident")  # the other account is the newer one
+    theirs = _stored(app, later, BASE, report="r5")
+    assert [(f["similar_photo_id"], f["report_id"]) for f in _reused(app, BASE, me)] == [(theirs, "r5")]
+
+
 def test_a_persons_own_photos_and_photos_not_sent_with_a_report_are_not_reuse(app, users):
+    from reporter.media.services import _VISIBILITY  # every kind of thing a photo can be attached to
+
     me, other = users.make("resident"), users.make("resident")
     _stored(app, me, BASE)
-    _stored(app, other, BASE, attached_type="case")
+    others = sorted(set(_VISIBILITY) - {"report"})
+    assert "case" in others and "patrol_checkin" in others
+    for kind in others:
+        _stored(app, other, BASE, attached_type=kind)
     assert _reused(app, BASE, me) == []
 
 
@@ -124,6 +135,10 @@ def test_photos_without_a_whole_hash_are_not_compared(app, users):
     other, me = users.make("resident"), users.make("resident")
     _stored(app, other, BASE)
     assert _reused(app, None, me) == [] and _reused(app, BASE[:15], me) == []
+    zeros = "0000fedcba987654"  # far from BASE; with one leading zero more it is the same number, sharing a band
+    _stored(app, other, zeros)
+    assert [f["distance"] for f in _reused(app, zeros, me)] == [0]
+    assert _reused(app, "0" + zeros, me) == []  # 17 digits: not a hash this pipeline makes, never compared
 
 
 @pytest.mark.parametrize("same_band", range(HASH_BANDS))
@@ -139,6 +154,9 @@ def test_the_threshold_is_capped_at_7_bits_found_through_any_one_band(make_app, 
         assert [f["similar_photo_id"] for f in reuse_flags([photo(id="new", phash=seven)], me)] == [theirs]
         eight = flip(seven, 2 * same_band + 1)
         assert reuse_flags([photo(id="new", phash=eight)], me) == []
+        other_band = (same_band + 1) % HASH_BANDS
+        eight_sharing = flip(seven, 2 * other_band + 1)  # still sharing `same_band`: found, but 8 bits is past the cap
+        assert reuse_flags([photo(id="new", phash=eight_sharing)], me) == []
         db.session.remove()
 
 

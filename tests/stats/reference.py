@@ -1,10 +1,11 @@
 """The bulletin's case figures as first written, kept to check the faster path against: every open case idle all
-month read one by one, and every touched case replayed from its events read as ORM-typed rows, day by day in Python."""
+month read one by one, and every touched case replayed from its events read as ORM-typed rows with all their data
+(not only the actions the faster path reads data of), day by day in Python."""
 import bisect
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, String, case, cast, func, select, type_coerce
+from sqlalchemy import JSON, String, cast, func, select, type_coerce
 
 from reporter.cases import workflow
 from reporter.cases.models import Case, CaseEvent
@@ -12,7 +13,7 @@ from reporter.common.timeutil import cst_date
 from reporter.extensions import db
 from reporter.reports.models import ReportFeedback
 from reporter.rewards.models import LedgerEntry, Reward
-from reporter.stats.replay import DATA_ACTIONS, CaseFacts, _clock, _count, _deadline_days
+from reporter.stats.replay import CaseFacts, _clock, _count, _deadline_days
 from reporter.workdays.services import add_working_days, is_working_day, working_days_between
 
 
@@ -120,10 +121,9 @@ def case_facts(month, county: str | None = None) -> dict[int, CaseFacts]:
     if not cases:
         return facts
     events = defaultdict(list)
-    needs_data = case((CaseEvent.action.in_(DATA_ACTIONS), CaseEvent.data), else_=None)
     rows = db.session.execute(
         select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at, CaseEvent.from_state, CaseEvent.to_state,
-               type_coerce(needs_data, JSON)).join(Case, Case.id == CaseEvent.case_id)
+               type_coerce(CaseEvent.data, JSON)).join(Case, Case.id == CaseEvent.case_id)
         .where(*scope, CaseEvent.at < month.end).order_by(CaseEvent.case_id, CaseEvent.seq))
     for row in rows:
         events[row[0]].append(row[1:])

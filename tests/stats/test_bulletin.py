@@ -211,3 +211,18 @@ def test_every_workbook_prints_on_pages_one_wide_with_titles_widths_and_notes(ap
                                                 headers=admin).data))["责任清单"]
     assert_print_ready(rules, rules["A1"].value)
     assert rules["A1"].value.startswith("秦岭生态环境问题责任清单")
+
+
+def test_an_approved_extension_keeps_a_case_off_the_overdue_count(app, world, build):
+    """November 2026 in 宁陕: two cases signed on 2 Nov (handle due 23 Nov); one granted 10 more working days (due
+    7 Dec), the other refused: at the month's end only the refused one is overdue, read from the events' data."""
+    for approve in (True, False):
+        case_id = world.open(at=cst(11, 2))
+        build.run(case_id, [(cst(11, 2), "city_sup", "accept", {}), (cst(11, 2), "city_sup", "dispatch", {}),
+                            (cst(11, 2), "officer", "sign", {}),
+                            (cst(11, 5), "officer", "request_extension", {"days": 10, "reason": "需协调林权纠纷"}),
+                            (cst(11, 6), "city_sup", "decide_extension",
+                             {"approve": True, "days": 10} if approve else {"approve": False})])
+    november = _compute(app, "2026-11")
+    assert (_county(november)["received"], _county(november)["overdue_open"]) == (2, 1)
+    assert _unit(november)["overdue_open"] == 1

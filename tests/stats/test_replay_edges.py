@@ -92,3 +92,103 @@ def test_a_pending_recurrence_is_overdue_past_its_due_date_until_decided(app, de
     assert facts.overdue is overdue and facts.state == "closed" and facts.recurrences_raised == 1
     assert facts.closed and (facts.recurrences_rejected, facts.recurrences_new_case) == (
         (decided == "reject") * 1, (decided == "new_case") * 1)
+
+
+@pytest.mark.parametrize("opened, state, received, accepted", [
+    (date(2026, 10, 20), "accepted", True, True),    # entered by staff in the month: received and accepted at once
+    (date(2026, 10, 20), "submitted", True, False),  # a report waits for 受理
+    (date(2026, 9, 20), "accepted", False, False),   # entered the month before: counted then, not again
+])
+def test_a_case_entered_accepted_counts_as_accepted_in_the_month_it_is_opened(app, opened, state, received,
+                                                                               accepted):
+    in_month = opened >= date(2026, 10, 1)
+    with app_ctx(app):
+        facts = replay({**CASE, "source": "video"}, [("open", in_month, opened, None, state, None)], opened_on=opened,
+                       following=date(2026, 11, 1), calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+    assert (facts.received, facts.accepted, facts.state) == (received, accepted, state)
+
+
+def _walk(*steps):
+    """(action, day, from, to, data) in the month: the replay's event tuples."""
+    return [(action, True, day, from_state, to_state, data) for action, day, from_state, to_state, data in steps]
+
+
+SIGNED_2_NOV = [("open", date(2026, 11, 2), None, "submitted", None),
+                ("accept", date(2026, 11, 2), "submitted", "accepted", None),
+                ("dispatch", date(2026, 11, 2), "accepted", "dispatched", {"unit_id": 7}),
+                ("sign", date(2026, 11, 2), "dispatched", "in_progress", None)]  # handle due 23 Nov (15 working days)
+
+
+@pytest.mark.parametrize("decision, overdue", [({"approve": True, "days": 10}, False), ({"approve": True, "days": "10"},
+                                                False), ({"approve": False}, True)])
+def test_an_approved_extension_moves_the_handle_deadline_past_the_months_end(app, decision, overdue):
+    events = _walk(*SIGNED_2_NOV, ("request_extension", date(2026, 11, 5), "in_progress", "in_progress", None),
+                   ("decide_extension", date(2026, 11, 6), "in_progress", "in_progress", decision))
+    with app_ctx(app):
+        assert add_working_days(date(2026, 11, 2), 15) == date(2026, 11, 23)
+        assert add_working_days(date(2026, 11, 23), 10) == date(2026, 12, 7)
+        facts = replay(CASE, events, opened_on=date(2026, 11, 2), following=date(2026, 12, 1),
+                       calendar=Calendar(date(2026, 10, 1), date(2026, 12, 31)))
+    assert facts.overdue is overdue and facts.state == "in_progress" and facts.unit_id == 7
+
+
+def test_a_recurrence_reopened_starts_a_new_round_whose_finding_and_timeliness_count(app):
+    """Closed late (signed a working day after its deadline), then reopened by a recurrence decision and closed again
+    on time: the second closing is on time (the first round's missed deadline does not carry over) and the month's
+    finding is the second round's."""
+    days = [date(2026, 10, d) for d in range(8, 24)]
+    events = _walk(("open", days[0], None, "submitted", None), ("accept", days[0], "submitted", "accepted", None),
+                   ("dispatch", days[0], "accepted", "dispatched", {"unit_id": 7}),  # sign due 9 Oct
+                   ("sign", days[4], "dispatched", "in_progress", None),  # 12 Oct: late
+                   ("submit_result", days[5], "in_progress", "pending_verification", {"finding": "true"}),
+                   ("verify", days[6], "pending_verification", "verified", None),
+                   ("close", days[6], "verified", "closed", None),
+                   ("recurrence", days[12], "closed", "closed", {"due": "2026-10-27"}),
+                   ("decide_recurrence", days[13], "closed", "in_progress", {"decision": "reopen"}),
+                   ("submit_result", days[14], "in_progress", "pending_verification", {"finding": "partly_true"}),
+                   ("verify", days[15], "pending_verification", "verified", None),
+                   ("close", days[15], "verified", "closed", None))
+    with app_ctx(app):
+        first = replay(CASE, events[:7], opened_on=days[0], following=date(2026, 11, 1),
+                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+        facts = replay(CASE, events, opened_on=days[0], following=date(2026, 11, 1),
+                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+    assert first.closed and not first.closed_on_time and first.finding == "true"
+    assert facts.closed and facts.closed_on_time and facts.finding == "partly_true"
+    assert (facts.reopenings, facts.recurrences_raised, facts.recurrences_reopened) == (1, 1, 1)
+
+
+def test_a_case_counts_for_the_unit_it_was_dispatched_to_through_to_its_closing(app):
+    """Routed to unit 7, dispatched to unit 9: every later step keeps it with unit 9; only a return gives it back."""
+    steps = [("open", date(2026, 10, 8), None, "submitted", None),
+             ("accept", date(2026, 10, 8), "submitted", "accepted", None),
+             ("dispatch", date(2026, 10, 8), "accepted", "dispatched", {"unit_id": 9}),
+             ("sign", date(2026, 10, 9), "dispatched", "in_progress", None),
+             ("request_extension", date(2026, 10, 12), "in_progress", "in_progress", None),
+             ("decide_extension", date(2026, 10, 13), "in_progress", "in_progress", {"approve": False}),
+             ("submit_result", date(2026, 10, 14), "in_progress", "pending_verification", {"finding": "true"}),
+             ("verify", date(2026, 10, 15), "pending_verification", "verified", None),
+             ("close", date(2026, 10, 15), "verified", "closed", None)]
+    returned = [*steps[:3], ("return", date(2026, 10, 9), "dispatched", "accepted", {"unit_id": 9})]
+    with app_ctx(app):
+        calendar = Calendar(date(2026, 9, 1), date(2026, 11, 30))
+        kept = [replay(CASE, _walk(*steps[:n]), opened_on=date(2026, 10, 8), following=date(2026, 11, 1),
+                       calendar=calendar).unit_id for n in range(3, len(steps) + 1)]
+        back = replay(CASE, _walk(*returned), opened_on=date(2026, 10, 8), following=date(2026, 11, 1),
+                      calendar=calendar)
+    assert kept == [9] * (len(steps) - 2)
+    assert back.unit_id == 7 and back.returned_by == [9]
+
+
+def test_督办_is_kept_through_the_cases_later_steps(app):
+    steps = [("open", date(2026, 10, 8), None, "submitted", None),
+             ("accept", date(2026, 10, 8), "submitted", "accepted", None),
+             ("dispatch", date(2026, 10, 8), "accepted", "dispatched", {"unit_id": 9}),
+             ("supervise", date(2026, 10, 9), "dispatched", "dispatched", {"level": "city", "due": "2026-10-20"}),
+             ("sign", date(2026, 10, 12), "dispatched", "in_progress", None),
+             ("request_extension", date(2026, 10, 13), "in_progress", "in_progress", None),
+             ("hand_over", date(2026, 10, 14), "in_progress", "in_progress", None)]
+    with app_ctx(app):
+        facts = replay(CASE, _walk(*steps), opened_on=date(2026, 10, 8), following=date(2026, 11, 1),
+                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+    assert (facts.supervision_level, facts.supervision_due) == ("city", date(2026, 10, 20))
