@@ -192,3 +192,19 @@ def test_督办_is_kept_through_the_cases_later_steps(app):
         facts = replay(CASE, _walk(*steps), opened_on=date(2026, 10, 8), following=date(2026, 11, 1),
                        calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
     assert (facts.supervision_level, facts.supervision_due) == ("city", date(2026, 10, 20))
+
+
+def test_a_case_closed_before_the_month_and_reopened_in_it_is_active_and_open(app):
+    before = [("open", False, date(2026, 9, 7), None, "accepted", None),
+              ("dispatch", False, date(2026, 9, 7), "accepted", "dispatched", {"unit_id": 9}),
+              ("sign", False, date(2026, 9, 8), "dispatched", "in_progress", None),
+              ("submit_result", False, date(2026, 9, 9), "in_progress", "pending_verification", {"finding": "true"}),
+              ("verify", False, date(2026, 9, 10), "pending_verification", "verified", None),
+              ("close", False, date(2026, 9, 10), "verified", "closed", None)]
+    with app_ctx(app):
+        calendar = Calendar(date(2026, 9, 1), date(2026, 11, 30))
+        quiet = replay(CASE, before, opened_on=date(2026, 9, 7), following=date(2026, 11, 1), calendar=calendar)
+        reopened = replay(CASE, [*before, ("reopen", True, date(2026, 10, 12), "closed", "in_progress", None)],
+                          opened_on=date(2026, 9, 7), following=date(2026, 11, 1), calendar=calendar)
+    assert not quiet.active and not quiet.open_at_start and not quiet.received
+    assert reopened.active and reopened.is_open and not reopened.received and reopened.reopenings == 1
