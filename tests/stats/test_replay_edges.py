@@ -188,10 +188,18 @@ def test_督办_is_kept_through_the_cases_later_steps(app):
              ("sign", date(2026, 10, 12), "dispatched", "in_progress", None),
              ("request_extension", date(2026, 10, 13), "in_progress", "in_progress", None),
              ("hand_over", date(2026, 10, 14), "in_progress", "in_progress", None)]
+    closing = [("submit_result", date(2026, 10, 15), "in_progress", "pending_verification", {"finding": "true"}),
+               ("verify", date(2026, 10, 16), "pending_verification", "verified", None),
+               ("close", date(2026, 10, 16), "verified", "closed", None)]
     with app_ctx(app):
+        calendar = Calendar(date(2026, 9, 1), date(2026, 11, 30))
         facts = replay(CASE, _walk(*steps), opened_on=date(2026, 10, 8), following=date(2026, 11, 1),
-                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+                       calendar=calendar)
+        closed = replay(CASE, _walk(*steps, *closing), opened_on=date(2026, 10, 8), following=date(2026, 11, 1),
+                        calendar=calendar)
     assert (facts.supervision_level, facts.supervision_due) == ("city", date(2026, 10, 20))
+    # closed with no recurrence waiting: the 督办's due date is not a deadline of the closed case
+    assert closed.closed and not closed.overdue and closed.supervision_level == "city"
 
 
 def test_a_case_closed_before_the_month_and_reopened_in_it_is_active_and_open(app):
@@ -208,3 +216,9 @@ def test_a_case_closed_before_the_month_and_reopened_in_it_is_active_and_open(ap
                           opened_on=date(2026, 9, 7), following=date(2026, 11, 1), calendar=calendar)
     assert not quiet.active and not quiet.open_at_start and not quiet.received
     assert reopened.active and reopened.is_open and not reopened.received and reopened.reopenings == 1
+    assert not reopened.open_at_start  # closed when the month began
+    with app_ctx(app):
+        carried = replay(CASE, before[:3] + [("submit_result", True, date(2026, 10, 9), "in_progress",
+                                              "pending_verification", {"finding": "true"})],
+                         opened_on=date(2026, 9, 7), following=date(2026, 11, 1), calendar=calendar)
+    assert carried.open_at_start and carried.active and not carried.received
