@@ -106,6 +106,7 @@ def test_a_case_entered_accepted_counts_as_accepted_in_the_month_it_is_opened(ap
         facts = replay({**CASE, "source": "video"}, [("open", in_month, opened, None, state, None)], opened_on=opened,
                        following=date(2026, 11, 1), calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
     assert (facts.received, facts.accepted, facts.state) == (received, accepted, state)
+    assert facts.open_at_start is not in_month  # opened in the month: not open when it began
 
 
 def _walk(*steps):
@@ -120,7 +121,8 @@ SIGNED_2_NOV = [("open", date(2026, 11, 2), None, "submitted", None),
 
 
 @pytest.mark.parametrize("decision, overdue", [({"approve": True, "days": 10}, False), ({"approve": True, "days": "10"},
-                                                False), ({"approve": False}, True)])
+                                                False), ({"approve": False}, True),
+                                               ({"approve": False, "days": 10}, True)])
 def test_an_approved_extension_moves_the_handle_deadline_past_the_months_end(app, decision, overdue):
     events = _walk(*SIGNED_2_NOV, ("request_extension", date(2026, 11, 5), "in_progress", "in_progress", None),
                    ("decide_extension", date(2026, 11, 6), "in_progress", "in_progress", decision))
@@ -222,3 +224,14 @@ def test_a_case_closed_before_the_month_and_reopened_in_it_is_active_and_open(ap
                                               "pending_verification", {"finding": "true"})],
                          opened_on=date(2026, 9, 7), following=date(2026, 11, 1), calendar=calendar)
     assert carried.open_at_start and carried.active and not carried.received
+
+
+def test_handing_a_closed_case_over_leaves_its_recurrence_waiting(app):
+    """移交 of a closed case while a recurrence waits for a decision: the decision's due date still stands."""
+    events = [("close", True, date(2026, 10, 5), "verified", "closed", None),
+              ("recurrence", True, date(2026, 10, 6), "closed", "closed", {"due": "2026-10-12"}),
+              ("hand_over", True, date(2026, 10, 8), "closed", "closed", None)]
+    with app_ctx(app):
+        facts = replay(CASE, events, opened_on=date(2026, 9, 1), following=date(2026, 11, 1),
+                       calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
+    assert facts.overdue and facts.state == "closed" and facts.recurrences_raised == 1
