@@ -235,3 +235,11 @@ def test_handing_a_closed_case_over_leaves_its_recurrence_waiting(app):
         facts = replay(CASE, events, opened_on=date(2026, 9, 1), following=date(2026, 11, 1),
                        calendar=Calendar(date(2026, 9, 1), date(2026, 11, 30)))
     assert facts.overdue and facts.state == "closed" and facts.recurrences_raised == 1
+
+
+def test_the_calendar_counts_up_to_its_last_day_when_that_is_a_working_day(app):
+    with app_ctx(app):
+        calendar = Calendar(date(2026, 10, 1), date(2026, 10, 30))  # a Friday
+        assert calendar.days[-1] == date(2026, 10, 30)
+        assert calendar.between(date(2026, 10, 26), date(2026, 10, 30)) == 4 == \
+            working_days_between(date(2026, 10, 26), date(2026, 10, 30))
